@@ -1,0 +1,28 @@
+// The per-topic settings the log acts on, already resolved from Kafka's config names
+// (topic override, else broker default, else Kafka's default). src/config maps names to this.
+export interface TopicConfig {
+  /** segment.bytes */
+  segmentBytes: number;
+  /** segment.ms */
+  segmentMs: number;
+  /** segment.index.bytes: the most an .index or .timeindex file may hold before the segment rolls */
+  segmentIndexBytes: number;
+  /** index.interval.bytes: bytes appended between two sparse index entries */
+  indexIntervalBytes: number;
+  /** retention.ms (-1: unlimited) */
+  retentionMs: number;
+  /** retention.bytes (-1: unlimited) */
+  retentionBytes: number;
+  /** max.message.bytes: the largest record batch accepted */
+  maxMessageBytes: number;
+  /** cleanup.policy: stored and reported; compaction is not performed yet */
+  cleanupPolicy: string;
+  /** flush.messages: fsync after this many messages (Number.MAX_SAFE_INTEGER: leave it to the OS) */
+  flushMessages: number;
+  /** flush.ms: fsync when the oldest unflushed append is this old */
+  flushMs: number;
+  /** message.timestamp.type: CreateTime or LogAppendTime */
+  messageTimestampType: 'CreateTime' | 'LogAppendTime';
+  /** file.delete.delay.ms */
+  fileDeleteDelayMs: number;
+}
