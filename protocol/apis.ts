@@ -15,19 +15,9 @@ export interface Api {
   response(version: number): StructCodec;
 }
 
-/**
- * Versions that Apache Kafka 4.0 serves beyond what the definitions list, where the layout is
- * unchanged from the previous version (a bump that only signals new broker behaviour). Facts
- * taken from a live 4.0 broker's ApiVersions answer.
- */
-const LAYOUT_UNCHANGED_BUMPS: Record<string, number> = {};
-
 function build(def: ApiDefinition): Api {
   const [min, definedMax] = parseVersions(def.valid);
-  const bump = LAYOUT_UNCHANGED_BUMPS[def.name];
-  const maxVersion = bump ?? (def.unstableLatest ? definedMax - 1 : definedMax);
-  // A bumped version reads and writes like the last one the definitions know.
-  const layout = (version: number) => Math.min(version, definedMax);
+  const maxVersion = def.unstableLatest ? definedMax - 1 : definedMax;
   const isFlexible = (version: number) => inVersions(def.flexible, version);
   const check = (version: number) => {
     if (version < min || version > maxVersion) throw new RangeError(`${def.name} v${version} is not defined`);
@@ -40,11 +30,11 @@ function build(def: ApiDefinition): Api {
     isFlexible,
     request(version) {
       check(version);
-      return compileStruct(def.request, layout(version), isFlexible(version), `${def.name}Request`);
+      return compileStruct(def.request, version, isFlexible(version), `${def.name}Request`);
     },
     response(version) {
       check(version);
-      return compileStruct(def.response, layout(version), isFlexible(version), `${def.name}Response`);
+      return compileStruct(def.response, version, isFlexible(version), `${def.name}Response`);
     },
   };
 }

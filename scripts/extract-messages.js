@@ -1,8 +1,15 @@
 #!/usr/bin/env node
-// Regenerates protocol/messages/definitions.ts from Apache Kafka's JSON message definitions
-// (passed as a directory, normally ../shared/kafka-protocol/message). Only facts are carried
-// over: API keys, names, field names, types, version ranges, tags and defaults. The output is
-// committed, so neither the broker nor its tests read the JSON files.
+// Regenerates protocol/messages/definitions.ts from Apache Kafka's JSON message definitions.
+// Only facts are carried over: API keys, names, field names, types, version ranges, tags and
+// defaults. The output is committed, so neither the broker nor its tests read the JSON files.
+//
+// The input is the directory of a Kafka release's definitions. The committed output comes from
+// Apache Kafka 4.0.1's, as published inside its kafka-clients sources jar on Maven Central:
+//   mvn dependency:get -Dartifact=org.apache.kafka:kafka-clients:4.0.1:jar:sources
+//   unzip ~/.m2/repository/org/apache/kafka/kafka-clients/4.0.1/kafka-clients-4.0.1-sources.jar 'common/message/*.json' -d /tmp/k
+//   node scripts/extract-messages.js /tmp/k/common/message
+// (../shared/kafka-protocol/message is an earlier snapshot of the same files: its version ranges
+// predate the 4.0 release, whose brokers the tests run against.)
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -48,10 +55,10 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
   collectStructs(m.fields, structs);
   const name = m.name.replace(/(Request|Response)$/, '');
   const api = apis.get(m.apiKey) ?? { key: m.apiKey, name };
-  api[m.type] = m.fields.map((f) => field(f, structs));
+  api[m.type] = (m.fields ?? []).map((f) => field(f, structs));
   if (m.type === 'request') {
     api.valid = m.validVersions;
-    api.flexible = m.flexibleVersions;
+    api.flexible = m.flexibleVersions ?? "none";
     if (m.latestVersionUnstable) api.unstableLatest = true;
   }
   apis.set(m.apiKey, api);

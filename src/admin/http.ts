@@ -1,0 +1,64 @@
+// The admin HTTP listener: GET /health for probes and GET /metrics for Prometheus.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { register as defaultRegistry, type Registry } from 'prom-client';
+
+export interface AdminHttpOptions {
+  host: string;
+  /** 0 binds any free port; the bound one is returned */
+  port: number;
+  /** merged into /health's body; a `status` other than 'ok' (say 'stopping') answers 503 */
+  health: () => Record<string, unknown>;
+  /** default: prom-client's global registry */
+  registry?: Registry;
+}
+
+export interface AdminHttp {
+  port: number;
+  close(): Promise<void>;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(`${JSON.stringify(body)}\n`);
+}
+
+export async function startAdminHttp(opts: AdminHttpOptions): Promise<AdminHttp> {
+  const registry = opts.registry ?? defaultRegistry;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://admin').pathname;
+    if (path !== '/health' && path !== '/metrics') return sendJson(res, 404, { error: `no such endpoint: ${path}` });
+    if (req.method !== 'GET') return sendJson(res, 405, { error: `${req.method} not allowed on ${path}` }, { allow: 'GET' });
+    if (path === '/health') {
+      const body = { status: 'ok', ...opts.health() };
+      return sendJson(res, body.status === 'ok' ? 200 : 503, body);
+    }
+    const text = await registry.metrics();
+    res.writeHead(200, { 'content-type': registry.contentType });
+    res.end(text);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: Error) => {
+      if (res.headersSent) res.destroy(err);
+      else sendJson(res, 500, { status: 'error', error: err.message });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // Keep-alive connections from a scraper would otherwise hold close() open.
+        server.closeAllConnections();
+      }),
+  };
+}

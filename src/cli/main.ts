@@ -1,0 +1,18 @@
+// The `outpost` command line (bin/outpost.js runs this module). Every failure is one line on
+// stderr and exit status 2, whether commander rejects the arguments or start-up fails.
+import { Command, CommanderError } from 'commander';
+import { addServeCommand } from './serve.js';
+
+const program = new Command('outpost')
+  .description('A Kafka-protocol broker that mirrors topics from a source cluster')
+  .exitOverride();
+addServeCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // commander has already printed its own message (or the help that was asked for).
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+  process.stderr.write(`outpost: ${(err as Error).message}\n`);
+  process.exit(2);
+}

@@ -1,0 +1,142 @@
+// The server's settings: built-in defaults, then the YAML file named by --config, then flags.
+// Anything wrong stops start-up with a SettingsError naming the flag or the file and key.
+//
+// The file (every key optional):
+//
+//   listen: 127.0.0.1:9092            # HOST:PORT the Kafka listener binds
+//   advertised.listener: kafka.example:9092   # HOST:PORT told to clients; default: listen
+//   admin: 127.0.0.1:8090             # HOST:PORT of the admin HTTP listener (/health, /metrics)
+//   data.dir: ./data                  # relative to the file's own directory
+//   configs:                          # broker configs by Kafka name (see broker-configs.ts)
+//     num.partitions: 3
+//     log.retention.hours: 72
+//
+// An IPv6 host is written in brackets: [::1]:9092. Port 0 binds any free port.
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { checkStaticBrokerConfig } from './broker-configs.js';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface Settings {
+  listen: HostPort;
+  /** what Metadata tells clients; port 0 stands for the port `listen` was bound to */
+  advertisedListener: HostPort;
+  admin: HostPort;
+  /** absolute */
+  dataDir: string;
+  /** static broker configs by Kafka name, as written (checked, not normalised); always has node.id */
+  configs: Record<string, string>;
+}
+
+/** `serve`'s options, as commander hands them over. */
+export interface SettingsFlags {
+  listen?: string;
+  advertisedListener?: string;
+  admin?: string;
+  dataDir?: string;
+  config?: string;
+}
+
+export class SettingsError extends Error {}
+
+const DEFAULT_LISTEN: HostPort = { host: '127.0.0.1', port: 9092 };
+const DEFAULT_ADMIN: HostPort = { host: '127.0.0.1', port: 8090 };
+
+/** HOST:PORT or [IPV6]:PORT; null if it is neither. */
+export function parseHostPort(text: string): HostPort | null {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]/]+)):(\d{1,5})$/.exec(text);
+  if (!m) return null;
+  const port = Number(m[3]);
+  return port > 65535 ? null : { host: m[1] ?? m[2], port };
+}
+
+const scalar = z.union([z.string(), z.number(), z.bigint(), z.boolean()], {
+  errorMap: () => ({ message: 'expected a string, number or boolean' }),
+});
+const hostPortText = z.string({ invalid_type_error: 'expected HOST:PORT' });
+const fileSchema = z
+  .object({
+    listen: hostPortText.optional(),
+    'advertised.listener': hostPortText.optional(),
+    admin: hostPortText.optional(),
+    'data.dir': z.string({ invalid_type_error: 'expected a directory' }).min(1, 'must not be empty').optional(),
+    configs: z.record(scalar).optional(),
+  })
+  .strict();
+
+type SettingsFile = z.infer<typeof fileSchema>;
+
+async function readSettingsFile(path: string): Promise<SettingsFile> {
+  const fail = (what: string) => new SettingsError(`config file ${path}: ${what}`);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw fail(code === 'ENOENT' ? 'no such file' : (err as Error).message);
+  }
+  let doc: unknown;
+  try {
+    // Longs such as 9223372036854775807 must reach the config checks digit for digit.
+    doc = parseYaml(text, { intAsBigInt: true });
+  } catch (err) {
+    throw fail((err as Error).message.split('\n')[0].replace(/:$/, ''));
+  }
+  const parsed = fileSchema.safeParse(doc ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw fail(`${issue.path.length > 0 ? issue.path.join('.') : 'top level'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+function hostPort(text: string, where: string): HostPort {
+  const hp = parseHostPort(text);
+  if (!hp) throw new SettingsError(`${where} ${JSON.stringify(text)}: expected HOST:PORT`);
+  return hp;
+}
+
+export async function loadSettings(flags: SettingsFlags): Promise<Settings> {
+  const file = flags.config === undefined ? {} : await readSettingsFile(flags.config);
+  const fileKey = (key: string) => `config file ${flags.config}: ${key}:`;
+
+  const configs: Record<string, string> = {};
+  for (const [name, value] of Object.entries(file.configs ?? {})) {
+    const raw = String(value);
+    const problem = checkStaticBrokerConfig(name, raw);
+    if (problem) throw new SettingsError(`${fileKey(`configs.${name}`)} ${problem}`);
+    configs[name] = raw;
+  }
+  // Kafka will not start without node.id; outpost, a single node, takes 1. Kept with the static
+  // configs so that DescribeConfigs reports it the way Kafka does.
+  configs['node.id'] ??= '1';
+
+  // A flag beats the file's key, which beats the default.
+  const address = (flag: string, flagValue: string | undefined, key: string, fileValue: string | undefined) => {
+    if (flagValue !== undefined) return hostPort(flagValue, `invalid ${flag}`);
+    if (fileValue !== undefined) return hostPort(fileValue, `${fileKey(key)} invalid`);
+    return undefined;
+  };
+  const listen = address('--listen', flags.listen, 'listen', file.listen) ?? DEFAULT_LISTEN;
+  const advertisedListener =
+    address('--advertised-listener', flags.advertisedListener, 'advertised.listener', file['advertised.listener']) ?? listen;
+  const admin = address('--admin', flags.admin, 'admin', file.admin) ?? DEFAULT_ADMIN;
+
+  let dataDir: string;
+  if (flags.dataDir !== undefined) {
+    if (flags.dataDir === '') throw new SettingsError('invalid --data-dir "": must not be empty');
+    dataDir = resolve(flags.dataDir);
+  } else if (file['data.dir'] !== undefined) {
+    dataDir = resolve(dirname(resolve(flags.config!)), file['data.dir']);
+  } else {
+    dataDir = resolve('data');
+  }
+
+  return { listen, advertisedListener, admin, dataDir, configs };
+}

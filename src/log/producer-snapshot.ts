@@ -1,0 +1,102 @@
+// Producer-state snapshots, `<offset>.snapshot` in the partition directory like Kafka's: the
+// state of every producer after all batches below <offset>. Written when a segment rolls (at its
+// successor's base offset) and when the log closes (at the log end offset); recovery loads the
+// newest one and replays the batch headers after it.
+//
+// The content is outpost's own, because unlike Kafka's it keeps all five retained batches per
+// producer (Kafka's keeps one), so duplicates are still recognised after a restart. Big-endian:
+//
+//   version        int16   101 (Kafka's own snapshots are version 1; neither reads the other's)
+//   crc            uint32  CRC32C of everything after this field
+//   producerCount  int32
+//   producerCount times:
+//     producerId     int64
+//     producerEpoch  int16
+//     lastTimestamp  int64
+//     batchCount     int8    (at most 5, oldest first)
+//     batchCount times:
+//       firstSeq     int32
+//       lastSeq      int32
+//       firstOffset  int64
+//       lastOffset   int64
+//       timestamp    int64
+import { readFile } from 'node:fs/promises';
+import { readInt64, writeInt64 } from '../../protocol/records/batch.js';
+import { crc32c } from '../../protocol/records/crc32c.js';
+import { writeFileDurably } from './durable-file.js';
+import { MAX_BATCHES_PER_PRODUCER, type BatchMetadata, type ProducerEntry } from './producer-state.js';
+
+const VERSION = 101;
+const HEADER_SIZE = 10;
+const PRODUCER_SIZE = 19;
+const BATCH_SIZE = 32;
+
+export function encodeSnapshot(entries: Iterable<ProducerEntry>): Buffer {
+  const list = [...entries];
+  const size = list.reduce((n, e) => n + PRODUCER_SIZE + e.batches.length * BATCH_SIZE, HEADER_SIZE);
+  const buf = Buffer.alloc(size);
+  buf.writeInt16BE(VERSION, 0);
+  buf.writeInt32BE(list.length, 6);
+  let at = HEADER_SIZE;
+  for (const e of list) {
+    writeInt64(buf, at, e.producerId);
+    buf.writeInt16BE(e.epoch, at + 8);
+    writeInt64(buf, at + 10, e.lastTimestamp);
+    buf.writeInt8(e.batches.length, at + 18);
+    at += PRODUCER_SIZE;
+    for (const b of e.batches) {
+      buf.writeInt32BE(b.firstSeq, at);
+      buf.writeInt32BE(b.lastSeq, at + 4);
+      writeInt64(buf, at + 8, b.firstOffset);
+      writeInt64(buf, at + 16, b.lastOffset);
+      writeInt64(buf, at + 24, b.timestamp);
+      at += BATCH_SIZE;
+    }
+  }
+  buf.writeUInt32BE(crc32c(buf.subarray(6)), 2);
+  return buf;
+}
+
+/** The entries of a snapshot; throws if the bytes are not a whole, intact snapshot. */
+export function decodeSnapshot(buf: Buffer): ProducerEntry[] {
+  if (buf.length < HEADER_SIZE || buf.readInt16BE(0) !== VERSION) throw new Error('not an outpost producer snapshot');
+  if (buf.readUInt32BE(2) !== crc32c(buf.subarray(6))) throw new Error('producer snapshot fails its CRC');
+  const count = buf.readInt32BE(6);
+  const entries: ProducerEntry[] = [];
+  let at = HEADER_SIZE;
+  const need = (n: number) => {
+    if (at + n > buf.length) throw new Error('producer snapshot is truncated');
+  };
+  for (let i = 0; i < count; i++) {
+    need(PRODUCER_SIZE);
+    const producerId = readInt64(buf, at);
+    const epoch = buf.readInt16BE(at + 8);
+    const lastTimestamp = readInt64(buf, at + 10);
+    const batchCount = buf.readInt8(at + 18);
+    if (batchCount < 0 || batchCount > MAX_BATCHES_PER_PRODUCER) throw new Error(`producer snapshot has ${batchCount} batches for one producer`);
+    at += PRODUCER_SIZE;
+    need(batchCount * BATCH_SIZE);
+    const batches: BatchMetadata[] = [];
+    for (let j = 0; j < batchCount; j++) {
+      batches.push({
+        firstSeq: buf.readInt32BE(at),
+        lastSeq: buf.readInt32BE(at + 4),
+        firstOffset: readInt64(buf, at + 8),
+        lastOffset: readInt64(buf, at + 16),
+        timestamp: readInt64(buf, at + 24),
+      });
+      at += BATCH_SIZE;
+    }
+    entries.push({ producerId, epoch, batches, lastTimestamp });
+  }
+  if (at !== buf.length) throw new Error('producer snapshot has trailing bytes');
+  return entries;
+}
+
+export function writeSnapshot(path: string, entries: Iterable<ProducerEntry>): Promise<void> {
+  return writeFileDurably(path, encodeSnapshot(entries));
+}
+
+export async function readSnapshot(path: string): Promise<ProducerEntry[]> {
+  return decodeSnapshot(await readFile(path));
+}

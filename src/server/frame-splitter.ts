@@ -1,0 +1,56 @@
+// Reassembles length-prefixed frames from TCP chunks. A frame that arrives whole inside one chunk
+// is handed on as a view of that chunk; only frames split across chunks are copied together.
+
+export class FrameTooLarge extends Error {
+  constructor(readonly size: number, readonly limit: number) {
+    super(`frame of ${size} bytes exceeds socket.request.max.bytes ${limit}`);
+  }
+}
+
+export class FrameSplitter {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(private readonly maxFrameBytes: number) {}
+
+  /** Feeds a chunk; returns the frames it completed (without their size prefixes). */
+  push(chunk: Buffer): Buffer[] {
+    let buf = chunk;
+    if (this.pendingBytes > 0) {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      // Still waiting for the size prefix or the rest of the frame: avoid a copy per chunk.
+      if (this.pendingBytes < 4 || this.pendingBytes < 4 + this.peekSize()) return [];
+      buf = Buffer.concat(this.pending, this.pendingBytes);
+      this.pending = [];
+      this.pendingBytes = 0;
+    }
+    const frames: Buffer[] = [];
+    let pos = 0;
+    while (buf.length - pos >= 4) {
+      const size = buf.readInt32BE(pos);
+      if (size < 0 || size > this.maxFrameBytes) throw new FrameTooLarge(size, this.maxFrameBytes);
+      if (buf.length - pos - 4 < size) break;
+      frames.push(buf.subarray(pos + 4, pos + 4 + size));
+      pos += 4 + size;
+    }
+    if (pos < buf.length) {
+      const rest = buf.subarray(pos);
+      if (rest.length >= 4) this.checkSize(rest.readInt32BE(0));
+      this.pending = [rest];
+      this.pendingBytes = rest.length;
+    }
+    return frames;
+  }
+
+  private peekSize(): number {
+    const head = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, Math.min(4, this.pendingBytes));
+    const size = head.readInt32BE(0);
+    this.checkSize(size);
+    return size;
+  }
+
+  private checkSize(size: number): void {
+    if (size < 0 || size > this.maxFrameBytes) throw new FrameTooLarge(size, this.maxFrameBytes);
+  }
+}

@@ -1,0 +1,134 @@
+// Fetch: reads whole record batches from the log as buffers and splices them into the response
+// without decoding or copying them. A fetch that finds less than minBytes waits (long poll) until
+// an append to one of its partitions or maxWaitMs, whichever comes first.
+import { errorCode, type ErrorName } from '../../../protocol/errors.js';
+import { ZERO_UUID } from '../../../protocol/primitives.js';
+import type { BrokerContext } from '../context.js';
+import { mustSend, type RequestedPartition, type SessionPartition } from '../fetch-sessions.js';
+import { defineHandler } from './handler.js';
+
+const READ_COMMITTED = 1;
+
+interface PartitionRead {
+  p: SessionPartition;
+  error: ErrorName;
+  chunks: Buffer[];
+  bytes: number;
+  highWatermark: number;
+  lastStableOffset: number;
+  logStartOffset: number;
+  divergingEpoch?: { epoch: number; endOffset: number };
+}
+
+function leaderEpochProblem(current: number, ours: number): ErrorName | null {
+  if (current < 0 || current === ours) return null;
+  return current < ours ? 'FENCED_LEADER_EPOCH' : 'UNKNOWN_LEADER_EPOCH';
+}
+
+async function readAll(b: BrokerContext, parts: SessionPartition[], maxBytes: number, isolation: number): Promise<PartitionRead[]> {
+  let budget = maxBytes;
+  let first = true;
+  const out: PartitionRead[] = [];
+  for (const p of parts) {
+    const log = b.logs.getLog(p.topic, p.partition);
+    const base = { p, chunks: [] as Buffer[], bytes: 0, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 };
+    if (!log) {
+      out.push({ ...base, error: p.topicId !== ZERO_UUID && !b.logs.topicById(p.topicId) ? 'UNKNOWN_TOPIC_ID' : 'UNKNOWN_TOPIC_OR_PARTITION' });
+      continue;
+    }
+    const offsets = { highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset };
+    const epochError = leaderEpochProblem(p.currentLeaderEpoch, log.leaderEpoch);
+    if (epochError) {
+      out.push({ ...base, ...offsets, error: epochError });
+      continue;
+    }
+    // A fetcher that says which epoch its last batch had learns whether its log diverged from ours.
+    if (p.lastFetchedEpoch >= 0) {
+      const end = log.endOffsetForLeaderEpoch(p.lastFetchedEpoch);
+      if (end.epoch !== p.lastFetchedEpoch || end.endOffset < p.fetchOffset) {
+        out.push({ ...base, ...offsets, error: 'NONE', divergingEpoch: { epoch: end.epoch, endOffset: end.endOffset } });
+        continue;
+      }
+    }
+    const limit = Math.min(p.maxBytes, budget);
+    const r = await log.read(p.fetchOffset, limit, { minOneBatch: first, upTo: isolation === READ_COMMITTED ? 'lso' : 'hw' });
+    if (!r.ok) {
+      out.push({ ...base, ...offsets, error: r.error });
+      continue;
+    }
+    if (r.bytes > 0) first = false;
+    budget = Math.max(0, budget - r.bytes);
+    out.push({ ...base, ...offsets, error: 'NONE', chunks: r.chunks, bytes: r.bytes });
+  }
+  return out;
+}
+
+/** Resolves when one of the partitions gets an append, or after ms. */
+function waitForAppend(b: BrokerContext, parts: SessionPartition[], ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const offs: (() => void)[] = [];
+    const done = () => {
+      clearTimeout(timer);
+      for (const off of offs) off();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    for (const p of parts) {
+      const log = b.logs.getLog(p.topic, p.partition);
+      if (log) offs.push(log.onAppend(done));
+    }
+    offs.push(b.onShutdown(done));
+  });
+}
+
+export const fetch = defineHandler('Fetch', [4, 17], async (b, req, ctx) => {
+  const byId = ctx.version >= 13;
+  const requested: RequestedPartition[] = [];
+  for (const t of req.topics) {
+    const name = byId ? b.logs.topicById(t.topicId)?.name ?? `<unknown topic id ${t.topicId}>` : t.topic;
+    const topicId = byId ? t.topicId : b.logs.topic(t.topic)?.topicId ?? ZERO_UUID;
+    for (const p of t.partitions) {
+      requested.push({ topic: name, topicId, partition: p.partition, fetchOffset: p.fetchOffset, maxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch, lastFetchedEpoch: p.lastFetchedEpoch });
+    }
+  }
+  const forgotten = req.forgottenTopicsData.flatMap((t: any) => {
+    const name = byId ? b.logs.topicById(t.topicId)?.name ?? `<unknown topic id ${t.topicId}>` : t.topic;
+    return t.partitions.map((partition: number) => ({ topic: name, partition }));
+  });
+  const session = ctx.version >= 7 ? b.fetchSessions.resolve(req.sessionId, req.sessionEpoch, requested, forgotten) : b.fetchSessions.resolve(0, -1, requested, []);
+  if ('error' in session) {
+    return { throttleTimeMs: 0, errorCode: errorCode(session.error), sessionId: req.sessionId, responses: [], nodeEndpoints: [] };
+  }
+
+  const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+  let reads = await readAll(b, session.partitions, req.maxBytes, req.isolationLevel);
+  for (;;) {
+    const bytes = reads.reduce((n, r) => n + r.bytes, 0);
+    const errored = reads.some((r) => r.error !== 'NONE' || r.divergingEpoch);
+    const left = deadline - Date.now();
+    if (bytes >= req.minBytes || errored || left <= 0 || session.partitions.length === 0 || b.stopping) break;
+    await waitForAppend(b, session.partitions, left);
+    reads = await readAll(b, session.partitions, req.maxBytes, req.isolationLevel);
+  }
+
+  // Group by topic in request order; an incremental response leaves out what did not change.
+  const topics = new Map<string, any>();
+  for (const r of reads) {
+    const changed = mustSend(r.p, r.bytes > 0, r.error !== 'NONE' || !!r.divergingEpoch, r.highWatermark, r.logStartOffset, r.lastStableOffset);
+    if (session.incremental && !changed) continue;
+    let t = topics.get(r.p.topic);
+    if (!t) topics.set(r.p.topic, (t = { topic: r.p.topic, topicId: r.p.topicId, partitions: [] }));
+    t.partitions.push({
+      partitionIndex: r.p.partition,
+      errorCode: errorCode(r.error),
+      highWatermark: r.highWatermark,
+      lastStableOffset: r.lastStableOffset,
+      logStartOffset: r.logStartOffset,
+      divergingEpoch: r.divergingEpoch,
+      abortedTransactions: req.isolationLevel === READ_COMMITTED ? [] : null,
+      preferredReadReplica: -1,
+      records: r.chunks,
+    });
+  }
+  return { throttleTimeMs: 0, errorCode: 0, sessionId: session.sessionId, responses: [...topics.values()], nodeEndpoints: [] };
+});

@@ -1,0 +1,71 @@
+import { errorCode, type ErrorName } from '../../../protocol/errors.js';
+import { ZERO_UUID } from '../../../protocol/primitives.js';
+import { OFFSETS_TOPIC } from '../../groups/offsets-topic.js';
+import type { BrokerContext } from '../context.js';
+import { topicNameProblem } from '../topic-names.js';
+import { autoCreateTopic } from '../topic-admin.js';
+import { defineHandler } from './handler.js';
+
+const NO_OPERATIONS = -2147483648;
+
+function topicEntry(b: BrokerContext, name: string | null, topicId: string, error: ErrorName, partitions: any[] = []) {
+  // Internal topics are listed as Kafka lists them: flagged, so that clients can leave them out.
+  return { errorCode: errorCode(error), name, topicId, isInternal: name === OFFSETS_TOPIC, partitions, topicAuthorizedOperations: NO_OPERATIONS };
+}
+
+function describeTopic(b: BrokerContext, name: string) {
+  const t = b.logs.topic(name);
+  if (!t) return null;
+  const partitions = [];
+  for (let p = 0; p < t.partitions; p++) {
+    partitions.push({
+      errorCode: 0,
+      partitionIndex: p,
+      leaderId: b.nodeId,
+      leaderEpoch: b.logs.getLog(name, p)?.leaderEpoch ?? 0,
+      replicaNodes: [b.nodeId],
+      isrNodes: [b.nodeId],
+      offlineReplicas: [],
+    });
+  }
+  return topicEntry(b, name, t.topicId, 'NONE', partitions);
+}
+
+export const metadata = defineHandler('Metadata', [0, 13], async (b, req, ctx) => {
+  const topics = [];
+  // v0 asks for every topic with an empty list; later versions with null.
+  const all = req.topics === null || (ctx.version === 0 && req.topics.length === 0);
+  if (all) {
+    for (const t of b.logs.topics()) topics.push(describeTopic(b, t.name)!);
+  } else {
+    const autoCreate = req.allowAutoTopicCreation && b.brokerConfigs['auto.create.topics.enable'] === 'true';
+    for (const wanted of req.topics) {
+      if (wanted.name === null) {
+        // v10+: a topic asked for by id alone.
+        const t = wanted.topicId !== ZERO_UUID ? b.logs.topicById(wanted.topicId) : undefined;
+        topics.push(t ? describeTopic(b, t.name)! : topicEntry(b, null, wanted.topicId, 'UNKNOWN_TOPIC_ID'));
+        continue;
+      }
+      const found = describeTopic(b, wanted.name);
+      if (found) {
+        topics.push(found);
+      } else if (topicNameProblem(wanted.name)) {
+        topics.push(topicEntry(b, wanted.name, ZERO_UUID, 'INVALID_TOPIC_EXCEPTION'));
+      } else if (autoCreate) {
+        const error = await autoCreateTopic(b, wanted.name);
+        // Kafka answers LEADER_NOT_AVAILABLE for a topic it has just created; clients retry.
+        topics.push(topicEntry(b, wanted.name, b.logs.topic(wanted.name)?.topicId ?? ZERO_UUID, error ?? 'LEADER_NOT_AVAILABLE'));
+      } else {
+        topics.push(topicEntry(b, wanted.name, ZERO_UUID, 'UNKNOWN_TOPIC_OR_PARTITION'));
+      }
+    }
+  }
+  return {
+    throttleTimeMs: 0,
+    brokers: [{ nodeId: b.nodeId, host: b.host, port: b.port, rack: null }],
+    clusterId: b.clusterId,
+    controllerId: b.nodeId,
+    topics,
+    clusterAuthorizedOperations: NO_OPERATIONS,
+  };
+});

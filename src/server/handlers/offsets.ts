@@ -1,0 +1,95 @@
+// ListOffsets, OffsetForLeaderEpoch and DeleteRecords: questions about, and moves of, the ends
+// of a partition's log.
+import { errorCode, type ErrorName } from '../../../protocol/errors.js';
+import type { BrokerContext } from '../context.js';
+import { defineHandler } from './handler.js';
+
+const LATEST = -1;
+const EARLIEST = -2;
+const MAX_TIMESTAMP = -3;
+const EARLIEST_LOCAL = -4;
+const EARLIEST_PENDING_UPLOAD = -5;
+const READ_COMMITTED = 1;
+
+function epochProblem(current: number, ours: number): ErrorName | null {
+  if (current < 0 || current === ours) return null;
+  return current < ours ? 'FENCED_LEADER_EPOCH' : 'UNKNOWN_LEADER_EPOCH';
+}
+
+export const listOffsets = defineHandler('ListOffsets', [1, 10], async (b, req, ctx) => {
+  const topics = [];
+  for (const t of req.topics) {
+    const partitions = [];
+    for (const p of t.partitions) {
+      const out = { partitionIndex: p.partitionIndex, errorCode: 0, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
+      const log = b.logs.getLog(t.name, p.partitionIndex);
+      const problem: ErrorName | null = !log ? 'UNKNOWN_TOPIC_OR_PARTITION' : epochProblem(p.currentLeaderEpoch, log.leaderEpoch);
+      if (problem || !log) {
+        partitions.push({ ...out, errorCode: errorCode(problem!) });
+        continue;
+      }
+      const ts = p.timestamp;
+      let found: { offset: number; timestamp: number; leaderEpoch: number } | null;
+      if (ts === LATEST) {
+        const offset = req.isolationLevel === READ_COMMITTED ? log.lastStableOffset : log.highWatermark;
+        found = { offset, timestamp: -1, leaderEpoch: log.epochForOffset(offset) };
+      } else if (ts === EARLIEST || ts === EARLIEST_LOCAL) {
+        found = { offset: log.logStartOffset, timestamp: -1, leaderEpoch: log.epochForOffset(log.logStartOffset) };
+      } else if (ts === EARLIEST_PENDING_UPLOAD) {
+        // Nothing is tiered: there is no pending upload, answered as Kafka does without tiered storage.
+        found = null;
+      } else if (ts === MAX_TIMESTAMP) {
+        found = await log.maxTimestampOffset();
+      } else if (ts < 0) {
+        partitions.push({ ...out, errorCode: errorCode('UNKNOWN_SERVER_ERROR') });
+        continue;
+      } else {
+        found = await log.offsetForTimestamp(ts);
+        // A timestamp lookup never answers past what the isolation level lets the client read.
+        if (found && req.isolationLevel === READ_COMMITTED && found.offset >= log.lastStableOffset) found = null;
+      }
+      if (found) Object.assign(out, { offset: found.offset, timestamp: found.timestamp, leaderEpoch: ctx.version >= 4 ? found.leaderEpoch : -1 });
+      partitions.push(out);
+    }
+    topics.push({ name: t.name, partitions });
+  }
+  return { throttleTimeMs: 0, topics };
+});
+
+export const offsetForLeaderEpoch = defineHandler('OffsetForLeaderEpoch', [2, 4], (b, req) => {
+  const topics = req.topics.map((t: any) => ({
+    topic: t.topic,
+    partitions: t.partitions.map((p: any) => {
+      const log = b.logs.getLog(t.topic, p.partition);
+      const problem: ErrorName | null = !log ? 'UNKNOWN_TOPIC_OR_PARTITION' : epochProblem(p.currentLeaderEpoch, log.leaderEpoch);
+      if (problem || !log) return { errorCode: errorCode(problem!), partition: p.partition, leaderEpoch: -1, endOffset: -1 };
+      const end = log.endOffsetForLeaderEpoch(p.leaderEpoch);
+      return { errorCode: 0, partition: p.partition, leaderEpoch: end.epoch, endOffset: end.endOffset };
+    }),
+  }));
+  return { throttleTimeMs: 0, topics };
+});
+
+export const deleteRecords = defineHandler('DeleteRecords', [0, 2], async (b, req) => {
+  const topics = [];
+  for (const t of req.topics) {
+    const partitions = [];
+    for (const p of t.partitions) {
+      const log = b.logs.getLog(t.name, p.partitionIndex);
+      if (!log) {
+        partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: errorCode('UNKNOWN_TOPIC_OR_PARTITION') });
+        continue;
+      }
+      // -1 means "up to the high watermark".
+      const offset = p.offset === -1 ? log.highWatermark : p.offset;
+      if (offset < 0 || offset > log.highWatermark) {
+        partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: errorCode('OFFSET_OUT_OF_RANGE') });
+        continue;
+      }
+      const r = await log.deleteRecordsBefore(offset);
+      partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: r.ok ? r.logStartOffset : -1, errorCode: errorCode(r.ok ? 'NONE' : r.error) });
+    }
+    topics.push({ name: t.name, partitions });
+  }
+  return { throttleTimeMs: 0, topics };
+});

@@ -1,0 +1,96 @@
+// CreateTopics, DeleteTopics, CreatePartitions.
+import { KafkaError, errorCode } from '../../../protocol/errors.js';
+import { ZERO_UUID } from '../../../protocol/primitives.js';
+import { describeTopicConfigs } from '../../config/topic-configs.js';
+import type { BrokerContext } from '../context.js';
+import { checkCreatePartitions, checkCreateTopic, createTopic, deleteTopic } from '../topic-admin.js';
+import { defineHandler } from './handler.js';
+
+function failure(err: unknown): { errorCode: number; errorMessage: string } {
+  if (err instanceof KafkaError) return { errorCode: err.code, errorMessage: err.message };
+  throw err;
+}
+
+function createdConfigs(b: BrokerContext, overrides: Record<string, string>) {
+  return describeTopicConfigs(overrides, b.brokerConfigs, { includeSynonyms: false }).map((c) => ({
+    name: c.name,
+    value: c.value,
+    readOnly: c.readOnly,
+    configSource: c.configSource,
+    isSensitive: c.isSensitive,
+  }));
+}
+
+export const createTopics = defineHandler('CreateTopics', [2, 7], async (b, req, ctx) => {
+  const seen = new Map<string, number>();
+  for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+  const topics = [];
+  for (const t of req.topics) {
+    const result: any = { name: t.name, topicId: ZERO_UUID, errorCode: 0, errorMessage: null, topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: null };
+    if (seen.get(t.name)! > 1) {
+      Object.assign(result, { errorCode: errorCode('INVALID_REQUEST'), errorMessage: 'Duplicate topic name.' });
+      topics.push(result);
+      continue;
+    }
+    const configs: Record<string, string> = {};
+    for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
+    const spec = { name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, assignments: t.assignments, configs };
+    try {
+      const made = req.validateOnly ? { topicId: ZERO_UUID, ...checkCreateTopic(b, spec) } : await createTopic(b, spec);
+      Object.assign(result, {
+        topicId: made.topicId,
+        numPartitions: made.partitions,
+        replicationFactor: made.replicationFactor,
+        configs: ctx.version >= 5 ? createdConfigs(b, configs) : null,
+      });
+    } catch (err) {
+      Object.assign(result, failure(err));
+    }
+    topics.push(result);
+  }
+  return { throttleTimeMs: 0, topics };
+});
+
+export const deleteTopics = defineHandler('DeleteTopics', [1, 6], async (b, req, ctx) => {
+  // v6 names topics by name or by id; earlier versions by name only.
+  const wanted: { name: string | null; topicId: string }[] =
+    ctx.version >= 6 ? req.topics : req.topicNames.map((name: string) => ({ name, topicId: ZERO_UUID }));
+  const responses = [];
+  for (const w of wanted) {
+    let name = w.name;
+    if (name === null) {
+      name = b.logs.topicById(w.topicId)?.name ?? null;
+      if (name === null) {
+        responses.push({ name: null, topicId: w.topicId, errorCode: errorCode('UNKNOWN_TOPIC_ID'), errorMessage: null });
+        continue;
+      }
+    }
+    const topicId = b.logs.topic(name)?.topicId ?? ZERO_UUID;
+    try {
+      await deleteTopic(b, name);
+      responses.push({ name, topicId, errorCode: 0, errorMessage: null });
+    } catch (err) {
+      const f = failure(err);
+      // Kafka reports an unknown topic here without a message.
+      responses.push({ name, topicId, errorCode: f.errorCode, errorMessage: null });
+    }
+  }
+  return { throttleTimeMs: 0, responses };
+});
+
+export const createPartitions = defineHandler('CreatePartitions', [0, 3], async (b, req) => {
+  const results = [];
+  for (const t of req.topics) {
+    try {
+      checkCreatePartitions(b, t.name, t.count, t.assignments);
+      if (!req.validateOnly) {
+        await b.logs.createPartitions(t.name, t.count);
+        b.logger.info({ topic: t.name, partitions: t.count }, 'added partitions');
+      }
+      results.push({ name: t.name, errorCode: 0, errorMessage: null });
+    } catch (err) {
+      results.push({ name: t.name, ...failure(err) });
+    }
+  }
+  return { throttleTimeMs: 0, results };
+});

@@ -1,0 +1,99 @@
+// Creating, deleting and growing topics with the checks and error messages of Kafka's
+// controller, shared by CreateTopics, DeleteTopics, CreatePartitions and topic auto-creation.
+import { randomBytes } from 'node:crypto';
+import { KafkaError, type ErrorName } from '../../protocol/errors.js';
+import { validateTopicConfigs } from '../config/topic-configs.js';
+import type { BrokerContext } from './context.js';
+import { collisionKey, topicNameProblem } from './topic-names.js';
+
+export interface CreateTopicSpec {
+  name: string;
+  /** -1: num.partitions */
+  numPartitions: number;
+  /** -1: default.replication.factor */
+  replicationFactor: number;
+  /** manual assignment: partition index -> broker ids */
+  assignments: { partitionIndex: number; brokerIds: number[] }[];
+  configs: Record<string, string>;
+}
+
+/** Checks a topic creation as Kafka's controller does; throws KafkaError, or returns the partition count. */
+export function checkCreateTopic(b: BrokerContext, spec: CreateTopicSpec): { partitions: number; replicationFactor: number } {
+  const nameProblem = topicNameProblem(spec.name);
+  if (nameProblem) throw new KafkaError('INVALID_TOPIC_EXCEPTION', nameProblem);
+  if (b.logs.topic(spec.name)) throw new KafkaError('TOPIC_ALREADY_EXISTS', `Topic '${spec.name}' already exists.`);
+  const clash = b.logs.topics().find((t) => collisionKey(t.name) === collisionKey(spec.name));
+  if (clash) throw new KafkaError('INVALID_TOPIC_EXCEPTION', `Topic '${spec.name}' collides with existing topic: ${clash.name}`);
+
+  let partitions: number;
+  let replicationFactor: number;
+  if (spec.assignments.length > 0) {
+    if (spec.numPartitions !== -1 || spec.replicationFactor !== -1) {
+      throw new KafkaError('INVALID_REQUEST', 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
+    }
+    const indexes = spec.assignments.map((a) => a.partitionIndex).sort((x, y) => x - y);
+    indexes.forEach((p, i) => {
+      if (p !== i) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', 'Partitions should be a consecutive 0-based integer sequence');
+    });
+    for (const a of spec.assignments) {
+      if (a.brokerIds.length === 0) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Empty replica assignment for partition ${a.partitionIndex}`);
+      const unknown = a.brokerIds.find((id) => id !== b.nodeId);
+      if (unknown !== undefined) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment includes broker ${unknown}, but no broker with that ID is registered.`);
+      if (a.brokerIds.length > 1) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment includes the broker ${b.nodeId} more than once.`);
+    }
+    partitions = spec.assignments.length;
+    replicationFactor = 1;
+  } else {
+    partitions = spec.numPartitions === -1 ? Number(b.brokerConfigs['num.partitions'] ?? 1) : spec.numPartitions;
+    replicationFactor = spec.replicationFactor === -1 ? Number(b.brokerConfigs['default.replication.factor'] ?? 1) : spec.replicationFactor;
+    if (partitions <= 0) throw new KafkaError('INVALID_PARTITIONS', 'Number of partitions was set to an invalid non-positive value.');
+    if (replicationFactor <= 0) throw new KafkaError('INVALID_REPLICATION_FACTOR', 'Replication factor must be larger than 0, or -1 to use the default value.');
+    if (replicationFactor > 1) {
+      throw new KafkaError('INVALID_REPLICATION_FACTOR', `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`);
+    }
+  }
+  const bad = validateTopicConfigs(spec.configs);
+  if (bad) throw new KafkaError('INVALID_CONFIG', bad.message);
+  return { partitions, replicationFactor };
+}
+
+export async function createTopic(b: BrokerContext, spec: CreateTopicSpec): Promise<{ topicId: string; partitions: number; replicationFactor: number }> {
+  const { partitions, replicationFactor } = checkCreateTopic(b, spec);
+  const topicId = randomBytes(16).toString('base64url');
+  await b.logs.createTopic(spec.name, { partitions, configs: spec.configs, topicId });
+  b.logger.info({ topic: spec.name, partitions, topicId }, 'created topic');
+  return { topicId, partitions, replicationFactor };
+}
+
+/** Auto-creation on Metadata or Produce: num.partitions, no overrides. Returns an error, if any. */
+export async function autoCreateTopic(b: BrokerContext, name: string): Promise<ErrorName | null> {
+  try {
+    await createTopic(b, { name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: {} });
+    return null;
+  } catch (err) {
+    if (err instanceof KafkaError) return err.error === 'TOPIC_ALREADY_EXISTS' ? null : err.error;
+    throw err;
+  }
+}
+
+export async function deleteTopic(b: BrokerContext, name: string): Promise<void> {
+  if (!b.logs.topic(name)) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', 'This server does not host this topic-partition.');
+  await b.logs.deleteTopic(name);
+  b.logger.info({ topic: name }, 'deleted topic');
+}
+
+export function checkCreatePartitions(b: BrokerContext, name: string, count: number, assignments: { brokerIds: number[] }[] | null): void {
+  const t = b.logs.topic(name);
+  if (!t) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `The topic '${name}' does not exist.`);
+  if (count < t.partitions) throw new KafkaError('INVALID_PARTITIONS', `The topic ${name} currently has ${t.partitions} partition(s); ${count} would not be an increase.`);
+  if (count === t.partitions) throw new KafkaError('INVALID_PARTITIONS', `Topic already has ${t.partitions} partition(s).`);
+  if (assignments !== null) {
+    if (assignments.length !== count - t.partitions) {
+      throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Attempted to add ${count - t.partitions} additional partition(s), but only ${assignments.length} assignment(s) were specified.`);
+    }
+    for (const a of assignments) {
+      const unknown = a.brokerIds.find((id) => id !== b.nodeId);
+      if (unknown !== undefined) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment includes broker ${unknown}, but no broker with that ID is registered.`);
+    }
+  }
+}

@@ -1,0 +1,123 @@
+// Settings: defaults, the YAML file, flags over the file, and the message for each kind of mistake.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadSettings, parseHostPort, type SettingsFlags } from '../../src/config/settings.js';
+
+let dir = '';
+test.before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'outpost-settings-'));
+});
+test.after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function file(name: string, text: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, text);
+  return path;
+}
+
+async function failure(flags: SettingsFlags): Promise<string> {
+  try {
+    await loadSettings(flags);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('loadSettings succeeded');
+}
+
+test('defaults', async () => {
+  assert.equal(await loadSettings({}), {
+    listen: { host: '127.0.0.1', port: 9092 },
+    advertisedListener: { host: '127.0.0.1', port: 9092 },
+    admin: { host: '127.0.0.1', port: 8090 },
+    dataDir: resolve('data'),
+    configs: { 'node.id': '1' },
+  });
+});
+
+test('HOST:PORT forms', () => {
+  assert.equal(parseHostPort('0.0.0.0:0'), { host: '0.0.0.0', port: 0 });
+  assert.equal(parseHostPort('[::1]:9092'), { host: '::1', port: 9092 });
+  assert.equal(parseHostPort('kafka.example:65535'), { host: 'kafka.example', port: 65535 });
+  for (const bad of ['abc', ':9092', 'host:', 'host:65536', 'host:x', '::1:9092', 'a b:1']) assert.is(parseHostPort(bad), null, bad);
+});
+
+test('the file, then flags over it', async () => {
+  const path = await file('full.yaml', [
+    'listen: 0.0.0.0:19092',
+    'advertised.listener: kafka.example:9092',
+    'admin: "[::1]:18090"',
+    'data.dir: store',
+    'configs:',
+    '  num.partitions: 3',
+    '  auto.create.topics.enable: true',
+    '  log.flush.interval.messages: 9223372036854775807',
+    '  log.cleaner.min.cleanable.ratio: 0.25',
+    '  node.id: 7',
+  ].join('\n'));
+  const s = await loadSettings({ config: path });
+  assert.equal(s, {
+    listen: { host: '0.0.0.0', port: 19092 },
+    advertisedListener: { host: 'kafka.example', port: 9092 },
+    admin: { host: '::1', port: 18090 },
+    dataDir: join(dir, 'store'),
+    configs: {
+      'num.partitions': '3',
+      'auto.create.topics.enable': 'true',
+      'log.flush.interval.messages': '9223372036854775807',
+      'log.cleaner.min.cleanable.ratio': '0.25',
+      'node.id': '7',
+    },
+  });
+  const flagged = await loadSettings({ config: path, listen: '127.0.0.1:29092', dataDir: 'elsewhere' });
+  assert.equal(flagged.listen, { host: '127.0.0.1', port: 29092 });
+  assert.equal(flagged.advertisedListener, { host: 'kafka.example', port: 9092 });
+  assert.is(flagged.dataDir, resolve('elsewhere'));
+});
+
+test('advertised listener defaults to listen', async () => {
+  const s = await loadSettings({ listen: '10.0.0.1:9093' });
+  assert.equal(s.advertisedListener, { host: '10.0.0.1', port: 9093 });
+});
+
+test('an empty file is all defaults', async () => {
+  assert.equal((await loadSettings({ config: await file('empty.yaml', '') })).listen, { host: '127.0.0.1', port: 9092 });
+});
+
+test('bad flags name the flag', async () => {
+  assert.is(await failure({ listen: 'abc' }), 'invalid --listen "abc": expected HOST:PORT');
+  assert.is(await failure({ advertisedListener: 'h:99999' }), 'invalid --advertised-listener "h:99999": expected HOST:PORT');
+  assert.is(await failure({ admin: '8090' }), 'invalid --admin "8090": expected HOST:PORT');
+  assert.is(await failure({ dataDir: '' }), 'invalid --data-dir "": must not be empty');
+});
+
+test('file errors name the file and the key', async () => {
+  const missing = join(dir, 'missing.yaml');
+  assert.is(await failure({ config: missing }), `config file ${missing}: no such file`);
+
+  const cases: [string, string][] = [
+    ['configs:\n  num.partitions: 0\n', 'configs.num.partitions: invalid value "0": Value must be at least 1'],
+    ['configs:\n  num.partitions: many\n', 'configs.num.partitions: invalid value "many": Not a number of type INT'],
+    ['configs:\n  auto.create.topics.enable: yes\n', 'configs.auto.create.topics.enable: invalid value "yes": Expected value to be either true or false'],
+    ['configs:\n  no.such.config: 1\n', 'configs.no.such.config: not a broker config outpost knows'],
+    ['configs:\n  num.partitions:\n', 'configs.num.partitions: expected a string, number or boolean'],
+    ['configs:\n  log:\n    retention.hours: 1\n', 'configs.log: expected a string, number or boolean'],
+    ['listen: abc\n', 'listen: invalid "abc": expected HOST:PORT'],
+    ['listen: 9092\n', 'listen: expected HOST:PORT'],
+    ['data.dir: ""\n', 'data.dir: must not be empty'],
+    ['lisen: 127.0.0.1:9092\n', "top level: Unrecognized key(s) in object: 'lisen'"],
+    ['- a\n- b\n', 'top level: Expected object, received array'],
+  ];
+  for (const [text, message] of cases) {
+    const path = await file('bad.yaml', text);
+    assert.is(await failure({ config: path }), `config file ${path}: ${message}`, text);
+  }
+  const broken = await file('broken.yaml', 'listen: [unclosed\n');
+  assert.match(await failure({ config: broken }), new RegExp(`^config file ${broken}: .*line 2`));
+});
+
+test.run();

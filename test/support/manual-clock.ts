@@ -1,0 +1,50 @@
+// A clock that moves only when a test says so, for the group coordinator's session and rebalance
+// timers: advance() fires every timer that falls due, in time order, letting the promises each
+// one starts settle before the next.
+import type { Clock } from '../../src/groups/keyed-timers.js';
+
+interface Pending {
+  at: number;
+  seq: number;
+  fn: () => void;
+}
+
+/** Lets queued promise callbacks and immediates run. */
+export const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class ManualClock implements Clock {
+  private time = 1_700_000_000_000;
+  private seq = 0;
+  private readonly pending = new Map<number, Pending>();
+
+  now(): number {
+    return this.time;
+  }
+
+  setTimeout(fn: () => void, ms: number): unknown {
+    const seq = ++this.seq;
+    this.pending.set(seq, { at: this.time + ms, seq, fn });
+    return seq;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.pending.delete(handle as number);
+  }
+
+  async advance(ms: number): Promise<void> {
+    const end = this.time + ms;
+    await settle();
+    for (;;) {
+      let next: Pending | undefined;
+      for (const p of this.pending.values()) {
+        if (p.at <= end && (!next || p.at < next.at || (p.at === next.at && p.seq < next.seq))) next = p;
+      }
+      if (!next) break;
+      this.pending.delete(next.seq);
+      this.time = next.at;
+      next.fn();
+      await settle();
+    }
+    this.time = end;
+  }
+}

@@ -1,0 +1,37 @@
+// Starts an outpost broker inside the test process on free loopback ports and a fresh data dir.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { startBroker, type RunningBroker } from '../../src/server/broker.js';
+
+export interface TestBroker extends RunningBroker {
+  bootstrap: string;
+  dataDir: string;
+  /** stops the broker and removes its data dir */
+  destroy(): Promise<void>;
+  /** stops and starts it again on the same data dir and port */
+  restart(): Promise<TestBroker>;
+}
+
+export async function startOutpost(opts: { configs?: Record<string, string>; dataDir?: string; port?: number } = {}): Promise<TestBroker> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'outpost-test-')));
+  const configs = { 'auto.create.topics.enable': 'false', 'num.partitions': '1', ...opts.configs };
+  const logger = pino({ level: process.env.OUTPOST_TEST_LOG ?? 'silent' });
+  const listen = { host: '127.0.0.1', port: opts.port ?? 0 };
+  const running = await startBroker({ listen, advertisedListener: listen, admin: { host: '127.0.0.1', port: 0 }, dataDir, configs }, { logger });
+  const self: TestBroker = {
+    ...running,
+    bootstrap: `127.0.0.1:${running.port}`,
+    dataDir,
+    async destroy() {
+      await running.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+    async restart() {
+      await running.close();
+      return startOutpost({ ...opts, dataDir, port: running.port });
+    },
+  };
+  return self;
+}
