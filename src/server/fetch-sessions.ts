@@ -8,20 +8,6 @@ import type { ErrorName } from '../../protocol/errors.js';
 export const INITIAL_EPOCH = 0;
 export const FINAL_EPOCH = -1;
 
-export interface SessionPartition {
-  topic: string;
-  topicId: string;
-  partition: number;
-  fetchOffset: number;
-  maxBytes: number;
-  currentLeaderEpoch: number;
-  lastFetchedEpoch: number;
-  /** what the last response said, so that an unchanged partition can be left out */
-  sentHighWatermark: number;
-  sentLogStartOffset: number;
-  sentLastStableOffset: number;
-}
-
 export interface FetchSession {
   id: number;
   /** the epoch the next request must carry */
@@ -38,6 +24,13 @@ export interface RequestedPartition {
   maxBytes: number;
   currentLeaderEpoch: number;
   lastFetchedEpoch: number;
+}
+
+export interface SessionPartition extends RequestedPartition {
+  /** what the last response said, so that an unchanged partition can be left out */
+  sentHighWatermark: number;
+  sentLogStartOffset: number;
+  sentLastStableOffset: number;
 }
 
 export type SessionOutcome =

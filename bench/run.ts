@@ -1,0 +1,16 @@
+// Benchmark entry point: `npm run bench -- NAME [options]`. Each benchmark prints its own figures
+// as ratios against the reference it is measured beside.
+import { runThroughput } from './broker-throughput.js';
+
+const benches: Record<string, (args: string[]) => Promise<void>> = {
+  throughput: runThroughput,
+};
+
+const [name, ...args] = process.argv.slice(2);
+const bench = name ? benches[name] : undefined;
+if (!bench) {
+  console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [options]`);
+  process.exit(2);
+}
+await bench(args);
+process.exit(0);
