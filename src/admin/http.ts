@@ -1,6 +1,9 @@
-// The admin HTTP listener: GET /health for probes and GET /metrics for Prometheus.
+// The admin HTTP listener: GET /health for probes, GET /metrics for Prometheus, and cluster links
+// under /kafka/v3 (links-rest.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { register as defaultRegistry, type Registry } from 'prom-client';
+import { sendJson } from './json.js';
+import { linksRest, type LinksRestOptions } from './links-rest.js';
 
 export interface AdminHttpOptions {
   host: string;
@@ -10,6 +13,8 @@ export interface AdminHttpOptions {
   health: () => Record<string, unknown>;
   /** default: prom-client's global registry */
   registry?: Registry;
+  /** serves the cluster-link REST API when given */
+  links?: LinksRestOptions;
 }
 
 export interface AdminHttp {
@@ -17,16 +22,14 @@ export interface AdminHttp {
   close(): Promise<void>;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-  res.end(`${JSON.stringify(body)}\n`);
-}
-
 export async function startAdminHttp(opts: AdminHttpOptions): Promise<AdminHttp> {
   const registry = opts.registry ?? defaultRegistry;
+  const rest = opts.links && linksRest(opts.links);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://admin').pathname;
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const path = url.pathname;
+    if (rest && path.startsWith('/kafka/v3/')) return rest(req, res, url);
     if (path !== '/health' && path !== '/metrics') return sendJson(res, 404, { error: `no such endpoint: ${path}` });
     if (req.method !== 'GET') return sendJson(res, 405, { error: `${req.method} not allowed on ${path}` }, { allow: 'GET' });
     if (path === '/health') {

@@ -1,12 +1,18 @@
 // The `outpost` command line (bin/outpost.js runs this module). Every failure is one line on
 // stderr and exit status 2, whether commander rejects the arguments or start-up fails.
 import { Command, CommanderError } from 'commander';
+import { addDemoCommand } from './demo.js';
+import { addLinkCommands } from './link.js';
+import { addMirrorCommands } from './mirror.js';
 import { addServeCommand } from './serve.js';
 
 const program = new Command('outpost')
   .description('A Kafka-protocol broker that mirrors topics from a source cluster')
   .exitOverride();
 addServeCommand(program);
+addLinkCommands(program);
+addMirrorCommands(program);
+addDemoCommand(program);
 
 try {
   await program.parseAsync(process.argv);

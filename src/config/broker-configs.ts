@@ -79,6 +79,11 @@ const BROKER_KEYS: BrokerConfigKey[] = [
 
 const BROKER_CONFIG_KEYS: ReadonlyMap<string, BrokerConfigKey> = new Map(BROKER_KEYS.map((k) => [k.name, k]));
 
+/** A broker config's type and default by name, or undefined for a name outpost does not know. */
+export function brokerConfigKey(name: string): BrokerConfigKey | undefined {
+  return BROKER_CONFIG_KEYS.get(name);
+}
+
 /**
  * A broker's configs in the layers DescribeConfigs tells apart, highest precedence last in the
  * constructor: static (the settings file and flags), then AlterConfigs on the cluster default

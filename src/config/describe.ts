@@ -37,3 +37,27 @@ export interface DescribeOptions {
 export function isRequested(opts: DescribeOptions, name: string): boolean {
   return !opts.keys || opts.keys.length === 0 || opts.keys.includes(name);
 }
+
+/**
+ * The order Kafka lists a map of configs in: it iterates a Scala mutable HashMap, by bucket (the
+ * key's String hash, spread, masked to the table size) and within a bucket by hash. The table
+ * grows with the entries, so a map of a few entries (configurationKeys asked for, or the cluster
+ * default's dynamic configs) comes out in another order than a full listing of the same names.
+ */
+export function kafkaMapOrder<T extends { name: string }>(entries: readonly T[]): T[] {
+  // Starts at 16 buckets and doubles once three quarters are used.
+  let buckets = 16;
+  while (entries.length >= buckets * 0.75) buckets *= 2;
+  const keyed = entries.map((e) => {
+    const h = javaStringHash(e.name);
+    return { e, h: h ^ (h >>> 16) };
+  });
+  keyed.sort((a, b) => (a.h & (buckets - 1)) - (b.h & (buckets - 1)) || a.h - b.h);
+  return keyed.map((k) => k.e);
+}
+
+function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}

@@ -10,12 +10,21 @@
 //   configs:                          # broker configs by Kafka name (see broker-configs.ts)
 //     num.partitions: 3
 //     log.retention.hours: 72
+//   links:                            # cluster links created at start-up unless they exist
+//     - name: from-prod
+//       bootstrap.servers: kafka-1:9092,kafka-2:9092
+//       source.cluster.id: MkU3OEVBNTcwNTJENDM2Qg   # optional: refuse any other source
+//       configs:                      # link configs (see src/link/link-configs.ts)
+//         mirror.start.offset.spec: latest
+//       mirrors: [orders, payments]   # topics mirrored unless they already are
 //
 // An IPv6 host is written in brackets: [::1]:9092. Port 0 binds any free port.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { checkLinkSpec } from '../link/link-spec.js';
+import type { LinkSpec } from '../link/types.js';
 import { checkStaticBrokerConfig } from './broker-configs.js';
 
 export interface HostPort {
@@ -32,6 +41,12 @@ export interface Settings {
   dataDir: string;
   /** static broker configs by Kafka name, as written (checked, not normalised); always has node.id */
   configs: Record<string, string>;
+  /** links (and their mirrors) the file declares; absent when it declares none */
+  links?: DeclaredLink[];
+}
+
+export interface DeclaredLink extends LinkSpec {
+  mirrors: string[];
 }
 
 /** `serve`'s options, as commander hands them over. */
@@ -60,6 +75,16 @@ const scalar = z.union([z.string(), z.number(), z.bigint(), z.boolean()], {
   errorMap: () => ({ message: 'expected a string, number or boolean' }),
 });
 const hostPortText = z.string({ invalid_type_error: 'expected HOST:PORT' });
+const nonEmpty = z.string().min(1, 'must not be empty');
+const linkSchema = z
+  .object({
+    name: nonEmpty,
+    'bootstrap.servers': nonEmpty,
+    'source.cluster.id': nonEmpty.optional(),
+    configs: z.record(scalar).optional(),
+    mirrors: z.array(nonEmpty).optional(),
+  })
+  .strict();
 const fileSchema = z
   .object({
     listen: hostPortText.optional(),
@@ -67,6 +92,16 @@ const fileSchema = z
     admin: hostPortText.optional(),
     'data.dir': z.string({ invalid_type_error: 'expected a directory' }).min(1, 'must not be empty').optional(),
     configs: z.record(scalar).optional(),
+    links: z
+      .array(linkSchema)
+      .superRefine((links, ctx) => {
+        const seen = new Set<string>();
+        links.forEach((l, i) => {
+          if (seen.has(l.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `a second link named ${JSON.stringify(l.name)}` });
+          seen.add(l.name);
+        });
+      })
+      .optional(),
   })
   .strict();
 
@@ -138,5 +173,24 @@ export async function loadSettings(flags: SettingsFlags): Promise<Settings> {
     dataDir = resolve('data');
   }
 
-  return { listen, advertisedListener, admin, dataDir, configs };
+  const settings: Settings = { listen, advertisedListener, admin, dataDir, configs };
+  if (file.links) {
+    settings.links = file.links.map((l, i) => {
+      const link: DeclaredLink = {
+        name: l.name,
+        bootstrapServers: l['bootstrap.servers'],
+        ...(l['source.cluster.id'] === undefined ? {} : { sourceClusterId: l['source.cluster.id'] }),
+        configs: Object.fromEntries(Object.entries(l.configs ?? {}).map(([k, v]) => [k, String(v)])),
+        mirrors: l.mirrors ?? [],
+      };
+      // The engine's own checks, so that a bad link stops start-up like any other bad setting.
+      try {
+        checkLinkSpec(link);
+      } catch (err) {
+        throw new SettingsError(`${fileKey(`links.${i}`)} ${(err as Error).message}`);
+      }
+      return link;
+    });
+  }
+  return settings;
 }

@@ -64,6 +64,11 @@ const TOPIC_KEYS: TopicConfigKey[] = [
 
 const TOPIC_CONFIG_KEYS: ReadonlyMap<string, TopicConfigKey> = new Map(TOPIC_KEYS.map((k) => [k.name, k]));
 
+/** A topic config's type and default by name, or undefined for a name Kafka does not know. */
+export function topicConfigKey(name: string): TopicConfigKey | undefined {
+  return TOPIC_CONFIG_KEYS.get(name);
+}
+
 // The order a Kafka 4.0 broker lists a topic's configs in DescribeConfigs. It walks a hash map
 // of this fixed set of names, so the order looks arbitrary but never changes.
 const DESCRIBE_ORDER = [

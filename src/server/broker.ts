@@ -3,12 +3,17 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import type { Logger } from 'pino';
 import { startAdminHttp } from '../admin/http.js';
+import { brokerNumber } from '../config/broker-configs.js';
 import { resolveTopicConfig } from '../config/topic-configs.js';
 import type { Settings } from '../config/settings.js';
+import { LinkManager } from '../link/link-manager.js';
+import type { LinkManagerApi } from '../link/types.js';
 import { LogManager } from '../log/log-manager.js';
 import { createLogger } from '../logger.js';
 import { Connection, type Handler } from './connection.js';
+import { createDeclaredLinks } from './declared-links.js';
 import type { BrokerContext } from './context.js';
+import { DynamicBrokerConfigs } from './dynamic-configs.js';
 import { FetchSessions } from './fetch-sessions.js';
 import { apiVersions, apiVersionsBody } from './handlers/api-versions.js';
 import { configHandlers } from './handlers/configs.js';
@@ -29,6 +34,8 @@ export interface RunningBroker {
   port: number;
   adminPort: number;
   clusterId: string;
+  /** the broker's cluster links (tests and embedders drive them directly) */
+  links: LinkManagerApi;
   close(): Promise<void>;
 }
 
@@ -44,11 +51,16 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 
 export async function startBroker(settings: Settings, opts: { logger?: Logger } = {}): Promise<RunningBroker> {
   const logger = opts.logger ?? createLogger();
-  const configs = settings.configs;
-  const nodeId = Number(configs['node.id'] ?? 1);
+  // Settings always carry node.id; brokers started from Settings built by hand default to 1.
+  const configs = { 'node.id': '1', ...settings.configs };
+  const nodeId = brokerNumber(configs, 'node.id');
   await mkdir(settings.dataDir, { recursive: true });
   const identity = await loadIdentity(settings.dataDir, nodeId);
-  const logs = await LogManager.open(settings.dataDir, { resolveTopicConfig: (overrides) => resolveTopicConfig(overrides, configs), logger });
+  // Loaded before the logs, which resolve their topic configs against the dynamic defaults too.
+  const dynamicConfigs = await DynamicBrokerConfigs.load(settings.dataDir, configs, (m) => logger.warn(m));
+  const logs = await LogManager.open(settings.dataDir, { resolveTopicConfig: (overrides) => resolveTopicConfig(overrides, dynamicConfigs.layers), logger });
+  // Cluster links (issue 4): they fill their mirror topics, which are read-only to clients.
+  const links = await LinkManager.open(settings.dataDir, { logs, logger });
   const shutdownListeners = new Set<() => void>();
 
   const server = createServer();
@@ -61,9 +73,13 @@ export async function startBroker(settings: Settings, opts: { logger?: Logger } 
     host: advertised.host,
     port: advertised.port === 0 ? kafkaPort : advertised.port,
     logs,
-    brokerConfigs: configs,
+    links,
+    get brokerConfigs() {
+      return dynamicConfigs.layers;
+    },
+    dynamicConfigs,
     producerIds: await ProducerIdAllocator.open(settings.dataDir),
-    fetchSessions: new FetchSessions(Number(configs['max.incremental.fetch.session.cache.slots'] ?? 1000)),
+    fetchSessions: new FetchSessions(brokerNumber(configs, 'max.incremental.fetch.session.cache.slots')),
     logger,
     stopping: false,
     onShutdown(listener) {
@@ -87,7 +103,7 @@ export async function startBroker(settings: Settings, opts: { logger?: Logger } 
   server.on('connection', (socket) => {
     const conn = new Connection(socket, {
       handlers,
-      maxFrameBytes: Number(configs['socket.request.max.bytes'] ?? 104857600),
+      maxFrameBytes: brokerNumber(configs, 'socket.request.max.bytes'),
       logger,
       apiVersionsFallback: () => apiVersionsBody(handlers, 'UNSUPPORTED_VERSION'),
     });
@@ -95,11 +111,15 @@ export async function startBroker(settings: Settings, opts: { logger?: Logger } 
     socket.on('close', () => connections.delete(conn));
   });
   logs.start();
+  links.start();
+  // Management faces (issue 4): the links and mirrors the settings file declares, made now if missing.
+  if (settings.links) await createDeclaredLinks(links, settings.links, logger);
 
   const admin = await startAdminHttp({
     host: settings.admin.host,
     port: settings.admin.port,
     health: () => ({ status: broker.stopping ? 'stopping' : 'ok', clusterId: identity.clusterId, nodeId, topics: logs.topics().length }),
+    links: { clusterId: identity.clusterId, links },
   });
   logger.info({ listener: `${settings.listen.host}:${kafkaPort}`, advertised: `${broker.host}:${broker.port}`, admin: `${settings.admin.host}:${admin.port}`, dataDir: settings.dataDir, clusterId: identity.clusterId }, 'outpost is serving');
 
@@ -114,9 +134,10 @@ export async function startBroker(settings: Settings, opts: { logger?: Logger } 
       for (const c of connections) c.close();
       await stopped;
       await admin.close();
+      await links.close(); // cluster links: fetching stops before the logs close
       await logs.close();
       logger.info('outpost stopped');
     })());
 
-  return { port: kafkaPort, adminPort: admin.port, clusterId: identity.clusterId, close };
+  return { port: kafkaPort, adminPort: admin.port, clusterId: identity.clusterId, links, close };
 }

@@ -1,8 +1,11 @@
 // What every request handler may use: the broker's identity, where clients reach it, its logs
 // and its shared state.
 import type { Logger } from 'pino';
+import type { BrokerConfigs } from '../config/broker-configs.js';
 import type { GroupCoordinator } from '../groups/coordinator.js';
+import type { LinkManagerApi } from '../link/types.js';
 import type { LogManager } from '../log/log-manager.js';
+import type { DynamicBrokerConfigs } from './dynamic-configs.js';
 import type { FetchSessions } from './fetch-sessions.js';
 import type { ProducerIdAllocator } from './producer-ids.js';
 
@@ -13,12 +16,16 @@ export interface BrokerContext {
   host: string;
   port: number;
   logs: LogManager;
-  /** broker configs by Kafka name, as started (static) */
-  brokerConfigs: Record<string, string>;
+  /** broker configs by Kafka name: the static ones under those AlterConfigs set (read with brokerNumber etc.) */
+  readonly brokerConfigs: BrokerConfigs;
+  /** the dynamic layers of brokerConfigs, which AlterConfigs replaces */
+  dynamicConfigs: DynamicBrokerConfigs;
   producerIds: ProducerIdAllocator;
   fetchSessions: FetchSessions;
   /** the group coordinator; absent until it has loaded __consumer_offsets, and group APIs answer COORDINATOR_NOT_AVAILABLE */
   groups?: GroupCoordinator;
+  /** the cluster links; a topic they mirror is read-only to clients (absent in a broker without them) */
+  links?: LinkManagerApi;
   logger: Logger;
   /** set once shutdown begins: long polls answer at once */
   stopping: boolean;

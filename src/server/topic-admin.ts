@@ -2,6 +2,7 @@
 // controller, shared by CreateTopics, DeleteTopics, CreatePartitions and topic auto-creation.
 import { randomBytes } from 'node:crypto';
 import { KafkaError, type ErrorName } from '../../protocol/errors.js';
+import { brokerNumber } from '../config/broker-configs.js';
 import { validateTopicConfigs } from '../config/topic-configs.js';
 import type { BrokerContext } from './context.js';
 import { collisionKey, topicNameProblem } from './topic-names.js';
@@ -44,15 +45,15 @@ export function checkCreateTopic(b: BrokerContext, spec: CreateTopicSpec): { par
     partitions = spec.assignments.length;
     replicationFactor = 1;
   } else {
-    partitions = spec.numPartitions === -1 ? Number(b.brokerConfigs['num.partitions'] ?? 1) : spec.numPartitions;
-    replicationFactor = spec.replicationFactor === -1 ? Number(b.brokerConfigs['default.replication.factor'] ?? 1) : spec.replicationFactor;
+    partitions = spec.numPartitions === -1 ? brokerNumber(b.brokerConfigs, 'num.partitions') : spec.numPartitions;
+    replicationFactor = spec.replicationFactor === -1 ? brokerNumber(b.brokerConfigs, 'default.replication.factor') : spec.replicationFactor;
     if (partitions <= 0) throw new KafkaError('INVALID_PARTITIONS', 'Number of partitions was set to an invalid non-positive value.');
     if (replicationFactor <= 0) throw new KafkaError('INVALID_REPLICATION_FACTOR', 'Replication factor must be larger than 0, or -1 to use the default value.');
     if (replicationFactor > 1) {
       throw new KafkaError('INVALID_REPLICATION_FACTOR', `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`);
     }
   }
-  const bad = validateTopicConfigs(spec.configs);
+  const bad = validateTopicConfigs(spec.configs, b.brokerConfigs);
   if (bad) throw new KafkaError('INVALID_CONFIG', bad.message);
   return { partitions, replicationFactor };
 }

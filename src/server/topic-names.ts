@@ -5,15 +5,24 @@
 const LEGAL = /^[a-zA-Z0-9._-]+$/;
 export const MAX_NAME_LENGTH = 249;
 
-/** Why a name is not a legal topic name (Kafka's wording), or null when it is. */
+/**
+ * Why a name is not a legal topic name, or null when it is. Kafka 4.0's controller answers
+ * CreateTopics with the same wording as Topic.validate (invalidTopicName below).
+ */
 export function topicNameProblem(name: string | null): string | null {
-  if (name === null || name.length === 0) return 'Topic name is illegal, it can\'t be empty';
-  if (name === '.' || name === '..') return 'Topic name cannot be "." or ".."';
-  if (name.length > MAX_NAME_LENGTH) return `Topic name is illegal, it can't be longer than ${MAX_NAME_LENGTH} characters, topic name: ${name}`;
-  if (!LEGAL.test(name)) return `Topic name "${name}" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`;
-  return null;
+  return invalidTopicName(name ?? '');
 }
 
 export function collisionKey(name: string): string {
   return name.replace(/\./g, '_');
+}
+
+/** Why Kafka's Topic.validate refuses a name, or null: the wording of CreateTopics, DescribeConfigs and AlterConfigs. */
+export function invalidTopicName(name: string): string | null {
+  let reason: string | null = null;
+  if (name === '') reason = 'the empty string is not allowed';
+  else if (name === '.' || name === '..') reason = `'${name}' is not allowed`;
+  else if (name.length > MAX_NAME_LENGTH) reason = `the length of '${name}' is longer than the max allowed length ${MAX_NAME_LENGTH}`;
+  else if (!LEGAL.test(name)) reason = `'${name}' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'`;
+  return reason === null ? null : `Topic name is invalid: ${reason}`;
 }

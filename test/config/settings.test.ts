@@ -120,4 +120,39 @@ test('file errors name the file and the key', async () => {
   assert.match(await failure({ config: broken }), new RegExp(`^config file ${broken}: .*line 2`));
 });
 
+test('links declared in the file', async () => {
+  const path = await file('links.yaml', [
+    'links:',
+    '  - name: from-prod',
+    '    bootstrap.servers: kafka-1:9092,kafka-2:9092',
+    '    source.cluster.id: abc',
+    '    configs:',
+    '      replica.fetch.wait.max.ms: 100',
+    '      mirror.start.offset.spec: latest',
+    '    mirrors: [orders, payments]',
+    '  - name: bare',
+    '    bootstrap.servers: other:9092',
+  ].join('\n'));
+  assert.equal((await loadSettings({ config: path })).links, [
+    { name: 'from-prod', bootstrapServers: 'kafka-1:9092,kafka-2:9092', sourceClusterId: 'abc', configs: { 'replica.fetch.wait.max.ms': '100', 'mirror.start.offset.spec': 'latest' }, mirrors: ['orders', 'payments'] },
+    { name: 'bare', bootstrapServers: 'other:9092', configs: {}, mirrors: [] },
+  ]);
+  assert.is((await loadSettings({ config: await file('nolinks.yaml', 'listen: 127.0.0.1:9092\n') })).links, undefined);
+});
+
+test('link errors name the link\'s key', async () => {
+  const cases: [string, RegExp][] = [
+    ['links:\n  - name: a\n', /links\.0\.bootstrap\.servers: Required$/],
+    ['links:\n  - name: a\n    bootstrap.servers: h:1\n    mirror: [t]\n', /links\.0: Unrecognized key\(s\) in object: 'mirror'$/],
+    ['links:\n  - name: a\n    bootstrap.servers: h:1\n  - name: a\n    bootstrap.servers: h:2\n', /links\.1\.name: a second link named "a"$/],
+    ['links:\n  - name: a b\n    bootstrap.servers: h:1\n', /links\.0: .*invalid link name "a b"/],
+    ['links:\n  - name: a\n    bootstrap.servers: nope\n', /links\.0: .*invalid bootstrap server "nope"/],
+    ['links:\n  - name: a\n    bootstrap.servers: h:1\n    configs:\n      no.such.config: 1\n', /links\.0: .*no\.such\.config/],
+  ];
+  for (const [text, message] of cases) {
+    const path = await file('badlink.yaml', text);
+    assert.match(await failure({ config: path }), message, text);
+  }
+});
+
 test.run();

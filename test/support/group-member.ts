@@ -17,5 +17,5 @@ consumer.on(consumer.events.GROUP_JOIN, (e) => print({ event: 'join', memberId: 
 await consumer.connect();
 await consumer.subscribe({ topic, fromBeginning: true });
 await consumer.run({
-  eachMessage: async ({ partition, message }) => print({ event: 'message', partition, offset: message.offset, value: message.value?.toString() }),
+  eachMessage: async ({ partition, message }) => void print({ event: 'message', partition, offset: message.offset, value: message.value?.toString() }),
 });

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import type { DeclaredLink } from '../../src/config/settings.js';
 import { startBroker, type RunningBroker } from '../../src/server/broker.js';
 
 export interface TestBroker extends RunningBroker {
@@ -14,12 +15,12 @@ export interface TestBroker extends RunningBroker {
   restart(): Promise<TestBroker>;
 }
 
-export async function startOutpost(opts: { configs?: Record<string, string>; dataDir?: string; port?: number } = {}): Promise<TestBroker> {
+export async function startOutpost(opts: { configs?: Record<string, string>; dataDir?: string; port?: number; links?: DeclaredLink[] } = {}): Promise<TestBroker> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'outpost-test-')));
   const configs = { 'auto.create.topics.enable': 'false', 'num.partitions': '1', ...opts.configs };
   const logger = pino({ level: process.env.OUTPOST_TEST_LOG ?? 'silent' });
   const listen = { host: '127.0.0.1', port: opts.port ?? 0 };
-  const running = await startBroker({ listen, advertisedListener: listen, admin: { host: '127.0.0.1', port: 0 }, dataDir, configs }, { logger });
+  const running = await startBroker({ listen, advertisedListener: listen, admin: { host: '127.0.0.1', port: 0 }, dataDir, configs, links: opts.links }, { logger });
   const self: TestBroker = {
     ...running,
     bootstrap: `127.0.0.1:${running.port}`,

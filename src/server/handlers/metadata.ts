@@ -1,5 +1,6 @@
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
 import { ZERO_UUID } from '../../../protocol/primitives.js';
+import { brokerBoolean } from '../../config/broker-configs.js';
 import { OFFSETS_TOPIC } from '../../groups/offsets-topic.js';
 import type { BrokerContext } from '../context.js';
 import { topicNameProblem } from '../topic-names.js';
@@ -36,9 +37,13 @@ export const metadata = defineHandler('Metadata', [0, 13], async (b, req, ctx) =
   // v0 asks for every topic with an empty list; later versions with null.
   const all = req.topics === null || (ctx.version === 0 && req.topics.length === 0);
   if (all) {
-    for (const t of b.logs.topics()) topics.push(describeTopic(b, t.name)!);
+    for (const t of b.logs.topics()) {
+      // Listed once a group has used it, as Kafka creates it only then (see GroupCoordinator.isInUse).
+      if (t.name === OFFSETS_TOPIC && !b.groups?.isInUse) continue;
+      topics.push(describeTopic(b, t.name)!);
+    }
   } else {
-    const autoCreate = req.allowAutoTopicCreation && b.brokerConfigs['auto.create.topics.enable'] === 'true';
+    const autoCreate = req.allowAutoTopicCreation && brokerBoolean(b.brokerConfigs, 'auto.create.topics.enable');
     for (const wanted of req.topics) {
       if (wanted.name === null) {
         // v10+: a topic asked for by id alone.

@@ -1,6 +1,7 @@
 // ListOffsets, OffsetForLeaderEpoch and DeleteRecords: questions about, and moves of, the ends
 // of a partition's log.
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
+import { mirrorRefusal } from '../../link/read-only.js';
 import type { BrokerContext } from '../context.js';
 import { defineHandler } from './handler.js';
 
@@ -74,10 +75,16 @@ export const deleteRecords = defineHandler('DeleteRecords', [0, 2], async (b, re
   const topics = [];
   for (const t of req.topics) {
     const partitions = [];
+    // A mirror's log start follows its source's (DeleteRecords has no error message to say so).
+    const mirror = mirrorRefusal(b.links, t.name, 'deleteRecords') !== null;
     for (const p of t.partitions) {
       const log = b.logs.getLog(t.name, p.partitionIndex);
       if (!log) {
         partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: errorCode('UNKNOWN_TOPIC_OR_PARTITION') });
+        continue;
+      }
+      if (mirror) {
+        partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: errorCode('POLICY_VIOLATION') });
         continue;
       }
       // -1 means "up to the high watermark".

@@ -1,6 +1,7 @@
 // Produce: each partition's record batches are validated and appended as the bytes that came off
 // the socket (offsets and the leader epoch are stamped in place). Nothing is decoded.
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
+import { mirrorRefusal } from '../../link/read-only.js';
 import type { BrokerContext } from '../context.js';
 import { defineHandler } from './handler.js';
 
@@ -36,9 +37,12 @@ export const produce = defineHandler('Produce', [3, 12], async (b, req) => {
   for (const t of req.topicData) {
     const partitionResponses = [];
     const exists = b.logs.topic(t.name) !== undefined;
+    // A mirror topic's data comes only from its source: nothing a producer sends may land.
+    const refusal = exists ? mirrorRefusal(b.links, t.name, 'produce') : null;
     for (const p of t.partitionData) {
       if (!acksOk) partitionResponses.push(failed(p.index, 'INVALID_REQUIRED_ACKS'));
       else if (!exists) partitionResponses.push(failed(p.index, 'UNKNOWN_TOPIC_OR_PARTITION'));
+      else if (refusal) partitionResponses.push(failed(p.index, 'POLICY_VIOLATION', refusal));
       else partitionResponses.push(await appendPartition(b, t.name, p, now));
     }
     responses.push({ name: t.name, partitionResponses });

@@ -2,6 +2,7 @@
 import { KafkaError, errorCode } from '../../../protocol/errors.js';
 import { ZERO_UUID } from '../../../protocol/primitives.js';
 import { describeTopicConfigs } from '../../config/topic-configs.js';
+import { mirrorRefusal } from '../../link/read-only.js';
 import type { BrokerContext } from '../context.js';
 import { checkCreatePartitions, checkCreateTopic, createTopic, deleteTopic } from '../topic-admin.js';
 import { defineHandler } from './handler.js';
@@ -11,14 +12,16 @@ function failure(err: unknown): { errorCode: number; errorMessage: string } {
   throw err;
 }
 
+/** The created topic's configs, in name order as Kafka's controller lists them. */
 function createdConfigs(b: BrokerContext, overrides: Record<string, string>) {
-  return describeTopicConfigs(overrides, b.brokerConfigs, { includeSynonyms: false }).map((c) => ({
-    name: c.name,
-    value: c.value,
-    readOnly: c.readOnly,
-    configSource: c.configSource,
-    isSensitive: c.isSensitive,
-  }));
+  return describeTopicConfigs(overrides, b.brokerConfigs, { includeSynonyms: false })
+    .map((c) => ({ name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.configSource, isSensitive: c.isSensitive }))
+    .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+}
+
+function createResult(name: string) {
+  // Kafka sends an empty config list, not null, for a topic it did not create.
+  return { name, topicId: ZERO_UUID, errorCode: 0, errorMessage: null as string | null, topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: [] as unknown[] };
 }
 
 export const createTopics = defineHandler('CreateTopics', [2, 7], async (b, req, ctx) => {
@@ -26,12 +29,8 @@ export const createTopics = defineHandler('CreateTopics', [2, 7], async (b, req,
   for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
   const topics = [];
   for (const t of req.topics) {
-    const result: any = { name: t.name, topicId: ZERO_UUID, errorCode: 0, errorMessage: null, topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: null };
-    if (seen.get(t.name)! > 1) {
-      Object.assign(result, { errorCode: errorCode('INVALID_REQUEST'), errorMessage: 'Duplicate topic name.' });
-      topics.push(result);
-      continue;
-    }
+    if (seen.get(t.name)! > 1) continue;
+    const result = createResult(t.name);
     const configs: Record<string, string> = {};
     for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
     const spec = { name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, assignments: t.assignments, configs };
@@ -41,12 +40,16 @@ export const createTopics = defineHandler('CreateTopics', [2, 7], async (b, req,
         topicId: made.topicId,
         numPartitions: made.partitions,
         replicationFactor: made.replicationFactor,
-        configs: ctx.version >= 5 ? createdConfigs(b, configs) : null,
+        configs: ctx.version >= 5 ? createdConfigs(b, configs) : [],
       });
     } catch (err) {
       Object.assign(result, failure(err));
     }
     topics.push(result);
+  }
+  // A name asked for more than once gets one result, after all the others (as from Kafka).
+  for (const [name, n] of seen) {
+    if (n > 1) topics.push({ ...createResult(name), errorCode: errorCode('INVALID_REQUEST'), errorMessage: 'Duplicate topic name.' });
   }
   return { throttleTimeMs: 0, topics };
 });
@@ -83,6 +86,8 @@ export const createPartitions = defineHandler('CreatePartitions', [0, 3], async 
   for (const t of req.topics) {
     try {
       checkCreatePartitions(b, t.name, t.count, t.assignments);
+      const refusal = mirrorRefusal(b.links, t.name, 'createPartitions');
+      if (refusal) throw new KafkaError('POLICY_VIOLATION', refusal);
       if (!req.validateOnly) {
         await b.logs.createPartitions(t.name, t.count);
         b.logger.info({ topic: t.name, partitions: t.count }, 'added partitions');

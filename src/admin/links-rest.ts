@@ -1,0 +1,347 @@
+// Cluster links and mirror topics on the admin listener, in the shape of Confluent's REST API v3
+// (/kafka/v3/clusters/{cluster_id}/links/...), so that scripts and tools written for it work
+// against outpost. Resources carry Confluent's fields (kind, metadata.self, snake_case names) plus
+// a few of outpost's own where Confluent has no field for what outpost knows (rates, offsets).
+// Every answer other than 2xx is {error_code: <the HTTP status>, message}.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { LinkError, type LinkDescription, type LinkManagerApi, type MirrorDescription, type MirrorPartitionStatus } from '../link/types.js';
+import { HttpError, readJsonBody, sendJson } from './json.js';
+
+export interface LinksRestOptions {
+  /** this broker's cluster id: the only {cluster_id} served */
+  clusterId: string;
+  links: LinkManagerApi;
+}
+
+interface Call {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  params: Record<string, string>;
+  /** the absolute URL of /kafka/v3, and of this cluster under it, for metadata.self */
+  root: string;
+  base: string;
+}
+
+type Handler = (call: Call) => Promise<void>;
+
+const enc = encodeURIComponent;
+
+// ---------------------------------------------------------------------------------------------
+// Request bodies, as Confluent's API takes them
+
+const configEntry = z.object({ name: z.string().min(1), value: z.string() });
+
+const createLinkBody = z.object({
+  source_cluster_id: z.string().min(1).optional(),
+  // Source-initiated and bidirectional links have the destination (or remote) dial in: not supported.
+  destination_cluster_id: z.null({ invalid_type_error: 'source-initiated links are not supported' }).optional(),
+  remote_cluster_id: z.null({ invalid_type_error: 'bidirectional links are not supported' }).optional(),
+  configs: z.array(configEntry).default([]),
+});
+
+const alterConfigsBody = z.object({
+  data: z
+    .array(
+      z
+        .object({ name: z.string().min(1), value: z.string().nullable().optional(), operation: z.enum(['SET', 'DELETE', 'set', 'delete']).optional() })
+        .refine((e) => e.operation?.toUpperCase() === 'DELETE' || typeof e.value === 'string', { message: 'a value is required to SET', path: ['value'] }),
+    )
+    .min(1),
+});
+
+const createMirrorBody = z.object({
+  source_topic_name: z.string().min(1),
+  mirror_topic_name: z.string().min(1).optional(),
+  // Accepted and ignored: outpost is one node, and Confluent's CLI sends 3 unless told otherwise.
+  replication_factor: z.number().int().optional(),
+  configs: z.array(configEntry).default([]),
+});
+
+const alterMirrorsBody = z.object({ mirror_topic_names: z.array(z.string().min(1)).min(1) });
+
+async function body<T>(req: IncomingMessage, schema: z.ZodType<T, z.ZodTypeDef, unknown>): Promise<T> {
+  const parsed = schema.safeParse((await readJsonBody(req)) ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new HttpError(400, `${issue.path.length > 0 ? issue.path.join('.') : 'body'}: ${issue.message}`);
+}
+
+function boolParam(url: URL, name: string, fallback: boolean): boolean {
+  const v = url.searchParams.get(name);
+  if (v === null) return fallback;
+  if (/^true$/i.test(v)) return true;
+  if (/^false$/i.test(v)) return false;
+  throw new HttpError(400, `${name}: expected true or false, got ${JSON.stringify(v)}`);
+}
+
+function configMap(entries: { name: string; value: string }[]): Record<string, string> {
+  return Object.fromEntries(entries.map((e) => [e.name, e.value]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resources, as Confluent's API returns them
+
+function list(kind: string, self: string, data: unknown[]) {
+  return { kind, metadata: { self, next: null }, data };
+}
+
+function mirrorLag(p: MirrorPartitionStatus) {
+  return {
+    partition: p.partition,
+    lag: p.lag,
+    // The last source offset copied (source and mirror offsets are the same).
+    last_source_fetch_offset: p.localLogEndOffset - 1,
+    // outpost's: both ends of the lag (-1: the source's not known yet), and when the source was
+    // last fetched from (-1: never)
+    source_high_watermark: p.sourceHighWatermark,
+    log_end_offset: p.localLogEndOffset,
+    last_fetch_time_ms: p.lastFetchTimeMs,
+  };
+}
+
+function mirrorData(call: Call, m: MirrorDescription) {
+  return {
+    kind: 'KafkaMirrorData',
+    metadata: { self: `${call.base}/links/${enc(m.linkName)}/mirrors/${enc(m.topic)}` },
+    link_name: m.linkName,
+    mirror_topic_name: m.topic,
+    source_topic_name: m.sourceTopic,
+    num_partitions: m.partitions.length,
+    mirror_lags: m.partitions.map(mirrorLag),
+    mirror_status: m.state,
+    mirror_topic_error: m.reason === null ? 'NO_ERROR' : 'UNKNOWN_ERROR',
+    // outpost's: why the mirror is in its state, in words
+    mirror_status_reason: m.reason,
+    source_topic_id: m.sourceTopicId,
+  };
+}
+
+// The names the engine masks (link-configs.ts): passwords, secrets, keys, JAAS lines.
+const SENSITIVE = /password|jaas\.config|secret|key$/i;
+
+// ---------------------------------------------------------------------------------------------
+// Routes
+
+const STATUS: Record<LinkError['code'], number> = {
+  NOT_FOUND: 404,
+  ALREADY_EXISTS: 409,
+  INVALID: 400,
+  // The source did not answer, or not as expected: the gateway's error, not the request's form.
+  SOURCE: 502,
+};
+
+/** The handler for every path under /kafka/v3. */
+export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
+  const { links, clusterId } = opts;
+
+  const routes: { path: string[]; methods: Record<string, Handler> }[] = [
+    {
+      path: ['clusters'],
+      methods: {
+        GET: async (c) => sendJson(c.res, 200, list('KafkaClusterList', `${c.root}/clusters`, [clusterData(c)])),
+      },
+    },
+    { path: ['clusters', ':cluster_id'], methods: { GET: async (c) => sendJson(c.res, 200, clusterData(c)) } },
+    {
+      path: ['clusters', ':cluster_id', 'links'],
+      methods: {
+        GET: async (c) => sendJson(c.res, 200, list('KafkaLinkDataList', `${c.base}/links`, links.listLinks().map((d) => linkData(c, d)))),
+        POST: async (c) => {
+          const name = c.url.searchParams.get('link_name');
+          if (name === null) throw new HttpError(400, 'link_name: required query parameter');
+          const validateOnly = boolParam(c.url, 'validate_only', false);
+          const validateLink = boolParam(c.url, 'validate_link', true);
+          const b = await body(c.req, createLinkBody);
+          const { 'bootstrap.servers': bootstrapServers, ...configs } = configMap(b.configs);
+          if (!bootstrapServers) throw new HttpError(400, 'configs: bootstrap.servers is required');
+          const spec = { name, bootstrapServers, sourceClusterId: b.source_cluster_id, configs };
+          // The engine makes a link whose source cannot be reached yet (it keeps trying); Confluent's
+          // validate_link, on by default, refuses one instead. A dry run answers what a real one would.
+          if (validateOnly || validateLink) {
+            const checked = await links.createLink(spec, { validateOnly: true });
+            if (validateLink && checked.lastError !== null) throw new HttpError(STATUS.SOURCE, `${checked.lastError} (validate_link=false creates the link anyway)`);
+          }
+          if (!validateOnly) await links.createLink(spec);
+          noContent(c.res);
+        },
+      },
+    },
+    {
+      path: ['clusters', ':cluster_id', 'links', ':link_name'],
+      methods: {
+        GET: async (c) => sendJson(c.res, 200, linkData(c, links.describeLink(c.params.link_name!))),
+        DELETE: async (c) => {
+          await links.deleteLink(c.params.link_name!, { force: boolParam(c.url, 'force', false) });
+          noContent(c.res);
+        },
+      },
+    },
+    {
+      path: ['clusters', ':cluster_id', 'links', ':link_name', 'configs'],
+      methods: {
+        GET: async (c) => {
+          const name = c.params.link_name!;
+          const link = links.describeLink(name);
+          // linkConfigs() has every config with its effective value; the link's own were set on it.
+          const configs: Record<string, string> = { 'bootstrap.servers': link.bootstrapServers, ...links.linkConfigs(name) };
+          const data = Object.keys(configs)
+            .sort()
+            .map((k) => configData(c, name, k, configs[k]!, k === 'bootstrap.servers' || k in link.configs));
+          sendJson(c.res, 200, list('KafkaLinkConfigDataList', `${c.base}/links/${enc(name)}/configs`, data));
+        },
+      },
+    },
+    {
+      path: ['clusters', ':cluster_id', 'links', ':link_name', 'configs:alter'],
+      methods: {
+        PUT: async (c) => {
+          const b = await body(c.req, alterConfigsBody);
+          const set: Record<string, string> = {};
+          const remove: string[] = [];
+          for (const e of b.data) {
+            if (e.operation?.toUpperCase() === 'DELETE') remove.push(e.name);
+            else set[e.name] = e.value!;
+          }
+          await links.alterLinkConfigs(c.params.link_name!, set, remove);
+          noContent(c.res);
+        },
+      },
+    },
+    {
+      path: ['clusters', ':cluster_id', 'links', ':link_name', 'mirrors'],
+      methods: {
+        GET: async (c) => {
+          const name = c.params.link_name!;
+          // "-" stands for every link, as in Confluent's API.
+          const mirrors = links.listMirrors(name === '-' ? undefined : name);
+          sendJson(c.res, 200, list('KafkaMirrorDataList', `${c.base}/links/${enc(name)}/mirrors`, mirrors.map((m) => mirrorData(c, m))));
+        },
+        POST: async (c) => {
+          const name = c.params.link_name!;
+          const b = await body(c.req, createMirrorBody);
+          if (b.mirror_topic_name !== undefined && b.mirror_topic_name !== b.source_topic_name) {
+            throw new HttpError(400, 'mirror_topic_name: a mirror topic has its source topic\'s name');
+          }
+          await links.createMirror(name, b.source_topic_name, { configs: configMap(b.configs) });
+          noContent(c.res);
+        },
+      },
+    },
+    {
+      path: ['clusters', ':cluster_id', 'links', ':link_name', 'mirrors', ':mirror_topic_name'],
+      methods: {
+        GET: async (c) => sendJson(c.res, 200, mirrorData(c, links.describeMirror(c.params.link_name!, c.params.mirror_topic_name!))),
+      },
+    },
+    { path: ['clusters', ':cluster_id', 'links', ':link_name', 'mirrors:pause'], methods: { POST: (c) => alterMirrors(c, 'pause') } },
+    { path: ['clusters', ':cluster_id', 'links', ':link_name', 'mirrors:resume'], methods: { POST: (c) => alterMirrors(c, 'resume') } },
+  ];
+
+  function clusterData(c: Call) {
+    return { kind: 'KafkaCluster', metadata: { self: c.base }, cluster_id: clusterId };
+  }
+
+  function linkData(c: Call, d: LinkDescription) {
+    return {
+      kind: 'KafkaLinkData',
+      metadata: { self: `${c.base}/links/${enc(d.name)}` },
+      cluster_id: clusterId,
+      source_cluster_id: d.sourceClusterIdSeen ?? d.sourceClusterId ?? null,
+      destination_cluster_id: null,
+      link_name: d.name,
+      link_id: d.linkId,
+      cluster_link_id: d.linkId,
+      topic_names: links.listMirrors(d.name).map((m) => m.topic),
+      link_state: d.state,
+      link_error: d.lastError === null ? 'NO_ERROR' : 'UNKNOWN_ERROR',
+      link_error_message: d.lastError,
+      // outpost's: what the link fetches from the source, averaged over its last seconds
+      bytes_per_sec: d.bytesPerSec,
+      records_per_sec: d.recordsPerSec,
+    };
+  }
+
+  function configData(c: Call, linkName: string, name: string, value: string, set: boolean) {
+    const sensitive = SENSITIVE.test(name);
+    return {
+      kind: 'KafkaLinkConfigData',
+      metadata: { self: `${c.base}/links/${enc(linkName)}/configs/${enc(name)}` },
+      cluster_id: clusterId,
+      link_name: linkName,
+      name,
+      value: sensitive ? null : value,
+      read_only: false,
+      sensitive,
+      source: set ? 'DYNAMIC_CLUSTER_LINK_CONFIG' : 'DEFAULT_CONFIG',
+      synonyms: [],
+    };
+  }
+
+  // Every named topic is checked before any is changed: one unknown name changes nothing.
+  async function alterMirrors(c: Call, action: 'pause' | 'resume'): Promise<void> {
+    const name = c.params.link_name!;
+    const { mirror_topic_names: topics } = await body(c.req, alterMirrorsBody);
+    for (const t of topics) links.describeMirror(name, t);
+    await (action === 'pause' ? links.pauseMirrors(name, topics) : links.resumeMirrors(name, topics));
+    const data = topics.map((t) => ({
+      kind: 'AlterMirrorsData',
+      metadata: { self: `${c.base}/links/${enc(name)}/mirrors/${enc(t)}` },
+      mirror_topic_name: t,
+      error_code: null,
+      error_message: null,
+      mirror_lags: links.describeMirror(name, t).partitions.map(mirrorLag),
+    }));
+    sendJson(c.res, 200, list('KafkaAlterMirrorsDataList', `${c.base}/links/${enc(name)}/mirrors`, data));
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const segments = url.pathname.split('/').slice(3).map(decodeSegment);
+    for (const r of routes) {
+      const params = match(r.path, segments);
+      if (!params) continue;
+      const asked = params.cluster_id ?? clusterId;
+      if (asked !== clusterId) throw new HttpError(404, `cluster ${asked} not found: this broker's cluster id is ${clusterId}`);
+      const handler = r.methods[req.method ?? 'GET'];
+      if (!handler) throw new HttpError(405, `${req.method} not allowed on ${url.pathname}`, { allow: Object.keys(r.methods).join(', ') });
+      const root = `http://${req.headers.host ?? 'localhost'}/kafka/v3`;
+      return handler({ req, res, url, params, root, base: `${root}/clusters/${enc(clusterId)}` });
+    }
+    throw new HttpError(404, `no such endpoint: ${url.pathname}`);
+  }
+
+  return async (req, res, url) => {
+    try {
+      await route(req, res, url);
+    } catch (err) {
+      if (res.headersSent) throw err;
+      const e =
+        err instanceof HttpError ? err : err instanceof LinkError ? new HttpError(STATUS[err.code], err.message) : new HttpError(500, (err as Error).message);
+      sendJson(res, e.status, { error_code: e.status, message: e.message }, e.headers);
+    }
+  };
+}
+
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new HttpError(400, `malformed path segment ${JSON.stringify(s)}`);
+  }
+}
+
+function match(pattern: string[], segments: string[]): Record<string, string> | null {
+  if (pattern.length !== segments.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern[i]!.startsWith(':')) params[pattern[i]!.slice(1)] = segments[i]!;
+    else if (pattern[i] !== segments[i]) return null;
+  }
+  return params;
+}
+
+function noContent(res: ServerResponse): void {
+  res.writeHead(204);
+  res.end();
+}

@@ -1,0 +1,72 @@
+// `outpost mirror ...`: mirror topics on a running outpost, through its REST API, shaped like
+// `confluent kafka mirror`.
+import type { Command } from 'commander';
+import { AdminClient, adminCommand, type AdminFlags } from './admin-client.js';
+import { waitCaughtUp } from './mirror-sync.js';
+import { json, record, resource, table } from './output.js';
+
+interface LinkFlags extends AdminFlags {
+  link: string;
+}
+
+const enc = encodeURIComponent;
+const out = (text: string): void => void process.stdout.write(text);
+
+const maxLag = (m: any) => Math.max(0, ...m.mirror_lags.map((p: any) => p.lag));
+const fetchTime = (ms: number) => (ms > 0 ? new Date(ms).toISOString() : 'never');
+
+function describeMirror(m: any): string {
+  const head = record([
+    ['Link', m.link_name],
+    ['Mirror Topic', m.mirror_topic_name],
+    ['Source Topic', m.source_topic_name],
+    ['Source Topic ID', m.source_topic_id],
+    ['Status', m.mirror_status],
+    ['Reason', m.mirror_status_reason],
+  ]);
+  const rows = m.mirror_lags.map((p: any) => [p.partition, p.source_high_watermark, p.log_end_offset, p.lag, fetchTime(p.last_fetch_time_ms)]);
+  return `${head}\n${table(['Partition', 'Source High Watermark', 'Mirror End Offset', 'Lag', 'Last Fetch'], rows)}`;
+}
+
+function pauseOrResume(mirror: Command, action: 'pause' | 'resume', done: string): void {
+  adminCommand(mirror, `${action} <topics...>`, `${action} mirror topics`)
+    .requiredOption('--link <name>', 'the cluster link of the mirror topics')
+    .action(async (topics: string[], flags: LinkFlags) => {
+      const res = await AdminClient.from(flags.adminUrl).cluster('POST', `/links/${enc(flags.link)}/mirrors:${action}`, { body: { mirror_topic_names: topics } });
+      if (flags.output === 'json') return out(json(res.data.map(resource)));
+      for (const t of topics) out(`${done} mirror topic "${t}".\n`);
+    });
+}
+
+export function addMirrorCommands(program: Command): void {
+  const mirror = program.command('mirror').description('manage mirror topics: read-only copies of source topics, kept up to date by a cluster link');
+
+  adminCommand(mirror, 'create <topic>', 'create a mirror of a source topic (under the same name)')
+    .requiredOption('--link <name>', 'the cluster link to the source')
+    .option('--sync', 'wait until the mirror has caught up with the source (lag 0 on every partition)')
+    .action(async (topic: string, flags: LinkFlags & { sync?: boolean }) => {
+      const client = AdminClient.from(flags.adminUrl);
+      await client.cluster('POST', `/links/${enc(flags.link)}/mirrors`, { body: { source_topic_name: topic } });
+      const m = flags.sync ? await waitCaughtUp(client, flags.link, topic) : await client.cluster('GET', `/links/${enc(flags.link)}/mirrors/${enc(topic)}`);
+      if (flags.output === 'json') return out(json(resource(m)));
+      out(flags.sync ? `Created mirror topic "${topic}"; it has caught up with its source (${m.num_partitions} partitions, lag 0).\n` : `Created mirror topic "${topic}".\n`);
+    });
+
+  adminCommand(mirror, 'list', 'list mirror topics')
+    .option('--link <name>', 'only those of this cluster link')
+    .action(async (flags: AdminFlags & { link?: string }) => {
+      const mirrors: any[] = (await AdminClient.from(flags.adminUrl).cluster('GET', `/links/${enc(flags.link ?? '-')}/mirrors`)).data;
+      if (flags.output === 'json') return out(json(mirrors.map(resource)));
+      out(table(['Link', 'Mirror Topic', 'Partitions', 'Max Lag', 'Status'], mirrors.map((m) => [m.link_name, m.mirror_topic_name, m.num_partitions, maxLag(m), m.mirror_status])));
+    });
+
+  adminCommand(mirror, 'describe <topic>', 'describe a mirror topic, partition by partition')
+    .requiredOption('--link <name>', 'the cluster link of the mirror topic')
+    .action(async (topic: string, flags: LinkFlags) => {
+      const m = await AdminClient.from(flags.adminUrl).cluster('GET', `/links/${enc(flags.link)}/mirrors/${enc(topic)}`);
+      out(flags.output === 'json' ? json(resource(m)) : describeMirror(m));
+    });
+
+  pauseOrResume(mirror, 'pause', 'Paused');
+  pauseOrResume(mirror, 'resume', 'Resumed');
+}

@@ -1,0 +1,254 @@
+// Fetches, for one link, from one source broker every mirrored partition that broker leads: one
+// Fetch request at a time covering them all, in an incremental fetch session, at the highest
+// version the broker speaks. Each partition's records go into its log as the Buffer the response
+// holds them in (a view of the received frame): never decoded, never recompressed.
+//
+// Before a partition is fetched from a broker (at start, after a reconnect, after a leader change)
+// its log is checked against the source's leader-epoch history with OffsetForLeaderEpoch and cut
+// back where they diverge; from Fetch v12 every request also carries the log's last epoch, so a
+// divergence that happens while fetching comes back in the response. OFFSET_OUT_OF_RANGE is
+// answered by asking the source for its log range.
+import type { Logger } from 'pino';
+import { errorName } from '../../protocol/errors.js';
+import { ZERO_UUID } from '../../protocol/primitives.js';
+import { FetchSessionClient, positionKey, type SessionRequest } from './fetch-session.js';
+import type { LinkSettings } from './link-configs.js';
+import type { MirrorPartition } from './mirror-partition.js';
+import type { SourceClient } from './source-client.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, READ_COMMITTED, READ_UNCOMMITTED, listOffsets, offsetsForLeaderEpochs, refKey } from './source-offsets.js';
+import { Wakeup } from './wakeup.js';
+
+/** The last Fetch version that names topics; later ones need the topic id. */
+const LAST_FETCH_BY_NAME = 12;
+/** Errors that mean the link's idea of the partition's leader is out of date. */
+const LEADERSHIP_ERRORS = new Set([
+  'NOT_LEADER_OR_FOLLOWER', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH', 'LEADER_NOT_AVAILABLE', 'REPLICA_NOT_AVAILABLE',
+  'UNKNOWN_TOPIC_OR_PARTITION', 'UNKNOWN_TOPIC_ID', 'INCONSISTENT_TOPIC_ID', 'KAFKA_STORAGE_ERROR', 'OFFSET_NOT_AVAILABLE',
+]);
+
+/** What a fetcher needs from its link. */
+export interface FetcherHost {
+  readonly client: SourceClient;
+  readonly settings: LinkSettings;
+  readonly logger: Logger;
+  /** counts what was mirrored, for the link's throughput */
+  mirrored(bytes: number, records: number): void;
+  /** the link's view of leadership looks stale: refresh the source's metadata soon */
+  refreshMetadata(): void;
+}
+
+export class BrokerFetcher {
+  private readonly parts = new Map<string, MirrorPartition>();
+  private readonly session = new FetchSessionClient();
+  private readonly wakeup = new Wakeup();
+  private running = true;
+  private failures = 0;
+  private readonly done: Promise<void>;
+
+  constructor(readonly nodeId: number, private readonly host: FetcherHost) {
+    this.done = this.loop();
+  }
+
+  get size(): number {
+    return this.parts.size;
+  }
+
+  add(p: MirrorPartition): void {
+    this.parts.set(p.key, p);
+    this.wakeup.notify();
+  }
+
+  remove(p: MirrorPartition): void {
+    if (this.parts.get(p.key) === p) this.parts.delete(p.key);
+  }
+
+  /** Something changed (a resume, a backoff ended early): look at the partitions again now. */
+  poke(): void {
+    this.wakeup.notify();
+  }
+
+  /** Stops after the round in progress (its appends finish); the link closes the connections. */
+  stop(): Promise<void> {
+    this.running = false;
+    this.wakeup.notify();
+    return this.done;
+  }
+
+  private async loop(): Promise<void> {
+    const { settings } = this.host;
+    while (this.running) {
+      const now = Date.now();
+      const ready = [...this.parts.values()].filter((p) => p.ready(now));
+      if (ready.length === 0) {
+        await this.wakeup.wait(this.nextReadyIn(now));
+        continue;
+      }
+      try {
+        const checking = ready.filter((p) => p.phase === 'reconcile');
+        if (checking.length > 0) await this.reconcile(checking);
+        const resetting = ready.filter((p) => p.phase === 'reset');
+        if (resetting.length > 0) await this.reset(resetting);
+        const fetching = ready.filter((p) => p.phase === 'fetching' && this.parts.get(p.key) === p && p.ready(Date.now()));
+        if (fetching.length > 0) await this.fetch(fetching);
+        this.failures = 0;
+      } catch (e) {
+        if (!this.running) break;
+        // The broker did not answer (or the connection broke): every partition here waits.
+        const address = this.host.client.broker(this.nodeId);
+        const problem = `source broker ${this.nodeId}${address ? ` (${address.host}:${address.port})` : ''} is unreachable: ${(e as Error).message}`;
+        for (const p of this.parts.values()) p.problem = problem;
+        this.session.reset();
+        this.host.refreshMetadata();
+        if (this.failures++ === 0) this.host.logger.warn({ broker: this.nodeId, err: (e as Error).message }, 'cluster link: fetching from a source broker failed; retrying');
+        await this.wakeup.wait(Math.min(settings.reconnectBackoffMs * 2 ** Math.min(this.failures - 1, 20), settings.reconnectBackoffMaxMs));
+      }
+    }
+  }
+
+  private nextReadyIn(now: number): number {
+    let soonest = 60_000;
+    for (const p of this.parts.values()) if (p.backoffUntil > now) soonest = Math.min(soonest, p.backoffUntil - now);
+    return soonest;
+  }
+
+  private async fetch(parts: MirrorPartition[]): Promise<void> {
+    const { client, settings } = this.host;
+    const byName = parts.some((p) => p.sourceTopicId === ZERO_UUID);
+    let req: SessionRequest | undefined;
+    const { version, body } = await client.request(
+      this.nodeId,
+      'Fetch',
+      (v) => {
+        req = this.session.build(parts.map((p) => p.position(settings.fetchMaxBytes)), v);
+        return {
+          replicaId: -1,
+          maxWaitMs: settings.fetchWaitMaxMs,
+          minBytes: settings.fetchMinBytes,
+          maxBytes: settings.fetchResponseMaxBytes,
+          isolationLevel: READ_COMMITTED,
+          sessionId: req.sessionId,
+          sessionEpoch: req.sessionEpoch,
+          topics: req.topics,
+          forgottenTopicsData: req.forgottenTopicsData,
+          rackId: '',
+        };
+      },
+      { extraMs: settings.fetchWaitMaxMs, maxVersion: byName ? LAST_FETCH_BY_NAME : undefined },
+    );
+    const sessionError = this.session.onResponse(req!, body.errorCode ?? 0, body.sessionId ?? 0);
+    if (sessionError) {
+      // The next request is a full one, which the broker answers with a new session.
+      this.host.logger.debug({ broker: this.nodeId, error: sessionError }, 'cluster link: fetch session reset');
+      return;
+    }
+    const byKey = new Map(parts.map((p) => [positionKey(version, p.topic, p.sourceTopicId, p.partition), p]));
+    const now = Date.now();
+    const work: Promise<void>[] = [];
+    for (const t of body.responses) {
+      for (const d of t.partitions) {
+        const p = byKey.get(positionKey(version, t.topic, t.topicId, d.partitionIndex));
+        if (p) work.push(p.exclusive(() => this.onPartition(p, d, now)));
+      }
+    }
+    await Promise.all(work);
+  }
+
+  private async onPartition(p: MirrorPartition, d: any, now: number): Promise<void> {
+    const error = errorName(d.errorCode);
+    if (error === 'OFFSET_OUT_OF_RANGE') {
+      p.phase = 'reset';
+      return;
+    }
+    if (error !== 'NONE') return this.failed(p, error, now);
+    p.sourceHighWatermark = d.highWatermark;
+    if (d.logStartOffset >= 0) p.sourceLogStartOffset = d.logStartOffset;
+    p.lastFetchTimeMs = now;
+    p.problem = null;
+    const diverging = d.divergingEpoch;
+    if (diverging && (diverging.epoch >= 0 || diverging.endOffset >= 0)) {
+      this.host.logger.warn({ topic: p.topic, partition: p.partition, epoch: diverging.epoch, endOffset: diverging.endOffset, logEnd: p.log.logEndOffset }, 'cluster link: the source log diverged from the mirror; truncating');
+      if (diverging.epoch < 0) p.phase = 'reset';
+      else await p.truncateToSource(diverging.epoch, diverging.endOffset);
+      return;
+    }
+    if (d.records && d.records.length > 0) {
+      const r = await p.append(d.records);
+      if (!r.ok) {
+        // The batches did not fit the log's end (or were damaged on the way): check and refetch.
+        p.problem = `appending the source's batches failed: ${r.error}: ${r.reason}`;
+        p.phase = 'reconcile';
+        p.backoffUntil = now + this.host.settings.fetchBackoffMs;
+        if (r.error === 'KAFKA_STORAGE_ERROR' || r.error === 'NOT_LEADER_OR_FOLLOWER') p.failed = p.problem;
+        this.host.logger.warn({ topic: p.topic, partition: p.partition, error: r.error, reason: r.reason }, 'cluster link: append failed');
+        return;
+      }
+      if (r.batches > 0) this.host.mirrored(d.records.length, r.lastOffset - r.firstOffset + 1);
+    }
+    if (p.sourceLogStartOffset > p.log.logStartOffset) await p.followLogStart();
+  }
+
+  /** A partition-level error from the source: stale leadership refreshes metadata, anything else backs off. */
+  private failed(p: MirrorPartition, error: string, now: number): void {
+    p.problem = `the source answered ${error}`;
+    if (LEADERSHIP_ERRORS.has(error)) {
+      p.backoffUntil = now + this.host.settings.retryBackoffMs;
+      p.leaderId = -1;
+      this.remove(p);
+      this.host.refreshMetadata();
+    } else {
+      p.backoffUntil = now + this.host.settings.fetchBackoffMs;
+    }
+  }
+
+  /** OffsetForLeaderEpoch for each partition's last epoch, and truncation where the source disagrees. */
+  private async reconcile(parts: MirrorPartition[]): Promise<void> {
+    const ask = parts.filter((p) => {
+      // An empty log (or one without epochs) has nothing to disagree about.
+      if (p.lastEpoch < 0) p.phase = 'fetching';
+      return p.phase === 'reconcile';
+    });
+    if (ask.length === 0) return;
+    const answers = await offsetsForLeaderEpochs(this.host.client, this.nodeId, ask.map((p) => ({ topic: p.topic, partition: p.partition, leaderEpoch: p.leaderEpoch, epoch: p.lastEpoch })));
+    const now = Date.now();
+    await Promise.all(ask.map((p) => p.exclusive(async () => {
+      const a = answers.get(refKey(p.topic, p.partition));
+      if (!a) return;
+      if (a.error !== 'NONE') return this.failed(p, a.error, now);
+      // The source knows no epoch up to ours (its history begins later): compare log ranges instead.
+      if (a.leaderEpoch < 0 || a.endOffset < 0) {
+        p.phase = 'reset';
+        return;
+      }
+      const before = p.log.logEndOffset;
+      if (await p.truncateToSource(a.leaderEpoch, a.endOffset)) p.phase = 'fetching';
+      if (p.log.logEndOffset < before) {
+        this.host.logger.warn({ topic: p.topic, partition: p.partition, from: before, to: p.log.logEndOffset }, 'cluster link: truncated the mirror to where it agrees with the source');
+      }
+    })));
+  }
+
+  /** After OFFSET_OUT_OF_RANGE: fit the log into the source's [log start, high watermark]. */
+  private async reset(parts: MirrorPartition[]): Promise<void> {
+    const refs = parts.map((p) => ({ topic: p.topic, partition: p.partition, leaderEpoch: p.leaderEpoch }));
+    const earliest = await listOffsets(this.host.client, this.nodeId, refs, EARLIEST_TIMESTAMP, READ_UNCOMMITTED);
+    const latest = await listOffsets(this.host.client, this.nodeId, refs, LATEST_TIMESTAMP, READ_UNCOMMITTED);
+    const now = Date.now();
+    await Promise.all(parts.map((p) => p.exclusive(async () => {
+      const first = earliest.get(refKey(p.topic, p.partition));
+      const last = latest.get(refKey(p.topic, p.partition));
+      if (!first || !last) return;
+      if (first.error !== 'NONE') return this.failed(p, first.error, now);
+      if (last.error !== 'NONE') return this.failed(p, last.error, now);
+      const end = p.log.logEndOffset;
+      if (end > last.offset) {
+        this.host.logger.warn({ topic: p.topic, partition: p.partition, from: end, to: last.offset }, 'cluster link: the source log ends before the mirror; truncating');
+        await p.log.truncateTo(last.offset);
+      } else if (end < first.offset) {
+        this.host.logger.warn({ topic: p.topic, partition: p.partition, from: end, to: first.offset }, 'cluster link: the source deleted records the mirror had not copied yet; continuing from the source log start');
+        await p.log.truncateFullyAndStartAt(first.offset);
+      }
+      p.sourceLogStartOffset = first.offset;
+      p.phase = 'fetching';
+    })));
+  }
+}

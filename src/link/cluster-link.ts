@@ -1,0 +1,420 @@
+// One cluster link at run time. Its control loop asks the source for the metadata of the mirrored
+// topics (every topic.config.sync.ms, and soon after a fetcher finds leadership stale), checks the
+// source's cluster id, hands each partition to the fetcher of the source broker that leads it,
+// grows mirrors whose source gained partitions, fails those whose source topic is gone, replaced
+// or shrunk, and copies the synced topic configs. While the source cannot be reached it retries
+// with backoff (reconnect.backoff.ms doubling up to reconnect.backoff.max.ms) and says why.
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { KafkaError } from '../../protocol/errors.js';
+import { ZERO_UUID } from '../../protocol/primitives.js';
+import type { LogManager } from '../log/log-manager.js';
+import { BrokerFetcher, type FetcherHost } from './broker-fetcher.js';
+import { resolveLinkSettings, type LinkSettings } from './link-configs.js';
+import { parseBootstrapServers } from './link-spec.js';
+import type { StoredLink, StoredMirror } from './link-store.js';
+import type { MirrorPartition } from './mirror-partition.js';
+import { MirrorTopic } from './mirror-topic.js';
+import { RateMeter } from './rate-meter.js';
+import { SourceClient, type SourceMetadata, type SourceTopic } from './source-client.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, READ_COMMITTED, listOffsets, refKey } from './source-offsets.js';
+import { mergeSyncedConfigs, sameConfigs, SYNCED_TOPIC_CONFIGS, syncedFromSource } from './topic-sync.js';
+import { LinkError, type LinkState } from './types.js';
+import { Wakeup } from './wakeup.js';
+
+const TOPIC_RESOURCE = 2;
+
+export interface LinkDeps {
+  logs: LogManager;
+  logger: Logger;
+  /** writes every link's record to the store (the link's record is part of it) */
+  persist(): Promise<void>;
+}
+
+class ClusterIdMismatch extends Error {}
+
+export class ClusterLink implements FetcherHost {
+  state: LinkState = 'SOURCE_UNAVAILABLE';
+  lastError: string | null = 'not connected to the source yet';
+  readonly settings: LinkSettings;
+  readonly client: SourceClient;
+  readonly logger: Logger;
+  readonly mirrors = new Map<string, MirrorTopic>();
+  readonly meter = new RateMeter();
+  private readonly fetchers = new Map<number, BrokerFetcher>();
+  private readonly wakeup = new Wakeup();
+  private running = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private refreshTimer: NodeJS.Timeout | null = null;
+  private nextConfigSync = 0;
+  private failures = 0;
+  /** config-sync problems already logged, so a repeating one is told once */
+  private readonly told = new Set<string>();
+
+  constructor(readonly record: StoredLink, private readonly deps: LinkDeps) {
+    this.settings = resolveLinkSettings(record.name, record.configs);
+    this.client = new SourceClient(parseBootstrapServers(record.bootstrapServers), {
+      clientId: this.settings.clientId,
+      requestTimeoutMs: this.settings.requestTimeoutMs,
+      connectTimeoutMs: this.settings.connectTimeoutMs,
+    });
+    this.logger = deps.logger.child({ link: record.name });
+    for (const m of record.mirrors) {
+      const mirror = new MirrorTopic(m);
+      if (m.pending === null) mirror.attach(deps.logs);
+      this.mirrors.set(m.topic, mirror);
+    }
+  }
+
+  get name(): string {
+    return this.record.name;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  /** Stops fetching (appends in progress finish) and closes the connections to the source. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.wakeup.notify();
+    this.client.close();
+    await Promise.all([this.loopDone, ...[...this.fetchers.values()].map((f) => f.stop())]);
+    this.fetchers.clear();
+  }
+
+  // ---- FetcherHost -----------------------------------------------------------------------------
+
+  mirrored(bytes: number, records: number): void {
+    this.meter.record(bytes, records);
+  }
+
+  refreshMetadata(): void {
+    if (this.refreshTimer || !this.running) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = null;
+      this.wakeup.notify();
+    }, this.settings.retryBackoffMs);
+  }
+
+  // ---- mirrors ---------------------------------------------------------------------------------
+
+  /**
+   * Creates a mirror of the source topic `topic`: the local topic gets the source's partition
+   * count, its synced configs merged over `ownConfigs`, and each partition starts empty at the
+   * offset mirror.start.offset.spec picks (the source's log start by default).
+   */
+  async createMirror(topic: string, ownConfigs: Record<string, string>): Promise<MirrorTopic> {
+    const source = await this.sourceTopic(topic);
+    const fromSource = await this.sourceConfigs([topic]).catch((e: Error) => {
+      throw new LinkError('SOURCE', `cannot read the configs of ${topic} at the source: ${e.message}`);
+    });
+    const { configs, skipped } = mergeSyncedConfigs(ownConfigs, fromSource.get(topic) ?? {});
+    if (skipped.length > 0) this.logger.warn({ topic, skipped }, 'cluster link: source topic configs outpost does not take were left out');
+    const startOffsets = await this.startOffsets(source);
+    const record: StoredMirror = {
+      topic,
+      localTopicId: newTopicId(),
+      sourceTopicId: source.topicId === ZERO_UUID ? null : source.topicId,
+      paused: false,
+      failed: null,
+      pending: { startOffsets, configs },
+    };
+    const mirror = new MirrorTopic(record);
+    this.record.mirrors.push(record);
+    this.mirrors.set(topic, mirror);
+    await this.deps.persist();
+    try {
+      await this.finishMirror(mirror);
+    } catch (e) {
+      this.forget(mirror);
+      await this.deps.persist();
+      if (e instanceof KafkaError) throw new LinkError(e.error === 'TOPIC_ALREADY_EXISTS' ? 'ALREADY_EXISTS' : 'INVALID', e.message);
+      throw e;
+    }
+    this.logger.info({ topic, partitions: startOffsets.length, startOffsets, sourceTopicId: record.sourceTopicId }, 'cluster link: created mirror topic');
+    return mirror;
+  }
+
+  /**
+   * Makes a recorded mirror's local topic and starts its partitions at their start offsets; run
+   * at creation, and at start-up for a mirror whose creation a crash cut short.
+   */
+  async finishMirror(mirror: MirrorTopic): Promise<void> {
+    const { pending, topic, localTopicId } = mirror.record;
+    if (!pending) return;
+    const existing = this.deps.logs.topic(topic);
+    if (!existing) {
+      await this.deps.logs.createTopic(topic, { partitions: pending.startOffsets.length, configs: pending.configs, topicId: localTopicId });
+    } else if (existing.topicId !== localTopicId) {
+      throw new KafkaError('TOPIC_ALREADY_EXISTS', `Topic '${topic}' already exists.`);
+    }
+    for (const [p, offset] of pending.startOffsets.entries()) {
+      const log = this.deps.logs.getLog(topic, p)!;
+      if (log.logStartOffset !== offset || log.logEndOffset !== offset) await log.truncateFullyAndStartAt(offset);
+    }
+    mirror.record.pending = null;
+    await this.deps.persist();
+    mirror.attach(this.deps.logs);
+    this.nextConfigSync = 0;
+    this.wakeup.notify();
+  }
+
+  /** Forgets a mirror whose creation could not be finished (its local topic, if any, stays). */
+  forget(mirror: MirrorTopic): void {
+    for (const p of mirror.partitions) this.detach(p);
+    this.mirrors.delete(mirror.topic);
+    this.record.mirrors = this.record.mirrors.filter((m) => m !== mirror.record);
+  }
+
+  async setPaused(mirror: MirrorTopic, paused: boolean): Promise<void> {
+    if (mirror.record.paused === paused) return;
+    mirror.record.paused = paused;
+    await this.deps.persist();
+    for (const p of mirror.partitions) p.paused = paused;
+    for (const f of this.fetchers.values()) f.poke();
+    this.logger.info({ topic: mirror.topic }, paused ? 'cluster link: mirror paused' : 'cluster link: mirror resumed');
+  }
+
+  // ---- the control loop ------------------------------------------------------------------------
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      let waitMs: number;
+      try {
+        await this.dropDeletedMirrors();
+        const md = await this.client.metadata([...this.mirrors.values()].filter((m) => m.live).map((m) => m.topic));
+        await this.checkClusterId(md.clusterId);
+        this.setState('ACTIVE', null);
+        this.failures = 0;
+        await this.applyMetadata(md);
+        if (Date.now() >= this.nextConfigSync) {
+          await this.syncConfigs();
+          this.nextConfigSync = Date.now() + this.settings.topicConfigSyncMs;
+        }
+        waitMs = this.nextConfigSync - Date.now();
+      } catch (e) {
+        if (!this.running) break;
+        const message = (e as Error).message;
+        if (e instanceof ClusterIdMismatch) {
+          // Not a byte of another cluster's data may reach the mirrors: stop fetching altogether.
+          for (const m of this.mirrors.values()) for (const p of m.partitions) this.detach(p);
+          this.setState('FAILED', message);
+        } else {
+          this.setState('SOURCE_UNAVAILABLE', `cannot reach the source cluster at ${this.record.bootstrapServers}: ${message}`);
+        }
+        waitMs = Math.min(this.settings.reconnectBackoffMs * 2 ** Math.min(this.failures++, 20), this.settings.reconnectBackoffMaxMs);
+      }
+      await this.wakeup.wait(waitMs);
+    }
+  }
+
+  private setState(state: LinkState, error: string | null): void {
+    if (state !== this.state) {
+      if (state === 'ACTIVE') this.logger.info({ clusterId: this.record.sourceClusterIdSeen }, 'cluster link: connected to the source');
+      else this.logger.warn({ state, error }, 'cluster link: the source is not available');
+    }
+    this.state = state;
+    this.lastError = error;
+  }
+
+  private async checkClusterId(seen: string | null): Promise<void> {
+    const wanted = this.record.sourceClusterId;
+    if (wanted !== undefined && seen !== wanted) {
+      throw new ClusterIdMismatch(`the source cluster's id is ${seen ?? '(none)'}, but link ${this.name} is for cluster ${wanted}`);
+    }
+    const known = this.record.sourceClusterIdSeen;
+    if (known !== null && seen !== null && seen !== known) {
+      throw new ClusterIdMismatch(`the source at ${this.record.bootstrapServers} is now cluster ${seen}, not cluster ${known} that link ${this.name} mirrors`);
+    }
+    if (known === null && seen !== null) {
+      this.record.sourceClusterIdSeen = seen;
+      await this.deps.persist();
+    }
+  }
+
+  /** A mirror topic deleted locally (DeleteTopics) is no longer a mirror. */
+  private async dropDeletedMirrors(): Promise<void> {
+    const gone = [...this.mirrors.values()].filter((m) => m.record.pending === null && this.deps.logs.topic(m.topic)?.topicId !== m.record.localTopicId);
+    if (gone.length === 0) return;
+    for (const m of gone) {
+      this.forget(m);
+      this.logger.info({ topic: m.topic }, 'cluster link: the mirror topic was deleted; it is no longer mirrored');
+    }
+    await this.deps.persist();
+  }
+
+  private async applyMetadata(md: SourceMetadata): Promise<void> {
+    for (const m of this.mirrors.values()) {
+      if (!m.live) continue;
+      const t = md.topics.get(m.topic);
+      if (!t) continue;
+      if (t.error === 'UNKNOWN_TOPIC_OR_PARTITION') {
+        await this.fail(m, `the source topic ${m.topic} no longer exists on the source cluster`);
+        continue;
+      }
+      if (t.error !== 'NONE') {
+        for (const p of m.partitions) p.problem = `the source has no metadata for the topic: ${t.error}`;
+        continue;
+      }
+      const sourceId = m.record.sourceTopicId;
+      if (sourceId !== null && t.topicId !== ZERO_UUID && t.topicId !== sourceId) {
+        await this.fail(m, `the source topic ${m.topic} was deleted and recreated (topic id ${t.topicId}, mirrored ${sourceId})`);
+        continue;
+      }
+      if (t.partitions.length < m.partitions.length) {
+        await this.fail(m, `the source topic ${m.topic} has ${t.partitions.length} partitions, fewer than the mirror's ${m.partitions.length}`);
+        continue;
+      }
+      if (t.partitions.length > m.partitions.length) await this.grow(m, t.partitions.length);
+      for (const sp of t.partitions) {
+        const p = m.partitions[sp.partition];
+        if (!p) continue;
+        if (sp.error !== 'NONE' || sp.leaderId < 0) {
+          this.detach(p);
+          p.problem = `the source partition has no leader (${sp.error})`;
+        } else if (p.leaderId !== sp.leaderId || p.leaderEpoch !== sp.leaderEpoch) {
+          this.assign(p, sp.leaderId, sp.leaderEpoch);
+        }
+      }
+    }
+    for (const [id, f] of this.fetchers) {
+      if (f.size > 0) continue;
+      this.fetchers.delete(id);
+      await f.stop();
+    }
+  }
+
+  private assign(p: MirrorPartition, leaderId: number, leaderEpoch: number): void {
+    this.detach(p);
+    p.leaderId = leaderId;
+    p.leaderEpoch = leaderEpoch;
+    p.phase = 'reconcile';
+    let f = this.fetchers.get(leaderId);
+    if (!f) this.fetchers.set(leaderId, (f = new BrokerFetcher(leaderId, this)));
+    f.add(p);
+  }
+
+  private detach(p: MirrorPartition): void {
+    for (const f of this.fetchers.values()) f.remove(p);
+    p.leaderId = -1;
+  }
+
+  /** Mirroring stops for good; the data stays, read-only, for a later promotion or deletion. */
+  private async fail(m: MirrorTopic, reason: string): Promise<void> {
+    for (const p of m.partitions) this.detach(p);
+    m.record.failed = reason;
+    await this.deps.persist();
+    this.logger.error({ topic: m.topic, reason }, 'cluster link: mirror failed');
+  }
+
+  /** The source topic gained partitions: so does the mirror; new ones start empty at offset 0. */
+  private async grow(m: MirrorTopic, partitions: number): Promise<void> {
+    const info = this.deps.logs.topic(m.topic);
+    if (info && info.partitions < partitions) await this.deps.logs.createPartitions(m.topic, partitions);
+    const added = m.attach(this.deps.logs);
+    this.logger.info({ topic: m.topic, partitions, added: added.length }, 'cluster link: the source topic gained partitions');
+  }
+
+  private async syncConfigs(): Promise<void> {
+    const live = [...this.mirrors.values()].filter((m) => m.live);
+    if (live.length === 0) return;
+    let fromSource: Map<string, Record<string, string>>;
+    try {
+      fromSource = await this.sourceConfigs(live.map((m) => m.topic));
+    } catch (e) {
+      this.tellOnce(`describe:${(e as Error).message}`, { err: (e as Error).message }, 'cluster link: cannot read the source topic configs; they are not synced');
+      return;
+    }
+    for (const m of live) {
+      const synced = fromSource.get(m.topic);
+      const info = this.deps.logs.topic(m.topic);
+      if (!synced || !info) continue;
+      const { configs, skipped } = mergeSyncedConfigs(info.configs, synced);
+      if (skipped.length > 0) this.tellOnce(`skip:${m.topic}:${skipped.join()}`, { topic: m.topic, skipped }, 'cluster link: source topic configs outpost does not take were left out');
+      if (sameConfigs(configs, info.configs)) continue;
+      await this.deps.logs.alterTopicConfigs(m.topic, configs);
+      this.logger.info({ topic: m.topic, configs }, 'cluster link: synced topic configs from the source');
+    }
+  }
+
+  private tellOnce(key: string, fields: Record<string, unknown>, message: string): void {
+    if (this.told.has(key)) return;
+    this.told.add(key);
+    this.logger.warn(fields, message);
+  }
+
+  // ---- asking the source -----------------------------------------------------------------------
+
+  /** The source topic's metadata, for creating a mirror: throws LinkError when it cannot be had. */
+  private async sourceTopic(topic: string): Promise<SourceTopic> {
+    let md: SourceMetadata;
+    try {
+      md = await this.client.metadata([topic]);
+      await this.checkClusterId(md.clusterId);
+    } catch (e) {
+      if (e instanceof ClusterIdMismatch) throw new LinkError('SOURCE', e.message);
+      throw new LinkError('SOURCE', `cannot reach the source cluster of link ${this.name} at ${this.record.bootstrapServers}: ${(e as Error).message}`);
+    }
+    const t = md.topics.get(topic);
+    if (!t || t.error === 'UNKNOWN_TOPIC_OR_PARTITION') throw new LinkError('NOT_FOUND', `the source cluster of link ${this.name} has no topic ${topic}`);
+    if (t.error !== 'NONE') throw new LinkError('SOURCE', `the source cluster cannot describe topic ${topic}: ${t.error}`);
+    return t;
+  }
+
+  /** The synced configs of `topics` at the source; a source without DescribeConfigs has none to give. */
+  private async sourceConfigs(topics: string[]): Promise<Map<string, Record<string, string>>> {
+    const { body } = await this.client.request('any', 'DescribeConfigs', () => ({
+      resources: topics.map((name) => ({ resourceType: TOPIC_RESOURCE, resourceName: name, configurationKeys: SYNCED_TOPIC_CONFIGS })),
+      includeSynonyms: false,
+      includeDocumentation: false,
+    })).catch((e: Error) => {
+      if (/does not support DescribeConfigs/.test(e.message)) return { body: { results: [] } };
+      throw e;
+    });
+    const out = new Map<string, Record<string, string>>();
+    for (const r of body.results) if (r.errorCode === 0) out.set(r.resourceName, syncedFromSource(r.configs));
+    return out;
+  }
+
+  /** Where each partition of a new mirror starts, per mirror.start.offset.spec. */
+  private async startOffsets(t: SourceTopic): Promise<number[]> {
+    const spec = this.settings.startOffset;
+    const leaders = new Map<number, { topic: string; partition: number; leaderEpoch: number }[]>();
+    for (const p of t.partitions) {
+      if (p.error !== 'NONE' || p.leaderId < 0) throw new LinkError('SOURCE', `partition ${p.partition} of the source topic ${t.name} has no leader (${p.error}); try again`);
+      const list = leaders.get(p.leaderId) ?? [];
+      list.push({ topic: t.name, partition: p.partition, leaderEpoch: p.leaderEpoch });
+      leaders.set(p.leaderId, list);
+    }
+    const timestamp = spec.kind === 'earliest' ? EARLIEST_TIMESTAMP : spec.kind === 'latest' ? LATEST_TIMESTAMP : spec.ms;
+    const offsets = new Array<number>(t.partitions.length).fill(0);
+    try {
+      for (const [leader, refs] of leaders) {
+        const found = await listOffsets(this.client, leader, refs, timestamp, READ_COMMITTED);
+        // A timestamp after every record starts the partition at its end, as a consumer's would.
+        const none = refs.filter((r) => found.get(refKey(r.topic, r.partition))?.offset === -1);
+        const latest = none.length > 0 ? await listOffsets(this.client, leader, none, LATEST_TIMESTAMP, READ_COMMITTED) : new Map();
+        for (const r of refs) {
+          const a = latest.get(refKey(r.topic, r.partition)) ?? found.get(refKey(r.topic, r.partition));
+          if (!a || a.error !== 'NONE') throw new Error(`ListOffsets for partition ${r.partition}: ${a?.error ?? 'no answer'}`);
+          offsets[r.partition] = a.offset;
+        }
+      }
+    } catch (e) {
+      throw new LinkError('SOURCE', `cannot find where to start mirroring ${t.name}: ${(e as Error).message}`);
+    }
+    return offsets;
+  }
+}
+
+/** A random topic id as Kafka prints one; like Kafka's, never one whose text starts with '-'. */
+function newTopicId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-') && id !== ZERO_UUID) return id;
+  }
+}

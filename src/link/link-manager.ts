@@ -1,0 +1,271 @@
+// The cluster-link engine behind LinkManagerApi: the links of one broker, persisted in its data
+// directory (link-store.ts), each running while the broker runs. Changes go one at a time, each
+// persisted before it answers.
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { validateTopicConfigs } from '../config/topic-configs.js';
+import { CoalescedTask } from '../log/durable-file.js';
+import type { LogManager } from '../log/log-manager.js';
+import { topicNameProblem } from '../server/topic-names.js';
+import { ClusterLink, type LinkDeps } from './cluster-link.js';
+import { effectiveLinkConfigs, linkConfigsProblem, maskedLinkConfigs, resolveLinkSettings, storedOnlyConfigs } from './link-configs.js';
+import { checkLinkSpec, parseBootstrapServers } from './link-spec.js';
+import { readLinkStore, writeLinkStore, type StoredLink } from './link-store.js';
+import { trackLinkMetrics } from './metrics.js';
+import type { MirrorTopic } from './mirror-topic.js';
+import { SourceClient } from './source-client.js';
+import { isSyncedConfig } from './topic-sync.js';
+import { LinkError, type LinkDescription, type LinkManagerApi, type LinkSpec, type MirrorDescription } from './types.js';
+
+export interface LinkManagerOptions {
+  logs: LogManager;
+  logger: Logger;
+}
+
+export class LinkManager implements LinkManagerApi {
+  private readonly links = new Map<string, ClusterLink>();
+  private readonly saver = new CoalescedTask(() => writeLinkStore(this.dataDir, [...this.links.values()].map((l) => l.record)));
+  private readonly deps: LinkDeps;
+  private admin: Promise<unknown> = Promise.resolve();
+  private started = false;
+  private closed = false;
+  private untrack: (() => void) | null = null;
+
+  private constructor(private readonly dataDir: string, private readonly opts: LinkManagerOptions) {
+    this.deps = { logs: opts.logs, logger: opts.logger, persist: () => this.saver.run() };
+  }
+
+  /**
+   * Loads the links and their mirrors; a mirror whose creation a crash cut short is finished now
+   * (or, if it cannot be, forgotten with an error logged). Nothing is fetched until start().
+   */
+  static async open(dataDir: string, opts: LinkManagerOptions): Promise<LinkManager> {
+    const manager = new LinkManager(dataDir, opts);
+    for (const record of await readLinkStore(dataDir)) manager.links.set(record.name, new ClusterLink(record, manager.deps));
+    for (const link of manager.links.values()) {
+      for (const mirror of [...link.mirrors.values()]) {
+        if (!mirror.record.pending) continue;
+        try {
+          await link.finishMirror(mirror);
+        } catch (e) {
+          opts.logger.error({ link: link.name, topic: mirror.topic, err: (e as Error).message }, 'cluster link: could not finish creating a mirror topic; it is forgotten');
+          link.forget(mirror);
+          await manager.saver.run();
+        }
+      }
+    }
+    return manager;
+  }
+
+  start(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    for (const link of this.links.values()) link.start();
+    this.untrack = trackLinkMetrics(this);
+  }
+
+  /** Stops every link (appends in progress finish); the logs can be closed after this. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.admin.catch(() => undefined);
+    await Promise.all([...this.links.values()].map((l) => l.stop()));
+    this.untrack?.();
+    await this.saver.run();
+  }
+
+  // ---- links -----------------------------------------------------------------------------------
+
+  createLink(spec: LinkSpec, opts: { validateOnly?: boolean } = {}): Promise<LinkDescription> {
+    return this.serially(async () => {
+      checkLinkSpec(spec);
+      if (this.links.has(spec.name)) throw new LinkError('ALREADY_EXISTS', `cluster link ${spec.name} already exists`);
+      const record: StoredLink = {
+        name: spec.name,
+        linkId: randomBytes(16).toString('base64url'),
+        bootstrapServers: spec.bootstrapServers.trim(),
+        ...(spec.sourceClusterId !== undefined ? { sourceClusterId: spec.sourceClusterId.trim() } : {}),
+        sourceClusterIdSeen: null,
+        configs: { ...spec.configs },
+        mirrors: [],
+      };
+      const probe = await this.probe(record);
+      if (probe.clusterId !== null && record.sourceClusterId !== undefined && probe.clusterId !== record.sourceClusterId) {
+        throw new LinkError('SOURCE', `the source cluster at ${record.bootstrapServers} has id ${probe.clusterId}, not ${record.sourceClusterId}`);
+      }
+      record.sourceClusterIdSeen = probe.clusterId;
+      const link = new ClusterLink(record, this.deps);
+      link.state = probe.error === null ? 'ACTIVE' : 'SOURCE_UNAVAILABLE';
+      link.lastError = probe.error;
+      if (opts.validateOnly) return this.describe(link);
+      this.links.set(record.name, link);
+      await this.saver.run();
+      if (this.started) link.start();
+      const storedOnly = storedOnlyConfigs(record.configs);
+      this.opts.logger.info({ link: record.name, bootstrap: record.bootstrapServers, sourceClusterId: probe.clusterId, reachable: probe.error === null }, 'cluster link created');
+      if (storedOnly.length > 0) this.opts.logger.info({ link: record.name, configs: storedOnly }, 'cluster link: these configs are stored but not acted on yet');
+      return this.describe(link);
+    });
+  }
+
+  listLinks(): LinkDescription[] {
+    return [...this.links.values()].map((l) => this.describe(l));
+  }
+
+  describeLink(name: string): LinkDescription {
+    return this.describe(this.link(name));
+  }
+
+  deleteLink(name: string, opts: { force?: boolean } = {}): Promise<void> {
+    return this.serially(async () => {
+      const link = this.link(name);
+      const mirrors = [...link.mirrors.keys()];
+      if (mirrors.length > 0 && !opts.force) {
+        throw new LinkError('INVALID', `cluster link ${name} has mirror topics (${mirrors.join(', ')}): delete them first, or force the deletion, which stops mirroring and leaves them as ordinary, writable topics`);
+      }
+      await link.stop();
+      this.links.delete(name);
+      await this.saver.run();
+      this.opts.logger.info({ link: name, mirrorsLeft: mirrors }, 'cluster link deleted');
+    });
+  }
+
+  linkConfigs(name: string): Record<string, string> {
+    return effectiveLinkConfigs(this.link(name).record.configs);
+  }
+
+  /** Sets and removes configs, then restarts the link with them (mirrors continue from their log ends). */
+  alterLinkConfigs(name: string, set: Record<string, string>, remove: string[]): Promise<void> {
+    return this.serially(async () => {
+      const link = this.link(name);
+      const configs = { ...link.record.configs, ...set };
+      for (const k of remove) delete configs[k];
+      const problem = linkConfigsProblem(configs);
+      if (problem) throw new LinkError('INVALID', problem);
+      await link.stop();
+      link.record.configs = configs;
+      const fresh = new ClusterLink(link.record, this.deps);
+      this.links.set(name, fresh);
+      await this.saver.run();
+      if (this.started) fresh.start();
+      this.opts.logger.info({ link: name, set: maskedLinkConfigs(set), remove }, 'cluster link configs altered');
+    });
+  }
+
+  // ---- mirrors ---------------------------------------------------------------------------------
+
+  createMirror(linkName: string, topic: string, opts: { configs?: Record<string, string> } = {}): Promise<MirrorDescription> {
+    return this.serially(async () => {
+      const link = this.link(linkName);
+      const nameProblem = topicNameProblem(topic);
+      if (nameProblem) throw new LinkError('INVALID', nameProblem);
+      if (this.opts.logs.topic(topic) || this.mirrorTopic(topic)) throw new LinkError('ALREADY_EXISTS', `Topic '${topic}' already exists.`);
+      const own = { ...(opts.configs ?? {}) };
+      const synced = Object.keys(own).filter(isSyncedConfig);
+      if (synced.length > 0) throw new LinkError('INVALID', `${synced.join(', ')} ${synced.length > 1 ? 'are' : 'is'} synced from the source topic and cannot be set on a mirror topic`);
+      const bad = validateTopicConfigs(own);
+      if (bad) throw new LinkError('INVALID', bad.message);
+      if (link.state === 'FAILED') throw new LinkError('SOURCE', `cluster link ${linkName} has failed: ${link.lastError}`);
+      const mirror = await link.createMirror(topic, own);
+      return mirror.describe(link.name, link.state, link.lastError);
+    });
+  }
+
+  listMirrors(linkName?: string): MirrorDescription[] {
+    const links = linkName === undefined ? [...this.links.values()] : [this.link(linkName)];
+    return links.flatMap((l) => [...l.mirrors.values()].map((m) => m.describe(l.name, l.state, l.lastError)));
+  }
+
+  describeMirror(linkName: string, topic: string): MirrorDescription {
+    const link = this.link(linkName);
+    return this.mirror(link, topic).describe(link.name, link.state, link.lastError);
+  }
+
+  pauseMirrors(linkName: string, topics: string[]): Promise<void> {
+    return this.setPaused(linkName, topics, true);
+  }
+
+  resumeMirrors(linkName: string, topics: string[]): Promise<void> {
+    return this.setPaused(linkName, topics, false);
+  }
+
+  mirrorOf(topic: string): { linkName: string } | undefined {
+    const found = this.mirrorTopic(topic);
+    return found && { linkName: found.link.name };
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  private setPaused(linkName: string, topics: string[], paused: boolean): Promise<void> {
+    return this.serially(async () => {
+      const link = this.link(linkName);
+      const mirrors = topics.map((t) => this.mirror(link, t));
+      for (const m of mirrors) await link.setPaused(m, paused);
+    });
+  }
+
+  /**
+   * The mirror that owns local topic `topic`: one being created, or one whose local topic is still
+   * the one it made (a mirror topic deleted and recreated by a client is an ordinary topic).
+   */
+  private mirrorTopic(topic: string): { link: ClusterLink; mirror: MirrorTopic } | undefined {
+    for (const link of this.links.values()) {
+      const mirror = link.mirrors.get(topic);
+      if (mirror && (mirror.record.pending !== null || this.opts.logs.topic(topic)?.topicId === mirror.record.localTopicId)) return { link, mirror };
+    }
+    return undefined;
+  }
+
+  private link(name: string): ClusterLink {
+    const link = this.links.get(name);
+    if (!link) throw new LinkError('NOT_FOUND', `cluster link ${name} does not exist`);
+    return link;
+  }
+
+  private mirror(link: ClusterLink, topic: string): MirrorTopic {
+    const mirror = link.mirrors.get(topic);
+    if (!mirror) throw new LinkError('NOT_FOUND', `cluster link ${link.name} has no mirror topic ${topic}`);
+    return mirror;
+  }
+
+  private describe(link: ClusterLink): LinkDescription {
+    const r = link.record;
+    return {
+      name: r.name,
+      bootstrapServers: r.bootstrapServers,
+      ...(r.sourceClusterId !== undefined ? { sourceClusterId: r.sourceClusterId } : {}),
+      configs: maskedLinkConfigs(r.configs),
+      linkId: r.linkId,
+      sourceClusterIdSeen: r.sourceClusterIdSeen,
+      state: link.state,
+      lastError: link.lastError,
+      mirrors: link.mirrors.size,
+      ...link.meter.rates(),
+    };
+  }
+
+  /** One Metadata round trip to the source: its cluster id, or why it could not be reached. */
+  private async probe(record: StoredLink): Promise<{ clusterId: string | null; error: string | null }> {
+    const settings = resolveLinkSettings(record.name, record.configs);
+    const client = new SourceClient(parseBootstrapServers(record.bootstrapServers), {
+      clientId: settings.clientId,
+      requestTimeoutMs: settings.requestTimeoutMs,
+      connectTimeoutMs: settings.connectTimeoutMs,
+    });
+    try {
+      const md = await client.metadata([]);
+      return { clusterId: md.clusterId, error: null };
+    } catch (e) {
+      return { clusterId: null, error: `cannot reach the source cluster at ${record.bootstrapServers}: ${(e as Error).message}` };
+    } finally {
+      client.close();
+    }
+  }
+
+  private serially<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new LinkError('INVALID', 'the broker is shutting down'));
+    const run = this.admin.then(fn, fn);
+    this.admin = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,188 @@
+// The link's client of the source cluster, on outpost's own protocol layer: one connection per
+// source broker (opened on demand, version-negotiated, reopened after a failure), Metadata from
+// whichever broker answers (known brokers first, then the bootstrap servers), and a deadline on
+// every request so that a source that stops answering is noticed and its connection dropped.
+import { ZERO_UUID } from '../../protocol/primitives.js';
+import { errorName } from '../../protocol/errors.js';
+import { KafkaConnection } from '../client/kafka-connection.js';
+import type { HostPort } from './link-spec.js';
+
+export interface SourceClientOptions {
+  clientId: string;
+  requestTimeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+export interface SourcePartition {
+  partition: number;
+  error: string;
+  leaderId: number;
+  leaderEpoch: number;
+}
+
+export interface SourceTopic {
+  name: string;
+  error: string;
+  topicId: string;
+  partitions: SourcePartition[];
+}
+
+export interface SourceMetadata {
+  clusterId: string | null;
+  topics: Map<string, SourceTopic>;
+}
+
+export interface Response {
+  version: number;
+  body: any;
+}
+
+export interface RequestOptions {
+  /** lengthens the deadline, for long polls */
+  extraMs?: number;
+  /** caps the version (Fetch by topic name when a topic id is unknown) */
+  maxVersion?: number;
+}
+
+/** A source broker ("node") by id, or whichever broker answers Metadata. */
+export type Target = number | 'any';
+
+export class SourceClient {
+  private brokers = new Map<number, HostPort>();
+  private readonly conns = new Map<string, Promise<KafkaConnection>>();
+  private closed = false;
+
+  constructor(private readonly bootstrap: HostPort[], private readonly opts: SourceClientOptions) {}
+
+  /** The source broker `nodeId`'s address as the last Metadata gave it. */
+  broker(nodeId: number): HostPort | undefined {
+    return this.brokers.get(nodeId);
+  }
+
+  /**
+   * Sends `name` at the highest version both sides speak (`build` makes the body for it) and
+   * resolves with the response. A failure to connect or to answer in time rejects, and the
+   * connection is dropped for the next call to redo.
+   */
+  async request(target: Target, name: string, build: (version: number) => any, opts: RequestOptions = {}): Promise<Response> {
+    if (target === 'any') return this.onAnyBroker((conn) => this.send(conn, name, build, opts));
+    const address = this.brokers.get(target);
+    if (!address) throw new Error(`source broker ${target} is not in the cluster metadata`);
+    return this.send(await this.connect(`node ${target}`, address), name, build, opts);
+  }
+
+  /** Metadata for `topics` (null: every topic), from any broker; learns the brokers on the way. */
+  async metadata(topics: string[] | null): Promise<SourceMetadata> {
+    const { body } = await this.request('any', 'Metadata', () => ({
+      topics: topics === null ? null : topics.map((name) => ({ topicId: ZERO_UUID, name })),
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: false,
+    }));
+    if (body.errorCode) throw new Error(`source Metadata failed: ${errorName(body.errorCode)}`);
+    const brokers = new Map<number, HostPort>(body.brokers.map((b: any) => [b.nodeId, { host: b.host, port: b.port }]));
+    for (const [id, old] of this.brokers) {
+      const now = brokers.get(id);
+      if (!now || now.host !== old.host || now.port !== old.port) this.drop(`node ${id}`);
+    }
+    this.brokers = brokers;
+    const out = new Map<string, SourceTopic>();
+    for (const t of body.topics) {
+      out.set(t.name, {
+        name: t.name,
+        error: errorName(t.errorCode),
+        topicId: t.topicId ?? ZERO_UUID,
+        partitions: t.partitions.map((p: any) => ({ partition: p.partitionIndex, error: errorName(p.errorCode), leaderId: p.leaderId, leaderEpoch: p.leaderEpoch ?? -1 })),
+      });
+    }
+    return { clusterId: body.clusterId ?? null, topics: out };
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const key of [...this.conns.keys()]) this.drop(key);
+  }
+
+  private async onAnyBroker<T>(fn: (conn: KafkaConnection) => Promise<T>): Promise<T> {
+    const candidates: [string, HostPort][] = [
+      ...[...this.brokers].map(([id, a]): [string, HostPort] => [`node ${id}`, a]),
+      ...this.bootstrap.map((a): [string, HostPort] => [`bootstrap ${a.host}:${a.port}`, a]),
+    ];
+    // A broker already connected answers first: no connection attempt to a dead one on the way.
+    candidates.sort(([a], [b]) => Number(this.conns.has(b)) - Number(this.conns.has(a)));
+    let last: unknown = new Error('no source broker to ask');
+    for (const [key, address] of candidates) {
+      try {
+        return await fn(await this.connect(key, address));
+      } catch (e) {
+        last = e;
+      }
+    }
+    throw last;
+  }
+
+  private connect(key: string, address: HostPort): Promise<KafkaConnection> {
+    if (this.closed) return Promise.reject(new Error('the link is stopping'));
+    const open = this.conns.get(key);
+    if (open) {
+      return open.then((conn) => {
+        if (!conn.closed) return conn;
+        if (this.conns.get(key) === open) this.conns.delete(key);
+        return this.connect(key, address);
+      });
+    }
+    const opening = (async () => {
+      const conn = await KafkaConnection.open(address.host, address.port, { clientId: this.opts.clientId, connectTimeoutMs: this.opts.connectTimeoutMs });
+      try {
+        await deadline(conn.negotiate(), this.opts.requestTimeoutMs, () => conn.close(), `ApiVersions to ${address.host}:${address.port}`);
+      } catch (e) {
+        conn.close();
+        throw e;
+      }
+      if (this.closed) conn.close();
+      return conn;
+    })();
+    this.conns.set(key, opening);
+    opening.catch(() => {
+      if (this.conns.get(key) === opening) this.conns.delete(key);
+    });
+    return opening;
+  }
+
+  private send(conn: KafkaConnection, name: string, build: (version: number) => any, opts: RequestOptions): Promise<Response> {
+    const version = Math.min(supported(conn, name), opts.maxVersion ?? Infinity);
+    const pending = conn.request(name, version, build(version)).then((body) => ({ version, body }));
+    return deadline(pending, this.opts.requestTimeoutMs + (opts.extraMs ?? 0), () => conn.close(), name);
+  }
+
+  private drop(key: string): void {
+    const conn = this.conns.get(key);
+    this.conns.delete(key);
+    conn?.then((c) => c.close(), () => undefined);
+  }
+}
+
+function supported(conn: KafkaConnection, name: string): number {
+  const v = conn.version(name);
+  if (v === undefined) throw new Error(`the source broker does not support ${name} at any version outpost speaks`);
+  return v;
+}
+
+/** `p`, or a rejection after `ms` (calling `onTimeout` first, which closes the connection). */
+function deadline<T>(p: Promise<T>, ms: number, onTimeout: () => void, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      onTimeout();
+      reject(new Error(`${what} to the source timed out after ${ms} ms`));
+    }, ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,73 @@
+// What the cluster-link engine offers to the management faces (REST on the admin listener, the
+// CLI through it) and to the rest of the broker. One implementation, LinkManager, stands behind it.
+
+export type LinkState = 'ACTIVE' | 'SOURCE_UNAVAILABLE' | 'FAILED';
+export type MirrorState = 'ACTIVE' | 'PAUSED' | 'SOURCE_UNAVAILABLE' | 'FAILED';
+
+export interface LinkSpec {
+  name: string;
+  /** the source cluster's bootstrap servers, "host:port,host:port" */
+  bootstrapServers: string;
+  /** checked against the source's cluster id when given */
+  sourceClusterId?: string;
+  /** client settings (Kafka names: security.protocol, sasl.*, ssl.*) and link configs
+   *  (Confluent names where Confluent has one: topic.config.sync.ms, mirror.start.offset.spec, ...) */
+  configs: Record<string, string>;
+}
+
+export interface LinkDescription extends LinkSpec {
+  linkId: string;
+  /** the source's cluster id once known */
+  sourceClusterIdSeen: string | null;
+  state: LinkState;
+  lastError: string | null;
+  mirrors: number;
+  bytesPerSec: number;
+  recordsPerSec: number;
+}
+
+export interface MirrorPartitionStatus {
+  partition: number;
+  sourceHighWatermark: number;
+  sourceLogStartOffset: number;
+  localLogEndOffset: number;
+  localLogStartOffset: number;
+  lag: number;
+  lastFetchTimeMs: number;
+  state: MirrorState;
+  error: string | null;
+}
+
+export interface MirrorDescription {
+  topic: string;
+  /** the source topic's name (the same as the mirror's) */
+  sourceTopic: string;
+  linkName: string;
+  sourceTopicId: string | null;
+  state: MirrorState;
+  reason: string | null;
+  partitions: MirrorPartitionStatus[];
+}
+
+/** Errors the management faces turn into HTTP statuses / CLI messages. */
+export class LinkError extends Error {
+  constructor(readonly code: 'NOT_FOUND' | 'ALREADY_EXISTS' | 'INVALID' | 'SOURCE', message: string) {
+    super(message);
+  }
+}
+
+export interface LinkManagerApi {
+  createLink(spec: LinkSpec, opts?: { validateOnly?: boolean }): Promise<LinkDescription>;
+  listLinks(): LinkDescription[];
+  describeLink(name: string): LinkDescription;
+  deleteLink(name: string, opts?: { force?: boolean }): Promise<void>;
+  linkConfigs(name: string): Record<string, string>;
+  alterLinkConfigs(name: string, set: Record<string, string>, remove: string[]): Promise<void>;
+  createMirror(linkName: string, topic: string, opts?: { configs?: Record<string, string> }): Promise<MirrorDescription>;
+  listMirrors(linkName?: string): MirrorDescription[];
+  describeMirror(linkName: string, topic: string): MirrorDescription;
+  pauseMirrors(linkName: string, topics: string[]): Promise<void>;
+  resumeMirrors(linkName: string, topics: string[]): Promise<void>;
+  /** whether a local topic is a mirror (read-only to clients) and of which link */
+  mirrorOf(topic: string): { linkName: string } | undefined;
+}

@@ -1,0 +1,239 @@
+// The group coordinator's APIs: FindCoordinator, the classic group protocol (JoinGroup,
+// SyncGroup, Heartbeat, LeaveGroup), offsets (OffsetCommit, OffsetFetch, OffsetDelete) and group
+// admin (DescribeGroups, ListGroups, DeleteGroups). This broker is the coordinator of every group;
+// the work is src/groups/coordinator.ts's, and here requests of each version are mapped onto it.
+// ConsumerGroupHeartbeat (KIP-848's consumer protocol) is not served, so it is not advertised,
+// and a consumer with group.protocol=consumer fails as it does against a broker without it.
+import { errorCode, type ErrorName } from '../../../protocol/errors.js';
+import type { GroupCoordinator } from '../../groups/coordinator.js';
+import type { RequestContext } from '../connection.js';
+import type { BrokerContext } from '../context.js';
+import { defineHandler, type HandlerFactory } from './handler.js';
+
+const GROUP_KEY_TYPE = 0;
+const TRANSACTION_KEY_TYPE = 1;
+const SHARE_KEY_TYPE = 2;
+/** Kafka's message for INVALID_REQUEST when it has no more specific one. */
+const INVALID_REQUEST_MESSAGE =
+  'This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker. See the broker logs for more details.';
+/** With no authorizer every group operation is allowed: READ, DELETE, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS. */
+const ALL_GROUP_OPERATIONS = 3400;
+const NO_OPERATIONS = -2147483648;
+
+/** The coordinator, or the error to answer with while there is none. */
+function coordinatorOf(b: BrokerContext): GroupCoordinator | ErrorName {
+  return b.groups ?? 'COORDINATOR_NOT_AVAILABLE';
+}
+
+/** The client's address as Kafka reports it (Java's InetAddress.toString): "/" and the IP. */
+function clientHost(ctx: RequestContext): string {
+  return `/${ctx.clientHost.replace(/^::ffff:/, '')}`;
+}
+
+// ---- FindCoordinator ------------------------------------------------------------------------
+
+function findCoordinator(b: BrokerContext, keyType: number): { nodeId: number; host: string; port: number; error: ErrorName; message: string | null } {
+  const none = { nodeId: -1, host: '', port: -1 };
+  // Transactional ids are answered too, though outpost has no transaction coordinator: the
+  // producer's InitProducerId is then refused at once instead of it retrying for a coordinator.
+  if (keyType === GROUP_KEY_TYPE || keyType === TRANSACTION_KEY_TYPE) {
+    if (keyType === GROUP_KEY_TYPE) b.groups?.markInUse();
+    const error: ErrorName = keyType === GROUP_KEY_TYPE && !b.groups ? 'COORDINATOR_NOT_AVAILABLE' : 'NONE';
+    return error === 'NONE' ? { nodeId: b.nodeId, host: b.host, port: b.port, error, message: null } : { ...none, error, message: null };
+  }
+  // Share groups (KIP-932) are off, as in a default Kafka 4.0 broker.
+  if (keyType === SHARE_KEY_TYPE) return { ...none, error: 'INVALID_REQUEST', message: '' };
+  return { ...none, error: 'INVALID_REQUEST', message: INVALID_REQUEST_MESSAGE };
+}
+
+export const findCoordinatorHandler = defineHandler('FindCoordinator', [0, 6], (b, req, ctx) => {
+  // v4 batches keys; success carries an empty message there and "NONE" before.
+  if (ctx.version >= 4) {
+    const coordinators = req.coordinatorKeys.map((key: string) => {
+      const c = findCoordinator(b, req.keyType);
+      return { key, nodeId: c.nodeId, host: c.host, port: c.port, errorCode: errorCode(c.error), errorMessage: c.message ?? '' };
+    });
+    return { throttleTimeMs: 0, coordinators };
+  }
+  const c = findCoordinator(b, req.keyType);
+  return { throttleTimeMs: 0, errorCode: errorCode(c.error), errorMessage: c.message ?? c.error, nodeId: c.nodeId, host: c.host, port: c.port };
+});
+
+// ---- the classic group protocol -------------------------------------------------------------
+
+export const joinGroupHandler = defineHandler('JoinGroup', [0, 9], async (b, req, ctx) => {
+  const coordinator = coordinatorOf(b);
+  const r = typeof coordinator === 'string'
+    ? { errorCode: errorCode(coordinator), generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId: req.memberId, members: [] }
+    : await coordinator.joinGroup(
+        {
+          groupId: req.groupId,
+          sessionTimeoutMs: req.sessionTimeoutMs,
+          // v0 has no rebalance timeout: the session timeout served as both.
+          rebalanceTimeoutMs: ctx.version === 0 ? req.sessionTimeoutMs : req.rebalanceTimeoutMs,
+          memberId: req.memberId,
+          groupInstanceId: req.groupInstanceId,
+          protocolType: req.protocolType,
+          protocols: req.protocols,
+        },
+        { clientId: ctx.header.clientId ?? '', clientHost: clientHost(ctx) },
+        ctx.version >= 4,
+      );
+  // Before v7 the protocol name is not nullable.
+  return { throttleTimeMs: 0, ...r, protocolName: ctx.version < 7 ? r.protocolName ?? '' : r.protocolName };
+});
+
+export const syncGroupHandler = defineHandler('SyncGroup', [0, 5], async (b, req, ctx) => {
+  const failed = (error: ErrorName) => ({ throttleTimeMs: 0, errorCode: errorCode(error), protocolType: null, protocolName: null, assignment: Buffer.alloc(0) });
+  const coordinator = coordinatorOf(b);
+  if (typeof coordinator === 'string') return failed(coordinator);
+  // From v5 the client must say which protocol it assigned for.
+  if (ctx.version >= 5 && (req.protocolType === null || req.protocolName === null)) return failed('INCONSISTENT_GROUP_PROTOCOL');
+  const r = await coordinator.syncGroup({
+    groupId: req.groupId,
+    generationId: req.generationId,
+    memberId: req.memberId,
+    groupInstanceId: req.groupInstanceId,
+    protocolType: req.protocolType,
+    protocolName: req.protocolName,
+    assignments: req.assignments,
+  });
+  return { throttleTimeMs: 0, ...r };
+});
+
+export const heartbeatHandler = defineHandler('Heartbeat', [0, 4], (b, req) => {
+  const coordinator = coordinatorOf(b);
+  const error = typeof coordinator === 'string' ? coordinator : coordinator.heartbeat(req);
+  return { throttleTimeMs: 0, errorCode: errorCode(error) };
+});
+
+export const leaveGroupHandler = defineHandler('LeaveGroup', [0, 5], (b, req, ctx) => {
+  const coordinator = coordinatorOf(b);
+  if (typeof coordinator === 'string') return { throttleTimeMs: 0, errorCode: errorCode(coordinator), members: [] };
+  // v3 batches members (and lets an admin name static members by instance id alone).
+  const batched = ctx.version >= 3;
+  const leaving = batched ? req.members.map((m: any) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })) : [{ memberId: req.memberId, groupInstanceId: null }];
+  const r = coordinator.leaveGroup(req.groupId, leaving);
+  if (batched) return { throttleTimeMs: 0, errorCode: errorCode(r.error), members: r.members };
+  // Before v3 the one member's error is the response's.
+  const error = r.error !== 'NONE' ? errorCode(r.error) : r.members[0]?.errorCode ?? 0;
+  return { throttleTimeMs: 0, errorCode: error, members: [] };
+});
+
+// ---- offsets --------------------------------------------------------------------------------
+
+/** Partition results grouped by topic, errors found before the coordinator first (Kafka's order). */
+class TopicResults<T> {
+  private readonly topics = new Map<string, T[]>();
+  add(topic: string, result: T): void {
+    let list = this.topics.get(topic);
+    if (!list) this.topics.set(topic, (list = []));
+    list.push(result);
+  }
+  toArray(): { name: string; partitions: T[] }[] {
+    return [...this.topics].map(([name, partitions]) => ({ name, partitions }));
+  }
+}
+
+export const offsetCommitHandler = defineHandler('OffsetCommit', [2, 9], async (b, req, ctx) => {
+  const results = new TopicResults<{ partitionIndex: number; errorCode: number }>();
+  const accepted: { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }[] = [];
+  for (const t of req.topics) {
+    for (const p of t.partitions) {
+      if (!b.logs.getLog(t.name, p.partitionIndex)) results.add(t.name, { partitionIndex: p.partitionIndex, errorCode: errorCode('UNKNOWN_TOPIC_OR_PARTITION') });
+      else accepted.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata });
+    }
+  }
+  if (accepted.length > 0) {
+    const coordinator = coordinatorOf(b);
+    const errors = typeof coordinator === 'string'
+      ? accepted.map(() => coordinator)
+      : await coordinator.commitOffsets({
+          groupId: req.groupId,
+          generationId: req.generationIdOrMemberEpoch,
+          memberId: req.memberId,
+          groupInstanceId: req.groupInstanceId,
+          retentionTimeMs: req.retentionTimeMs,
+          // v9 speaks of a missing group; earlier versions keep the older answer.
+          unknownGroupError: ctx.version >= 9 ? 'GROUP_ID_NOT_FOUND' : 'ILLEGAL_GENERATION',
+          partitions: accepted,
+        });
+    accepted.forEach((p, i) => results.add(p.topic, { partitionIndex: p.partition, errorCode: errorCode(errors[i]!) }));
+  }
+  return { throttleTimeMs: 0, topics: results.toArray() };
+});
+
+export const offsetFetchHandler = defineHandler('OffsetFetch', [1, 9], (b, req, ctx) => {
+  const coordinator = coordinatorOf(b);
+  const fetchGroup = (groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null) =>
+    typeof coordinator === 'string' ? { error: coordinator, topics: [] } : coordinator.fetchOffsets(groupId, topics);
+  // v8 asks for several groups at once.
+  if (ctx.version >= 8) {
+    const groups = req.groups.map((g: any) => {
+      const r = fetchGroup(g.groupId, g.topics);
+      return { groupId: g.groupId, topics: r.topics, errorCode: errorCode(r.error) };
+    });
+    return { throttleTimeMs: 0, groups };
+  }
+  const r = fetchGroup(req.groupId, req.topics);
+  return { throttleTimeMs: 0, topics: r.topics, errorCode: errorCode(r.error) };
+});
+
+export const offsetDeleteHandler = defineHandler('OffsetDelete', [0, 0], async (b, req) => {
+  const coordinator = coordinatorOf(b);
+  if (typeof coordinator === 'string') return { errorCode: errorCode(coordinator), throttleTimeMs: 0, topics: [] };
+  const results = new TopicResults<{ partitionIndex: number; errorCode: number }>();
+  const known = new Map<string, number[]>();
+  for (const t of req.topics) {
+    for (const p of t.partitions) {
+      if (!b.logs.getLog(t.name, p.partitionIndex)) {
+        results.add(t.name, { partitionIndex: p.partitionIndex, errorCode: errorCode('UNKNOWN_TOPIC_OR_PARTITION') });
+        continue;
+      }
+      let list = known.get(t.name);
+      if (!list) known.set(t.name, (list = []));
+      list.push(p.partitionIndex);
+    }
+  }
+  const r = await coordinator.deleteOffsets(req.groupId, [...known].map(([name, partitions]) => ({ name, partitions })));
+  if (r.error !== 'NONE') return { errorCode: errorCode(r.error), throttleTimeMs: 0, topics: [] };
+  for (const t of r.topics) for (const p of t.partitions) results.add(t.name, p);
+  return { errorCode: 0, throttleTimeMs: 0, topics: results.toArray() };
+});
+
+// ---- group admin ----------------------------------------------------------------------------
+
+export const describeGroupsHandler = defineHandler('DescribeGroups', [0, 6], (b, req, ctx) => {
+  const coordinator = coordinatorOf(b);
+  const operations = req.includeAuthorizedOperations ? ALL_GROUP_OPERATIONS : NO_OPERATIONS;
+  const groups = typeof coordinator === 'string'
+    ? req.groups.map((groupId: string) => ({ errorCode: errorCode(coordinator), errorMessage: null, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: NO_OPERATIONS }))
+    : coordinator.describeGroups(req.groups).map((g) => {
+        // A group that does not exist is described as Dead; v6 also says so with an error.
+        if (g.groupState === 'Dead' && ctx.version >= 6) {
+          return { ...g, errorCode: errorCode('GROUP_ID_NOT_FOUND'), errorMessage: `Group ${g.groupId} not found.`, authorizedOperations: NO_OPERATIONS };
+        }
+        return { ...g, errorMessage: null, authorizedOperations: operations };
+      });
+  return { throttleTimeMs: 0, groups };
+});
+
+export const listGroupsHandler = defineHandler('ListGroups', [0, 5], (b, req) => {
+  const coordinator = coordinatorOf(b);
+  if (typeof coordinator === 'string') return { throttleTimeMs: 0, errorCode: errorCode(coordinator), groups: [] };
+  return { throttleTimeMs: 0, errorCode: 0, groups: coordinator.listGroups(req.statesFilter, req.typesFilter) };
+});
+
+export const deleteGroupsHandler = defineHandler('DeleteGroups', [0, 2], async (b, req) => {
+  const coordinator = coordinatorOf(b);
+  const results = typeof coordinator === 'string'
+    ? [...new Set<string>(req.groupsNames)].map((groupId) => ({ groupId, errorCode: errorCode(coordinator) }))
+    : await coordinator.deleteGroups(req.groupsNames);
+  return { throttleTimeMs: 0, results };
+});
+
+export const groupHandlers: HandlerFactory[] = [
+  findCoordinatorHandler, joinGroupHandler, syncGroupHandler, heartbeatHandler, leaveGroupHandler,
+  offsetCommitHandler, offsetFetchHandler, offsetDeleteHandler,
+  describeGroupsHandler, listGroupsHandler, deleteGroupsHandler,
+];

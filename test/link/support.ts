@@ -1,0 +1,112 @@
+// Helpers shared by the cluster-link tests: bounded polling, reading a partition's batches over
+// the wire with outpost's own client, and reading segment files.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errorName } from '../../protocol/errors.js';
+import { ZERO_UUID } from '../../protocol/primitives.js';
+import { BatchHeader, iterateBatches } from '../../protocol/records/batch.js';
+import { KafkaConnection } from '../../src/client/kafka-connection.js';
+import type { LinkManagerApi, MirrorDescription } from '../../src/link/types.js';
+
+/**
+ * Polls `probe` until it returns something other than undefined/false, and returns that. The
+ * deadline is only a bound on a broken run, never part of what a test asserts.
+ */
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, deadlineMs = 60_000): Promise<T> {
+  const until = Date.now() + deadlineMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > until) throw new Error(`gave up waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Waits until every partition of the mirror has copied up to `ends` (the source's high watermarks). */
+export function mirrored(links: LinkManagerApi, link: string, topic: string, ends: number[]): Promise<MirrorDescription> {
+  return waitFor(`${topic} mirrored up to ${ends.join(',')}`, () => {
+    const d = links.describeMirror(link, topic);
+    return d.partitions.length === ends.length && d.partitions.every((p, i) => p.localLogEndOffset === ends[i]) && d;
+  });
+}
+
+export async function connectTo(port: number): Promise<KafkaConnection> {
+  const conn = await KafkaConnection.open('127.0.0.1', port, { clientId: 'link-test' });
+  await conn.negotiate();
+  return conn;
+}
+
+export interface PartitionEnds {
+  logStartOffset: number;
+  highWatermark: number;
+}
+
+/** The topic's id and, per partition, its log start and high watermark, from Metadata and ListOffsets. */
+export async function describeTopic(conn: KafkaConnection, topic: string): Promise<{ topicId: string; partitions: PartitionEnds[] }> {
+  const md = await conn.request('Metadata', conn.version('Metadata')!, { topics: [{ topicId: ZERO_UUID, name: topic }], allowAutoTopicCreation: false });
+  const t = md.topics[0];
+  if (t.errorCode !== 0) throw new Error(`Metadata for ${topic}: ${errorName(t.errorCode)}`);
+  const ask = async (timestamp: number) => {
+    const r = await conn.request('ListOffsets', conn.version('ListOffsets')!, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [{ name: topic, partitions: t.partitions.map((p: any) => ({ partitionIndex: p.partitionIndex, currentLeaderEpoch: -1, timestamp })) }],
+    });
+    const out: number[] = [];
+    for (const p of r.topics[0].partitions) out[p.partitionIndex] = p.offset;
+    return out;
+  };
+  const [starts, ends] = [await ask(-2), await ask(-1)];
+  return { topicId: t.topicId, partitions: starts.map((s, i) => ({ logStartOffset: s, highWatermark: ends[i]! })) };
+}
+
+/** The high watermark of every partition of `topic`. */
+export async function highWatermarks(conn: KafkaConnection, topic: string): Promise<number[]> {
+  return (await describeTopic(conn, topic)).partitions.map((p) => p.highWatermark);
+}
+
+/** Every whole record batch of a partition from its log start to its high watermark, as the broker sends them. */
+export async function fetchBatches(conn: KafkaConnection, topic: string, partition: number): Promise<Buffer[]> {
+  const { topicId, partitions } = await describeTopic(conn, topic);
+  const end = partitions[partition]!.highWatermark;
+  const version = conn.version('Fetch')!;
+  const out: Buffer[] = [];
+  let next = partitions[partition]!.logStartOffset;
+  while (next < end) {
+    const r = await conn.request('Fetch', version, {
+      replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic, topicId, partitions: [{ partition, fetchOffset: next, partitionMaxBytes: 1 << 20 }] }],
+      forgottenTopicsData: [], rackId: '',
+    });
+    const p = r.responses[0].partitions[0];
+    if (p.errorCode !== 0) throw new Error(`Fetch ${topic}-${partition}@${next}: ${errorName(p.errorCode)}`);
+    const records: Buffer = p.records ?? Buffer.alloc(0);
+    let advanced = false;
+    for (const span of iterateBatches(records)) {
+      const h = new BatchHeader(records, span.pos);
+      if (h.lastOffset < next) continue;
+      out.push(Buffer.from(records.subarray(span.pos, span.pos + span.size)));
+      next = h.nextOffset;
+      advanced = true;
+    }
+    if (!advanced) throw new Error(`Fetch ${topic}-${partition}@${next} returned no batch below the high watermark ${end}`);
+  }
+  return out;
+}
+
+/** The bytes of a partition's segment files, in offset order, with their names. */
+export async function segmentFiles(dataDir: string, topic: string, partition: number): Promise<{ name: string; bytes: Buffer }[]> {
+  const dir = join(dataDir, `${topic}-${partition}`);
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.log')).sort();
+  return Promise.all(names.map(async (name) => ({ name, bytes: await readFile(join(dir, name)) })));
+}
+
+/** Base offsets of the batches, to show where two copies differ. */
+export function baseOffsets(batches: Buffer[]): number[] {
+  return batches.map((b) => new BatchHeader(b, 0).baseOffset);
+}

@@ -1,0 +1,326 @@
+// Differential tests: each scenario is sent with outpost's own client to a real Apache Kafka 4.0.1
+// and to outpost at the same API versions (the oldest both accept and the newest), and the two
+// responses must be equal field by field once normalise() (test/support/differential.ts) has
+// replaced what two brokers legitimately disagree on. Any other difference is a bug in outpost,
+// or is named in a comment right where the scenario tolerates it.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { randomBytes } from 'node:crypto';
+import { api } from '../../protocol/apis.js';
+import { decodeResponse } from '../../protocol/frames.js';
+import { CRC_OFFSET } from '../../protocol/records/batch.js';
+import { Codec, type CodecId } from '../../protocol/records/compression.js';
+import { buildBatch } from '../../protocol/records/records.js';
+import { ZERO_UUID } from '../../protocol/primitives.js';
+import { startKafka, type KafkaPeer } from '../peers/kafka.js';
+import { normalise, openSide, rawExchange, rawRequest, type Side } from '../support/differential.js';
+import { startOutpost, type TestBroker } from '../support/outpost.js';
+
+let kafka: KafkaPeer;
+let outpost: TestBroker;
+let sides: Side[];
+
+const T0 = 1_700_000_000_000;
+
+test.before(async () => {
+  [kafka, outpost] = await Promise.all([startKafka(), startOutpost()]);
+  sides = [await openSide('kafka', kafka.port), await openSide('outpost', outpost.port)];
+});
+
+test.after(async () => {
+  for (const s of sides ?? []) s.conn.close();
+  await Promise.all([kafka?.stop(), outpost?.destroy()]);
+});
+
+/** Runs `scenario` against Kafka, then outpost, and asserts the normalised outcomes are equal. */
+async function same(label: string, scenario: (s: Side) => Promise<unknown>): Promise<unknown> {
+  const want = normalise(await scenario(sides[0]!));
+  const got = normalise(await scenario(sides[1]!));
+  assert.equal(got, want, `${label}: outpost (actual) vs Kafka (expected)`);
+  return want;
+}
+
+/** `count` records with keys, values, a header, and timestamps T0 + offset seconds. */
+function batch(firstOffset: number, count: number, codec: CodecId = Codec.NONE, valueBytes = 0): Buffer {
+  return buildBatch({
+    codec,
+    records: Array.from({ length: count }, (_, i) => ({
+      key: Buffer.from(`k${firstOffset + i}`),
+      value: Buffer.from(`v${firstOffset + i}`.padEnd(valueBytes, '.')),
+      headers: [{ key: 'h', value: Buffer.from(String(firstOffset + i)) }],
+      timestamp: T0 + (firstOffset + i) * 1000,
+    })),
+  });
+}
+
+const topicSpec = (name: string, numPartitions = 1, configs: Record<string, string> = {}, replicationFactor = 1) => ({
+  name, numPartitions, replicationFactor, assignments: [],
+  configs: Object.entries(configs).map(([name, value]) => ({ name, value })),
+});
+
+function createTopics(s: Side, version: number, topics: ReturnType<typeof topicSpec>[], validateOnly = false): Promise<any> {
+  return s.conn.request('CreateTopics', version, { topics, timeoutMs: 10_000, validateOnly });
+}
+
+function metadata(s: Side, version: number, names: string[] | null): Promise<any> {
+  const topics = names === null ? (version === 0 ? [] : null) : names.map((name) => ({ topicId: ZERO_UUID, name }));
+  return s.conn.request('Metadata', version, { topics, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+}
+
+/** Kafka answers CreateTopics once the controller has the topic; its broker leads it a moment later. */
+async function untilLed(s: Side, names: string[]): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const md = await metadata(s, 12, names);
+    if (md.topics.every((t: any) => t.errorCode === 0 && t.partitions.length > 0 && t.partitions.every((p: any) => p.leaderId >= 0))) return;
+    if (Date.now() > deadline) throw new Error(`${s.name}: topics ${names.join(', ')} have no leaders: ${JSON.stringify(md.topics)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Creates topics on both sides (asserting success) and waits for them to be led. */
+async function setUp(topics: ReturnType<typeof topicSpec>[]): Promise<void> {
+  for (const s of sides) {
+    const res = await createTopics(s, 7, topics);
+    for (const t of res.topics) assert.is(t.errorCode, 0, `${s.name}: creating ${t.name}: ${t.errorMessage}`);
+    await untilLed(s, topics.map((t) => t.name));
+  }
+}
+
+function produce(s: Side, version: number, topic: string, partitions: { index: number; records: Buffer | null }[], acks = -1): Promise<any> {
+  return s.conn.request('Produce', version, { transactionalId: null, acks, timeoutMs: 10_000, topicData: [{ name: topic, partitionData: partitions }] });
+}
+
+async function topicId(s: Side, name: string): Promise<string> {
+  const md = await metadata(s, 12, [name]);
+  return md.topics[0].topicId;
+}
+
+interface FetchPartition { partition: number; fetchOffset: number; partitionMaxBytes?: number; currentLeaderEpoch?: number }
+
+async function fetch(s: Side, version: number, topic: string, partitions: FetchPartition[], o: { minBytes?: number; maxWaitMs?: number; sessionId?: number; sessionEpoch?: number; maxBytes?: number; id?: string } = {}): Promise<any> {
+  const t = { topic, topicId: version >= 13 ? o.id ?? (await topicId(s, topic)) : ZERO_UUID, partitions: partitions.map((p) => ({
+    partition: p.partition, currentLeaderEpoch: p.currentLeaderEpoch ?? -1, fetchOffset: p.fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1,
+    partitionMaxBytes: p.partitionMaxBytes ?? 1 << 20,
+  })) };
+  return s.conn.request('Fetch', version, {
+    replicaId: -1, maxWaitMs: o.maxWaitMs ?? 0, minBytes: o.minBytes ?? 0, maxBytes: o.maxBytes ?? 50 << 20, isolationLevel: 0,
+    sessionId: o.sessionId ?? 0, sessionEpoch: o.sessionEpoch ?? -1, topics: partitions.length ? [t] : [], forgottenTopicsData: [], rackId: '',
+  });
+}
+
+function listOffsets(s: Side, version: number, topic: string, partitionIndex: number, timestamp: number, currentLeaderEpoch = -1): Promise<any> {
+  return s.conn.request('ListOffsets', version, { replicaId: -1, isolationLevel: 0, timeoutMs: 10_000, topics: [{ name: topic, partitions: [{ partitionIndex, currentLeaderEpoch, timestamp }] }] });
+}
+
+// -----------------------------------------------------------------------------------------------
+
+test('ApiVersions: every API outpost serves, at exactly the versions Kafka 4.0 serves', async () => {
+  const [k, o] = sides.map((s) => s.conn.versions);
+  for (const [key, range] of o!) assert.equal(range, k!.get(key), `API key ${key}`);
+});
+
+test('CreateTopics v2 and v7: created, exists, bad names, bad counts, duplicates, bad configs, validateOnly', async () => {
+  for (const v of [2, 7]) {
+    await same(`v${v} a first topic`, (s) => createTopics(s, v, [topicSpec(`exists-v${v}`), topicSpec(`a.b-v${v}`)]));
+    await same(`v${v} each case`, (s) => createTopics(s, v, [
+      topicSpec(`made-v${v}`, 2, { 'retention.ms': '3600000', 'cleanup.policy': 'compact' }),
+      topicSpec(`defaults-v${v}`, -1, {}, -1),
+      topicSpec(`exists-v${v}`),
+      topicSpec(`a_b-v${v}`),
+      topicSpec('bad name!'),
+      topicSpec(''),
+      topicSpec('..'),
+      topicSpec('x'.repeat(250)),
+      topicSpec(`zero-v${v}`, 0),
+      topicSpec(`minus-two-v${v}`, -2),
+      topicSpec(`rf0-v${v}`, 1, {}, 0),
+      topicSpec(`rf3-v${v}`, 1, {}, 3),
+      topicSpec(`bad-value-v${v}`, 1, { 'retention.ms': 'soon' }),
+      topicSpec(`bad-range-v${v}`, 1, { 'min.cleanable.dirty.ratio': '2' }),
+      topicSpec(`unknown-config-v${v}`, 1, { 'no.such.config': '1' }),
+      topicSpec(`twice-v${v}`),
+      topicSpec(`twice-v${v}`),
+    ]));
+    await same(`v${v} validateOnly`, (s) => createTopics(s, v, [topicSpec(`validated-v${v}`, 3), topicSpec(`exists-v${v}`)], true));
+    await same(`v${v} validateOnly created nothing`, (s) => metadata(s, 12, [`validated-v${v}`]));
+  }
+});
+
+test('Metadata v0, v12 and v13: named topics, unknown and invalid names, all topics, by topic id', async () => {
+  await setUp([topicSpec('meta', 3)]);
+  for (const v of [0, 12, 13]) {
+    await same(`v${v} named`, (s) => metadata(s, v, ['meta', 'no-such-topic', 'bad name!']));
+    await same(`v${v} all`, async (s) => {
+      const md = await metadata(s, v, null);
+      // Kafka's listing order is its metadata image's hash order: compared sorted.
+      md.topics.sort((a: any, b: any) => a.name.localeCompare(b.name));
+      return md;
+    });
+  }
+  await same('v12 by an unknown topic id', (s) => s.conn.request('Metadata', 12, { topics: [{ topicId: randomBytes(16).toString('base64url'), name: null }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }));
+});
+
+test('Produce v3 and v12: offsets, unknown topic and partition, too large, corrupt, bad acks', async () => {
+  for (const v of [3, 12]) {
+    const topic = `produce-v${v}`;
+    await setUp([topicSpec(topic, 2), topicSpec(`small-v${v}`, 1, { 'max.message.bytes': '300' })]);
+    await same(`v${v} first`, (s) => produce(s, v, topic, [{ index: 0, records: batch(0, 3) }]));
+    await same(`v${v} two partitions, two codecs`, (s) => produce(s, v, topic, [{ index: 0, records: batch(3, 2, Codec.GZIP) }, { index: 1, records: batch(0, 4, Codec.ZSTD) }]));
+    await same(`v${v} one more`, (s) => produce(s, v, topic, [{ index: 0, records: batch(5, 1, Codec.LZ4) }]));
+    await same(`v${v} unknown partition beside a good one`, (s) => produce(s, v, topic, [{ index: 0, records: batch(6, 1) }, { index: 7, records: batch(0, 1) }]));
+    await same(`v${v} unknown topic`, (s) => produce(s, v, 'no-such-topic', [{ index: 0, records: batch(0, 1) }]));
+    await same(`v${v} larger than max.message.bytes`, (s) => produce(s, v, `small-v${v}`, [{ index: 0, records: batch(0, 1, Codec.NONE, 400) }]));
+    await same(`v${v} within max.message.bytes`, (s) => produce(s, v, `small-v${v}`, [{ index: 0, records: batch(0, 1, Codec.NONE, 100) }]));
+    const corrupt = batch(0, 2);
+    corrupt.writeUInt32BE(corrupt.readUInt32BE(CRC_OFFSET) ^ 1, CRC_OFFSET);
+    await same(`v${v} corrupt CRC`, (s) => produce(s, v, topic, [{ index: 1, records: corrupt }]));
+    await same(`v${v} acks=2`, (s) => produce(s, v, topic, [{ index: 1, records: batch(4, 1) }], 2));
+    await same(`v${v} what was stored`, (s) => fetch(s, 12, topic, [{ partition: 0, fetchOffset: 0 }, { partition: 1, fetchOffset: 0 }]));
+  }
+});
+
+test('Fetch v4 and v17: records, out of range, unknown topic, min bytes with nothing, a first batch over the partition limit', async () => {
+  await setUp([topicSpec('fetch', 2)]);
+  const codecs: CodecId[] = [Codec.NONE, Codec.GZIP, Codec.SNAPPY, Codec.LZ4, Codec.ZSTD];
+  for (const s of sides) {
+    for (const [i, codec] of codecs.entries()) {
+      const r = await produce(s, 12, 'fetch', [{ index: 0, records: batch(i * 3, 3, codec, 100) }]);
+      assert.is(r.responses[0].partitionResponses[0].errorCode, 0);
+    }
+  }
+  for (const v of [4, 17]) {
+    await same(`v${v} everything`, (s) => fetch(s, v, 'fetch', [{ partition: 0, fetchOffset: 0 }, { partition: 1, fetchOffset: 0 }]));
+    await same(`v${v} from the middle of a batch`, (s) => fetch(s, v, 'fetch', [{ partition: 0, fetchOffset: 7 }]));
+    await same(`v${v} at the end`, (s) => fetch(s, v, 'fetch', [{ partition: 0, fetchOffset: 15 }]));
+    await same(`v${v} out of range`, (s) => fetch(s, v, 'fetch', [{ partition: 0, fetchOffset: 16 }]));
+    await same(`v${v} unknown partition`, (s) => fetch(s, v, 'fetch', [{ partition: 9, fetchOffset: 0 }]));
+    await same(`v${v} min bytes, nothing arrives`, (s) => fetch(s, v, 'fetch', [{ partition: 1, fetchOffset: 0 }], { minBytes: 1, maxWaitMs: 50 }));
+    await same(`v${v} partition limit below the first batch`, (s) => fetch(s, v, 'fetch', [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 10 }]));
+    await same(`v${v} response limit below the first batch`, (s) => fetch(s, v, 'fetch', [{ partition: 0, fetchOffset: 3 }], { maxBytes: 10 }));
+    await same(`v${v} current leader epoch ahead`, (s) => fetch(s, v, 'fetch', [{ partition: 0, fetchOffset: 0, currentLeaderEpoch: 5 }]));
+  }
+  await same('v4 unknown topic', (s) => fetch(s, 4, 'no-such-topic', [{ partition: 0, fetchOffset: 0 }]));
+  const unknownId = randomBytes(16).toString('base64url');
+  await same('v17 unknown topic id', (s) => fetch(s, 17, 'no-such-topic', [{ partition: 0, fetchOffset: 0 }], { id: unknownId }));
+});
+
+test('Fetch sessions v7 and v17: full, incremental, bad epoch, unknown session', async () => {
+  await setUp([topicSpec('sessions', 2)]);
+  for (const v of [7, 17]) {
+    const ids = new Map<Side, number>();
+    const parts = [{ partition: 0, fetchOffset: 0 }, { partition: 1, fetchOffset: 0 }];
+    await same(`v${v} full`, async (s) => {
+      const r = await fetch(s, v, 'sessions', parts, { sessionId: 0, sessionEpoch: 0 });
+      ids.set(s, r.sessionId);
+      return r;
+    });
+    await same(`v${v} incremental, nothing new`, (s) => fetch(s, v, 'sessions', [], { sessionId: ids.get(s)!, sessionEpoch: 1 }));
+    await same(`v${v} produce`, (s) => produce(s, 12, 'sessions', [{ index: 1, records: batch(0, 2) }]));
+    await same(`v${v} incremental, one partition has news`, (s) => fetch(s, v, 'sessions', [], { sessionId: ids.get(s)!, sessionEpoch: 2 }));
+    await same(`v${v} incremental, a position moves`, (s) => fetch(s, v, 'sessions', [{ partition: 1, fetchOffset: 2 }], { sessionId: ids.get(s)!, sessionEpoch: 3 }));
+    await same(`v${v} a bad epoch`, (s) => fetch(s, v, 'sessions', [], { sessionId: ids.get(s)!, sessionEpoch: 9 }));
+    await same(`v${v} an unknown session`, (s) => fetch(s, v, 'sessions', [], { sessionId: 0x7ffffff0, sessionEpoch: 1 }));
+    await same(`v${v} close the session`, (s) => fetch(s, v, 'sessions', parts, { sessionId: ids.get(s)!, sessionEpoch: -1 }));
+  }
+});
+
+test('ListOffsets v1 and v10: earliest, latest, by timestamp, max timestamp, unknown partition', async () => {
+  await setUp([topicSpec('offsets')]);
+  for (const s of sides) {
+    // Out of order timestamps, so that the max timestamp is not the last record's.
+    await produce(s, 12, 'offsets', [{ index: 0, records: batch(0, 4) }]);
+    await produce(s, 12, 'offsets', [{ index: 0, records: buildBatch({ records: [{ value: Buffer.from('late'), timestamp: T0 + 100_000 }, { value: Buffer.from('early'), timestamp: T0 + 1 }] }) }]);
+  }
+  for (const v of [1, 10]) {
+    for (const [what, ts] of [['earliest', -2], ['latest', -1], ['at a record', T0 + 2000], ['between records', T0 + 2500], ['after all', T0 + 1_000_000], ['before all', T0 - 5]] as const) {
+      await same(`v${v} ${what}`, (s) => listOffsets(s, v, 'offsets', 0, ts));
+    }
+    await same(`v${v} unknown partition`, (s) => listOffsets(s, v, 'offsets', 4, -1));
+    await same(`v${v} unknown topic`, (s) => listOffsets(s, v, 'no-such-topic', 0, -1));
+  }
+  await same('v10 max timestamp', (s) => listOffsets(s, 10, 'offsets', 0, -3));
+  await same('v10 current leader epoch ahead', (s) => listOffsets(s, 10, 'offsets', 0, -1, 3));
+});
+
+test('OffsetForLeaderEpoch v2 and v4', async () => {
+  await setUp([topicSpec('epochs')]);
+  for (const s of sides) await produce(s, 12, 'epochs', [{ index: 0, records: batch(0, 3) }]);
+  for (const v of [2, 4]) {
+    await same(`v${v}`, (s) => s.conn.request('OffsetForLeaderEpoch', v, { replicaId: -1, topics: [
+      { topic: 'epochs', partitions: [
+        { partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 },
+        { partition: 3, currentLeaderEpoch: -1, leaderEpoch: 0 },
+      ] },
+      { topic: 'no-such-topic', partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] },
+    ] }));
+    await same(`v${v} a later epoch`, (s) => s.conn.request('OffsetForLeaderEpoch', v, { replicaId: -1, topics: [{ topic: 'epochs', partitions: [{ partition: 0, currentLeaderEpoch: 0, leaderEpoch: 4 }] }] }));
+    await same(`v${v} current epoch ahead`, (s) => s.conn.request('OffsetForLeaderEpoch', v, { replicaId: -1, topics: [{ topic: 'epochs', partitions: [{ partition: 0, currentLeaderEpoch: 2, leaderEpoch: 0 }] }] }));
+  }
+});
+
+test('DeleteRecords v0 and v2: below the high watermark, beyond it, -1, unknown partition', async () => {
+  for (const v of [0, 2]) {
+    const topic = `delete-records-v${v}`;
+    await setUp([topicSpec(topic)]);
+    for (const s of sides) await produce(s, 12, topic, [{ index: 0, records: batch(0, 5) }]);
+    const del = (s: Side, partitionIndex: number, offset: number) =>
+      s.conn.request('DeleteRecords', v, { topics: [{ name: topic, partitions: [{ partitionIndex, offset }] }], timeoutMs: 10_000 });
+    await same(`v${v} before 2`, (s) => del(s, 0, 2));
+    await same(`v${v} log start moved`, (s) => listOffsets(s, 10, topic, 0, -2));
+    await same(`v${v} beyond the high watermark`, (s) => del(s, 0, 6));
+    await same(`v${v} backwards`, (s) => del(s, 0, 1));
+    await same(`v${v} to the high watermark`, (s) => del(s, 0, -1));
+    await same(`v${v} unknown partition`, (s) => del(s, 2, 0));
+    await same(`v${v} fetch below the log start`, (s) => fetch(s, 12, topic, [{ partition: 0, fetchOffset: 0 }]));
+  }
+});
+
+test('CreatePartitions v0 and v3: grow, shrink, same count, unknown topic, assignments', async () => {
+  for (const v of [0, 3]) {
+    const topic = `grow-v${v}`;
+    await setUp([topicSpec(topic)]);
+    const grow = (s: Side, count: number, assignments: { brokerIds: number[] }[] | null = null, name = topic, validateOnly = false) =>
+      s.conn.request('CreatePartitions', v, { topics: [{ name, count, assignments }], timeoutMs: 10_000, validateOnly });
+    await same(`v${v} validate only`, (s) => grow(s, 5, null, topic, true));
+    await same(`v${v} grow to 3`, (s) => grow(s, 3));
+    await same(`v${v} shrink to 2`, (s) => grow(s, 2));
+    await same(`v${v} stay at 3`, (s) => grow(s, 3));
+    await same(`v${v} wrong number of assignments`, (s) => grow(s, 5, [{ brokerIds: [1] }]));
+    await same(`v${v} an unknown broker`, (s) => grow(s, 4, [{ brokerIds: [7] }]));
+    await same(`v${v} unknown topic`, (s) => grow(s, 2, null, 'no-such-topic'));
+    for (const s of sides) await untilLed(s, [topic]);
+    await same(`v${v} what metadata says`, (s) => metadata(s, 12, [topic]));
+  }
+});
+
+test('DeleteTopics v1 and v6: by name, unknown, by id', async () => {
+  await setUp([topicSpec('doomed-v1'), topicSpec('doomed-v6'), topicSpec('doomed-by-id')]);
+  await same('v1', (s) => s.conn.request('DeleteTopics', 1, { topicNames: ['doomed-v1', 'no-such-topic'], timeoutMs: 10_000 }));
+  await same('v6 by name', (s) => s.conn.request('DeleteTopics', 6, { topics: [{ name: 'doomed-v6', topicId: ZERO_UUID }, { name: 'no-such-topic', topicId: ZERO_UUID }], timeoutMs: 10_000 }));
+  const unknownId = randomBytes(16).toString('base64url');
+  await same('v6 by id', async (s) => s.conn.request('DeleteTopics', 6, { topics: [{ name: null, topicId: await topicId(s, 'doomed-by-id') }, { name: null, topicId: unknownId }], timeoutMs: 10_000 }));
+  await same('gone', (s) => metadata(s, 12, ['doomed-v1', 'doomed-v6', 'doomed-by-id']));
+});
+
+test('DescribeCluster v0 and v2', async () => {
+  for (const v of [0, 1, 2]) {
+    await same(`v${v}`, (s) => s.conn.request('DescribeCluster', v, { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: false }));
+  }
+  await same('v2 controllers', (s) => s.conn.request('DescribeCluster', 2, { includeClusterAuthorizedOperations: false, endpointType: 2, includeFencedBrokers: false }));
+});
+
+test('unsupported versions: ApiVersions v99 gets UNSUPPORTED_VERSION, an unsupported Produce closes the connection', async () => {
+  await same('ApiVersions v99', async (s) => {
+    const r = await rawExchange(s.port, rawRequest(18, 99, 7, Buffer.alloc(0)));
+    assert.is(r.closed, false, `${s.name} answers`);
+    const { correlationId, body } = decodeResponse(api('ApiVersions'), 0, (r as { frame: Buffer }).frame);
+    // Kafka lists every API it has; outpost, only those it serves (checked above against Kafka's).
+    return { correlationId, errorCode: body.errorCode, apiVersions: body.apiKeys.find((k: any) => k.apiKey === 18) };
+  });
+  for (const version of [2, 13, 99]) {
+    await same(`Produce v${version}`, (s) => rawExchange(s.port, rawRequest(0, version, 8, Buffer.alloc(16))));
+  }
+});
+
+test.run();
