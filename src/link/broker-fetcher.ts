@@ -11,6 +11,7 @@
 import type { Logger } from 'pino';
 import { errorName } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/primitives.js';
+import { LOG_OVERHEAD, batchSize, wholeBatchesEnd } from '../../protocol/records/batch.js';
 import { FetchSessionClient, positionKey, type SessionRequest } from './fetch-session.js';
 import type { LinkSettings } from './link-configs.js';
 import type { MirrorPartition } from './mirror-partition.js';
@@ -119,7 +120,7 @@ export class BrokerFetcher {
       this.nodeId,
       'Fetch',
       (v) => {
-        req = this.session.build(parts.map((p) => p.position(settings.fetchMaxBytes)), v);
+        req = this.session.build(parts.map((p) => p.position(Math.max(settings.fetchMaxBytes, p.maxBytes ?? 0))), v);
         return {
           replicaId: -1,
           maxWaitMs: settings.fetchWaitMaxMs,
@@ -141,19 +142,41 @@ export class BrokerFetcher {
       this.host.logger.debug({ broker: this.nodeId, error: sessionError }, 'cluster link: fetch session reset');
       return;
     }
-    const byKey = new Map(parts.map((p) => [positionKey(version, p.topic, p.sourceTopicId, p.partition), p]));
+    const sent = new Map(parts.map((p) => [positionKey(version, p.topic, p.sourceTopicId, p.partition), { p, leaderEpoch: p.leaderEpoch }]));
     const now = Date.now();
     const work: Promise<void>[] = [];
     for (const t of body.responses) {
       for (const d of t.partitions) {
-        const p = byKey.get(positionKey(version, t.topic, t.topicId, d.partitionIndex));
-        if (p) work.push(p.exclusive(() => this.onPartition(p, d, now)));
+        const s = sent.get(positionKey(version, t.topic, t.topicId, d.partitionIndex));
+        if (s) work.push(this.locally(s.p, () => this.onPartition(s.p, s.leaderEpoch, d, now)));
       }
     }
     await Promise.all(work);
   }
 
-  private async onPartition(p: MirrorPartition, d: any, now: number): Promise<void> {
+  /**
+   * Runs a change to `p`'s log; a failure there (the disk, or the topic deleted under it) is the
+   * partition's alone, and must not pass for the source broker being unreachable.
+   */
+  private async locally(p: MirrorPartition, fn: () => Promise<void>): Promise<void> {
+    try {
+      await p.exclusive(fn);
+    } catch (e) {
+      p.problem = `the local log failed: ${(e as Error).message}`;
+      p.phase = 'reconcile';
+      p.backoffUntil = Date.now() + this.host.settings.fetchBackoffMs;
+      this.host.logger.warn({ topic: p.topic, partition: p.partition, err: (e as Error).message }, 'cluster link: a change to the mirror log failed');
+    }
+  }
+
+  /** Whether an answer about `p` still applies: the partition is still ours, at the epoch asked about. */
+  private current(p: MirrorPartition, leaderEpoch: number): boolean {
+    return this.parts.get(p.key) === p && p.leaderEpoch === leaderEpoch;
+  }
+
+  private async onPartition(p: MirrorPartition, leaderEpoch: number, d: any, now: number): Promise<void> {
+    // Moved to another leader, or paused, while the request was out: what it brought is dropped.
+    if (!this.current(p, leaderEpoch) || p.phase !== 'fetching' || p.paused) return;
     const error = errorName(d.errorCode);
     if (error === 'OFFSET_OUT_OF_RANGE') {
       p.phase = 'reset';
@@ -183,6 +206,9 @@ export class BrokerFetcher {
         return;
       }
       if (r.batches > 0) this.host.mirrored(d.records.length, r.lastOffset - r.firstOffset + 1);
+      // Only part of a batch came back: it is larger than replica.fetch.max.bytes, so ask for all of it.
+      const whole = wholeBatchesEnd(d.records);
+      p.maxBytes = r.batches === 0 && d.records.length - whole >= LOG_OVERHEAD ? batchSize(d.records, whole) : null;
     }
     if (p.sourceLogStartOffset > p.log.logStartOffset) await p.followLogStart();
   }
@@ -202,17 +228,16 @@ export class BrokerFetcher {
 
   /** OffsetForLeaderEpoch for each partition's last epoch, and truncation where the source disagrees. */
   private async reconcile(parts: MirrorPartition[]): Promise<void> {
-    const ask = parts.filter((p) => {
-      // An empty log (or one without epochs) has nothing to disagree about.
-      if (p.lastEpoch < 0) p.phase = 'fetching';
-      return p.phase === 'reconcile';
-    });
+    // An empty log (or one without epochs) has nothing to disagree about.
+    for (const p of parts) if (p.lastEpoch < 0) p.phase = 'fetching';
+    const ask = parts.filter((p) => p.phase === 'reconcile');
     if (ask.length === 0) return;
-    const answers = await offsetsForLeaderEpochs(this.host.client, this.nodeId, ask.map((p) => ({ topic: p.topic, partition: p.partition, leaderEpoch: p.leaderEpoch, epoch: p.lastEpoch })));
+    const refs = ask.map((p) => ({ topic: p.topic, partition: p.partition, leaderEpoch: p.leaderEpoch, epoch: p.lastEpoch }));
+    const answers = await offsetsForLeaderEpochs(this.host.client, this.nodeId, refs);
     const now = Date.now();
-    await Promise.all(ask.map((p) => p.exclusive(async () => {
+    await Promise.all(ask.map((p, i) => this.locally(p, async () => {
       const a = answers.get(refKey(p.topic, p.partition));
-      if (!a) return;
+      if (!a || !this.current(p, refs[i]!.leaderEpoch)) return;
       if (a.error !== 'NONE') return this.failed(p, a.error, now);
       // The source knows no epoch up to ours (its history begins later): compare log ranges instead.
       if (a.leaderEpoch < 0 || a.endOffset < 0) {
@@ -233,10 +258,10 @@ export class BrokerFetcher {
     const earliest = await listOffsets(this.host.client, this.nodeId, refs, EARLIEST_TIMESTAMP, READ_UNCOMMITTED);
     const latest = await listOffsets(this.host.client, this.nodeId, refs, LATEST_TIMESTAMP, READ_UNCOMMITTED);
     const now = Date.now();
-    await Promise.all(parts.map((p) => p.exclusive(async () => {
+    await Promise.all(parts.map((p, i) => this.locally(p, async () => {
       const first = earliest.get(refKey(p.topic, p.partition));
       const last = latest.get(refKey(p.topic, p.partition));
-      if (!first || !last) return;
+      if (!first || !last || !this.current(p, refs[i]!.leaderEpoch)) return;
       if (first.error !== 'NONE') return this.failed(p, first.error, now);
       if (last.error !== 'NONE') return this.failed(p, last.error, now);
       const end = p.log.logEndOffset;

@@ -16,7 +16,7 @@ import type { StoredLink, StoredMirror } from './link-store.js';
 import type { MirrorPartition } from './mirror-partition.js';
 import { MirrorTopic } from './mirror-topic.js';
 import { RateMeter } from './rate-meter.js';
-import { SourceClient, type SourceMetadata, type SourceTopic } from './source-client.js';
+import { SourceClient, UnsupportedApi, type SourceMetadata, type SourceTopic } from './source-client.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, READ_COMMITTED, listOffsets, refKey } from './source-offsets.js';
 import { mergeSyncedConfigs, sameConfigs, SYNCED_TOPIC_CONFIGS, syncedFromSource } from './topic-sync.js';
 import { LinkError, type LinkState } from './types.js';
@@ -82,7 +82,9 @@ export class ClusterLink implements FetcherHost {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     this.wakeup.notify();
     this.client.close();
-    await Promise.all([this.loopDone, ...[...this.fetchers.values()].map((f) => f.stop())]);
+    // The loop may still be handing partitions to fetchers: stop those once it has ended.
+    await this.loopDone;
+    await Promise.all([...this.fetchers.values()].map((f) => f.stop()));
     this.fetchers.clear();
   }
 
@@ -175,6 +177,8 @@ export class ClusterLink implements FetcherHost {
     mirror.record.paused = paused;
     await this.deps.persist();
     for (const p of mirror.partitions) p.paused = paused;
+    // Once paused, nothing more is appended: an append under way finishes first.
+    if (paused) await Promise.all(mirror.partitions.map((p) => p.exclusive(async () => undefined)));
     for (const f of this.fetchers.values()) f.poke();
     this.logger.info({ topic: mirror.topic }, paused ? 'cluster link: mirror paused' : 'cluster link: mirror resumed');
   }
@@ -183,19 +187,11 @@ export class ClusterLink implements FetcherHost {
 
   private async loop(): Promise<void> {
     while (this.running) {
-      let waitMs: number;
+      let md: SourceMetadata;
       try {
         await this.dropDeletedMirrors();
-        const md = await this.client.metadata([...this.mirrors.values()].filter((m) => m.live).map((m) => m.topic));
+        md = await this.client.metadata([...this.mirrors.values()].filter((m) => m.live).map((m) => m.topic));
         await this.checkClusterId(md.clusterId);
-        this.setState('ACTIVE', null);
-        this.failures = 0;
-        await this.applyMetadata(md);
-        if (Date.now() >= this.nextConfigSync) {
-          await this.syncConfigs();
-          this.nextConfigSync = Date.now() + this.settings.topicConfigSyncMs;
-        }
-        waitMs = this.nextConfigSync - Date.now();
       } catch (e) {
         if (!this.running) break;
         const message = (e as Error).message;
@@ -206,9 +202,22 @@ export class ClusterLink implements FetcherHost {
         } else {
           this.setState('SOURCE_UNAVAILABLE', `cannot reach the source cluster at ${this.record.bootstrapServers}: ${message}`);
         }
-        waitMs = Math.min(this.settings.reconnectBackoffMs * 2 ** Math.min(this.failures++, 20), this.settings.reconnectBackoffMaxMs);
+        await this.wakeup.wait(Math.min(this.settings.reconnectBackoffMs * 2 ** Math.min(this.failures++, 20), this.settings.reconnectBackoffMaxMs));
+        continue;
       }
-      await this.wakeup.wait(waitMs);
+      this.setState('ACTIVE', null);
+      this.failures = 0;
+      try {
+        await this.applyMetadata(md);
+        if (Date.now() >= this.nextConfigSync) {
+          this.nextConfigSync = Date.now() + this.settings.topicConfigSyncMs;
+          await this.syncConfigs();
+        }
+      } catch (e) {
+        // A local failure (the disk, a topic deleted meanwhile): told, and tried again next round.
+        if (this.running) this.logger.error({ err: (e as Error).message }, 'cluster link: applying the source metadata failed');
+      }
+      await this.wakeup.wait(this.nextConfigSync - Date.now());
     }
   }
 
@@ -253,9 +262,13 @@ export class ClusterLink implements FetcherHost {
       const t = md.topics.get(m.topic);
       if (!t) continue;
       if (t.error === 'UNKNOWN_TOPIC_OR_PARTITION') {
-        await this.fail(m, `the source topic ${m.topic} no longer exists on the source cluster`);
+        // A broker that has just started may not know every topic yet: gone means gone for a while.
+        m.missingSince ??= Date.now();
+        if (Date.now() - m.missingSince >= this.settings.topicConfigSyncMs) await this.fail(m, `the source topic ${m.topic} no longer exists on the source cluster`);
+        else for (const p of m.partitions) p.problem = 'the source cluster does not know the topic';
         continue;
       }
+      m.missingSince = null;
       if (t.error !== 'NONE') {
         for (const p of m.partitions) p.problem = `the source has no metadata for the topic: ${t.error}`;
         continue;
@@ -372,7 +385,7 @@ export class ClusterLink implements FetcherHost {
       includeSynonyms: false,
       includeDocumentation: false,
     })).catch((e: Error) => {
-      if (/does not support DescribeConfigs/.test(e.message)) return { body: { results: [] } };
+      if (e instanceof UnsupportedApi) return { body: { results: [] } };
       throw e;
     });
     const out = new Map<string, Record<string, string>>();

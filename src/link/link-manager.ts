@@ -10,7 +10,7 @@ import { topicNameProblem } from '../server/topic-names.js';
 import { ClusterLink, type LinkDeps } from './cluster-link.js';
 import { effectiveLinkConfigs, linkConfigsProblem, maskedLinkConfigs, resolveLinkSettings, storedOnlyConfigs } from './link-configs.js';
 import { checkLinkSpec, parseBootstrapServers } from './link-spec.js';
-import { readLinkStore, writeLinkStore, type StoredLink } from './link-store.js';
+import { LINK_STORE_FILE, readLinkStore, writeLinkStore, type StoredLink } from './link-store.js';
 import { trackLinkMetrics } from './metrics.js';
 import type { MirrorTopic } from './mirror-topic.js';
 import { SourceClient } from './source-client.js';
@@ -41,7 +41,11 @@ export class LinkManager implements LinkManagerApi {
    */
   static async open(dataDir: string, opts: LinkManagerOptions): Promise<LinkManager> {
     const manager = new LinkManager(dataDir, opts);
-    for (const record of await readLinkStore(dataDir)) manager.links.set(record.name, new ClusterLink(record, manager.deps));
+    for (const record of await readLinkStore(dataDir)) {
+      const problem = linkConfigsProblem(record.configs);
+      if (problem) throw new Error(`${LINK_STORE_FILE}: cluster link ${record.name}: ${problem}`);
+      manager.links.set(record.name, new ClusterLink(record, manager.deps));
+    }
     for (const link of manager.links.values()) {
       for (const mirror of [...link.mirrors.values()]) {
         if (!mirror.record.pending) continue;

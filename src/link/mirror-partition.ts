@@ -9,8 +9,9 @@ import type { FetchPosition } from './fetch-session.js';
 
 /**
  * Where a partition is in its cycle: `reconcile` checks the log against the source's leader-epoch
- * history (after every start, reconnect or leader change); `reset` asks the source for its log
- * range (after OFFSET_OUT_OF_RANGE); `fetching` fetches from the log end.
+ * history (whenever it is handed to a leader: at start, after a leader or epoch change, after a
+ * local failure); `reset` asks the source for its log range (after OFFSET_OUT_OF_RANGE);
+ * `fetching` fetches from the log end.
  */
 export type Phase = 'reconcile' | 'reset' | 'fetching';
 
@@ -28,13 +29,15 @@ export class MirrorPartition {
   backoffUntil = 0;
   /** set while the mirror is paused: the partition keeps its data and is not fetched */
   paused = false;
+  /** a partition max bytes above replica.fetch.max.bytes, while a batch larger than that is due */
+  maxBytes: number | null = null;
   private busy: Promise<unknown> | null = null;
 
   constructor(
     readonly topic: string,
     readonly partition: number,
     readonly log: PartitionLog,
-    public sourceTopicId: string,
+    readonly sourceTopicId: string,
   ) {}
 
   get key(): string {

@@ -9,6 +9,8 @@ import type { LinkState, MirrorDescription, MirrorPartitionStatus, MirrorState }
 
 export class MirrorTopic {
   readonly partitions: MirrorPartition[] = [];
+  /** when the source first answered that it does not know the topic (null: it does) */
+  missingSince: number | null = null;
 
   constructor(readonly record: StoredMirror) {}
 

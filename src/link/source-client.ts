@@ -161,9 +161,12 @@ export class SourceClient {
   }
 }
 
+/** The source broker does not speak the API at any version outpost does. */
+export class UnsupportedApi extends Error {}
+
 function supported(conn: KafkaConnection, name: string): number {
   const v = conn.version(name);
-  if (v === undefined) throw new Error(`the source broker does not support ${name} at any version outpost speaks`);
+  if (v === undefined) throw new UnsupportedApi(`the source broker does not support ${name} at any version outpost speaks`);
   return v;
 }
 

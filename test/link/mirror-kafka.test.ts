@@ -11,7 +11,8 @@ import type { KafkaConnection } from '../../src/client/kafka-connection.js';
 import { createTopic, javaClient, jsonLines, startKafka, startupTimes, type KafkaPeer } from '../peers/kafka.js';
 import { kcat } from '../peers/kcat.js';
 import { startOutpost, type TestBroker } from '../support/outpost.js';
-import { baseOffsets, connectTo, fetchBatches, highWatermarks, mirrored, waitFor } from './support.js';
+import { FetchSessionClient, type FetchPosition } from '../../src/link/fetch-session.js';
+import { baseOffsets, connectTo, describeTopic, fetchBatches, highWatermarks, mirrored, waitFor } from './support.js';
 
 interface Ctx {
   kafka: KafkaPeer;
@@ -163,6 +164,38 @@ test('partitions added at Kafka are added to the mirror', async (ctx) => {
   });
   await mirrored(ctx.outpost.links, LINK, TOPIC, ends);
   await sameBatches(ctx, 3);
+});
+
+test("the link's fetch session with Kafka goes incremental: only changed partitions travel", async (ctx) => {
+  const { topicId } = await describeTopic(ctx.source, TOPIC);
+  const ends = await highWatermarks(ctx.source, TOPIC);
+  const version = ctx.source.version('Fetch')!;
+  const session = new FetchSessionClient();
+  const at = (offsets: number[]): FetchPosition[] =>
+    offsets.map((fetchOffset, partition) => ({ topic: TOPIC, topicId, partition, fetchOffset, currentLeaderEpoch: -1, lastFetchedEpoch: -1, maxBytes: 1 << 20 }));
+  const send = async (wanted: FetchPosition[]) => {
+    const req = session.build(wanted, version);
+    const res = await ctx.source.request('Fetch', version, {
+      replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 1, sessionId: req.sessionId, sessionEpoch: req.sessionEpoch,
+      topics: req.topics, forgottenTopicsData: req.forgottenTopicsData, rackId: '',
+    });
+    assert.is(session.onResponse(req, res.errorCode, res.sessionId), null);
+    const answered: number[] = res.responses.flatMap((t: any) => t.partitions.map((p: any) => p.partitionIndex));
+    return { req, answered: answered.sort() };
+  };
+  const full = await send(at(ends));
+  assert.ok(full.req.full);
+  assert.equal(full.answered, [0, 1, 2]);
+  assert.ok(session.incremental, 'Kafka granted a session');
+  const same = await send(at(ends));
+  assert.not.ok(same.req.full);
+  assert.equal(same.req.topics, [], 'nothing changed, nothing sent');
+  assert.equal(same.answered, [], 'nothing new, nothing answered');
+  const moved = await send(at([ends[0]! - 1, ends[1]!, ends[2]!]));
+  assert.equal(moved.req.topics.flatMap((t: any) => t.partitions.map((p: any) => p.partition)), [0]);
+  assert.equal(moved.answered, [0]);
+  const fewer = await send(at([ends[0]!, ends[1]!]));
+  assert.equal(fewer.req.forgottenTopicsData.map((t: any) => t.partitions), [[2]]);
 });
 
 test('a stopped Kafka makes the link and its mirror SOURCE_UNAVAILABLE; the mirror keeps serving', async (ctx) => {

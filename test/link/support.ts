@@ -35,6 +35,16 @@ export function mirrored(links: LinkManagerApi, link: string, topic: string, end
   });
 }
 
+/** Runs `fn` with a fresh connection to the broker on `port`, closed after. */
+export async function withConnection<T>(port: number, fn: (conn: KafkaConnection) => Promise<T>): Promise<T> {
+  const conn = await connectTo(port);
+  try {
+    return await fn(conn);
+  } finally {
+    conn.close();
+  }
+}
+
 export async function connectTo(port: number): Promise<KafkaConnection> {
   const conn = await KafkaConnection.open('127.0.0.1', port, { clientId: 'link-test' });
   await conn.negotiate();

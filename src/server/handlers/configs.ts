@@ -127,10 +127,10 @@ function duplicates<T extends Resource>(resources: readonly T[]): Set<T> {
   return new Set([...byKey.values()].filter((rs) => rs.length > 1).flat());
 }
 
-/** The broker's checks on a resource's config list, before anything else. */
-function checkShape(configs: readonly { name: string; value: string | null }[], nullAllowed: (c: ConfigOp) => boolean): void {
+/** The broker's checks on a resource's config list, before anything else; only a DELETE may have no value. */
+function checkShape(configs: readonly { name: string; value: string | null; configOperation?: number }[]): void {
   if (new Set(configs.map((c) => c.name)).size !== configs.length) fail('INVALID_REQUEST', 'Error due to duplicate config keys');
-  const nulls = configs.filter((c) => c.value === null && !nullAllowed(c as ConfigOp)).map((c) => c.name);
+  const nulls = configs.filter((c) => c.value === null && c.configOperation !== CONFIG_OP.DELETE).map((c) => c.name);
   if (nulls.length > 0) fail('INVALID_REQUEST', `Null value not supported for : ${nulls.join(', ')}`);
 }
 
@@ -211,7 +211,7 @@ const alterConfigs = defineHandler('AlterConfigs', [0, 2], (b, req) =>
     for (const r of req.resources as LegacyResource[]) {
       responses.push(
         await answer(r, dup, async () => {
-          checkShape(r.configs, () => false);
+          checkShape(r.configs);
           const configs = Object.fromEntries(r.configs.map((c) => [c.name, c.value!]));
           if (r.resourceType === RESOURCE.BROKER) return alterBroker(b, r.resourceName, () => configs, req.validateOnly);
           if (r.resourceType === RESOURCE.TOPIC) return alterTopic(b, r.resourceName, () => configs, req.validateOnly);
@@ -260,7 +260,7 @@ const incrementalAlterConfigs = defineHandler('IncrementalAlterConfigs', [0, 1],
     for (const r of req.resources as IncrementalResource[]) {
       responses.push(
         await answer(r, dup, async () => {
-          checkShape(r.configs, (c) => c.configOperation === CONFIG_OP.DELETE);
+          checkShape(r.configs);
           switch (r.resourceType) {
             case RESOURCE.BROKER_LOGGER:
               return checkLoggerChange(b, r.resourceName, r.configs);

@@ -1,0 +1,125 @@
+// outpost as the benchmarks run it: its own process, exactly as `outpost serve` runs it, on a
+// fresh data dir, with a small client for the cluster-link REST API on its admin listener.
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnGuarded } from '../../test/peers/proc.js';
+import { repoRoot } from '../../test/peers/kafka.js';
+
+export interface OutpostProcess {
+  bootstrap: string;
+  port: number;
+  adminUrl: string;
+  pid: number;
+  /** The last lines of its log (warnings and errors only), for an error message. */
+  logTail(lines?: number): string;
+  /** SIGTERM (a clean stop), SIGKILL if that takes over 20 s; removes the data dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startOutpostProcess(): Promise<OutpostProcess> {
+  const workDir = await mkdtemp(join(tmpdir(), 'outpost-mirror-bench-'));
+  const logFile = join(workDir, 'outpost.log');
+  const [port, admin] = [await freePort(), await freePort()];
+  // Its log goes to a file, not a pipe we would have to drain; warn keeps the log's own cost out
+  // of the CPU figures.
+  const out = openSync(logFile, 'a');
+  const child = spawnGuarded(process.execPath, [
+    join(repoRoot, 'bin/outpost.js'), 'serve',
+    '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${admin}`, '--data-dir', join(workDir, 'data'),
+  ], { stdio: ['ignore', out, out], env: { ...process.env, OUTPOST_LOG_LEVEL: 'warn' } }, workDir);
+  closeSync(out);
+  let exited = false;
+  const exit = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  const logTail = (lines = 30) => {
+    try {
+      return readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '';
+    }
+  };
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      if (!exited) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        await exit;
+        clearTimeout(t);
+      }
+      await rm(workDir, { recursive: true, force: true });
+    })();
+    return stopping;
+  };
+
+  const adminUrl = `http://127.0.0.1:${admin}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited) {
+      const tail = logTail();
+      await stop();
+      throw new Error(`outpost exited during start-up; its log:\n${tail}`);
+    }
+    if (await fetch(`${adminUrl}/health`).then((r) => r.ok, () => false)) break;
+    if (Date.now() > deadline) {
+      const tail = logTail();
+      await stop();
+      throw new Error(`outpost did not answer /health within 30 s; its log:\n${tail}`);
+    }
+    await sleep(100);
+  }
+  return { bootstrap: `127.0.0.1:${port}`, port, adminUrl, pid: child.pid!, logTail, stop };
+}
+
+/** The cluster-link REST API (Confluent's v3 shape) of one outpost. */
+export class LinksApi {
+  private clusterId?: string;
+
+  constructor(private readonly adminUrl: string) {}
+
+  private async call(method: string, path: string, body?: unknown): Promise<any> {
+    const res = await fetch(`${this.adminUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text.trim()}`);
+    return text === '' ? undefined : JSON.parse(text);
+  }
+
+  private async cluster(method: string, path: string, body?: unknown): Promise<any> {
+    this.clusterId ??= (await this.call('GET', '/kafka/v3/clusters')).data[0].cluster_id as string;
+    return this.call(method, `/kafka/v3/clusters/${encodeURIComponent(this.clusterId)}${path}`, body);
+  }
+
+  createLink(name: string, sourceBootstrap: string): Promise<void> {
+    return this.cluster('POST', `/links?link_name=${encodeURIComponent(name)}`, { configs: [{ name: 'bootstrap.servers', value: sourceBootstrap }] });
+  }
+
+  createMirror(link: string, topic: string): Promise<void> {
+    return this.cluster('POST', `/links/${encodeURIComponent(link)}/mirrors`, { source_topic_name: topic });
+  }
+
+  /** The mirror's status (ACTIVE, FAILED, ...) and why, as the REST API reports it. */
+  async mirrorStatus(link: string, topic: string): Promise<{ status: string; reason: string | null }> {
+    const m = await this.cluster('GET', `/links/${encodeURIComponent(link)}/mirrors/${encodeURIComponent(topic)}`);
+    return { status: m.mirror_status, reason: m.mirror_status_reason ?? null };
+  }
+}
