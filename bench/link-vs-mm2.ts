@@ -20,6 +20,7 @@
 //
 // Figures taken on a busy machine are only good for checking the script: take real ones on a
 // quiet one.
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTopic, javaTool, startKafka, type KafkaPeer } from '../test/peers/kafka.js';
@@ -169,6 +170,7 @@ async function runMm2(ctx: Context, run: number): Promise<Figures> {
 
 interface Derived {
   totalS: number;
+  copyS: number;
   copyMBs: number;
   /** CPU seconds per GB: of the replicator from creation, over the copy alone, and (MM2) with its target */
   cpuPerGB: number;
@@ -190,6 +192,7 @@ function derive(f: Figures, records: number): Derived {
   const lcpu = f.latency.cpuAfter.map((a, i) => a - f.latency.cpuBefore[i]!);
   return {
     totalS: c.totalS,
+    copyS: c.copyS,
     copyMBs: (records * 1024) / MB / c.copyS,
     cpuPerGB: cpuEnd! / gb,
     copyCpuPerGB: (cpuEnd! - cpuFirst!) / gb,
@@ -227,6 +230,8 @@ function printSummary(opts: Options, mm2Version: string, results: Record<System,
   };
   const mmDest = (key: keyof Derived, unit: string, digits: number) => (m.length ? `${''.padEnd(34)} mm2 + target Kafka ${fmt(med(m, key), digits)} ${unit}` : '');
   const runs = Math.max(o.length, m.length);
+  const shortest = Math.min(...[...o, ...m].map((d) => d.copyS));
+  if (shortest < 2) console.log(`\nnote: a copy took ${shortest.toFixed(2)} s, a coarse window for 50 ms polls: the copy rate wants more --records`);
   console.log(`\n${opts.records} records of 1 KiB, ${runs} run(s), medians; source Apache Kafka 4.0.1, MM2 = connect-mirror ${mm2Version} (dedicated mode)`);
   const settings = { ...MM2_SETTINGS, ...opts.mm2 };
   console.log(`MM2 settings beyond its defaults: ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(', ')}; replication factors 1`);
@@ -254,6 +259,9 @@ export async function runMirror(args: string[]): Promise<void> {
   // Fetched first: a missing JDK, Maven or jar fails here, before minutes of preloading.
   const { version: mm2Version } = await mm2Libs();
   const systems: System[] = opts.only ? [opts.only] : ['outpost', 'mm2'];
+  // Both sides share 2 cores with everything else running: a busy machine skews the ratios.
+  const load = Number((await readFile('/proc/loadavg', 'utf8')).split(' ')[0]);
+  if (load > 0.5) console.log(`note: load average ${load} at the start: these figures only check the script; take real ones on a quiet machine`);
   const source = await startKafka({ jvmArgs: KAFKA_JVM });
   const results: Record<System, Derived[]> = { outpost: [], mm2: [] };
   try {

@@ -32,6 +32,12 @@ export interface ConnectionOptions {
   apiVersionsFallback: () => any;
 }
 
+/**
+ * Thrown by a handler to drop the connection without an answer: Kafka does so when an acks=0
+ * produce fails, the only way to tell such a producer to refresh its metadata.
+ */
+export class CloseConnection extends Error {}
+
 let nextConnectionId = 1;
 
 export class Connection {
@@ -124,6 +130,10 @@ export class Connection {
     try {
       response = await handler.handle(body, { header, version: apiVersion, clientHost: this.clientHost, connectionId: this.id });
     } catch (err) {
+      if (err instanceof CloseConnection) {
+        this.opts.logger.debug({ conn: this.id, client: this.clientHost }, err.message);
+        return this.close();
+      }
       this.opts.logger.error({ err, api: api.name, version: apiVersion }, 'request handler failed');
       return this.close();
     }

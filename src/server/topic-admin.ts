@@ -29,18 +29,16 @@ export function checkCreateTopic(b: BrokerContext, spec: CreateTopicSpec): { par
   let partitions: number;
   let replicationFactor: number;
   if (spec.assignments.length > 0) {
-    if (spec.numPartitions !== -1 || spec.replicationFactor !== -1) {
-      throw new KafkaError('INVALID_REQUEST', 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
-    }
-    const indexes = spec.assignments.map((a) => a.partitionIndex).sort((x, y) => x - y);
-    indexes.forEach((p, i) => {
-      if (p !== i) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', 'Partitions should be a consecutive 0-based integer sequence');
-    });
+    if (spec.replicationFactor !== -1) throw new KafkaError('INVALID_REQUEST', 'A manual partition assignment was specified, but replication factor was not set to -1.');
+    if (spec.numPartitions !== -1) throw new KafkaError('INVALID_REQUEST', 'A manual partition assignment was specified, but numPartitions was not set to -1.');
+    const indexes = new Set<number>();
     for (const a of spec.assignments) {
-      if (a.brokerIds.length === 0) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Empty replica assignment for partition ${a.partitionIndex}`);
-      const unknown = a.brokerIds.find((id) => id !== b.nodeId);
-      if (unknown !== undefined) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment includes broker ${unknown}, but no broker with that ID is registered.`);
-      if (a.brokerIds.length > 1) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment includes the broker ${b.nodeId} more than once.`);
+      if (indexes.has(a.partitionIndex)) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Found multiple manual partition assignments for partition ${a.partitionIndex}`);
+      checkReplicas(b, a.brokerIds);
+      indexes.add(a.partitionIndex);
+    }
+    for (let p = 0; p < indexes.size; p++) {
+      if (!indexes.has(p)) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', 'partitions should be a consecutive 0-based integer sequence');
     }
     partitions = spec.assignments.length;
     replicationFactor = 1;
@@ -85,16 +83,24 @@ export async function deleteTopic(b: BrokerContext, name: string): Promise<void>
 
 export function checkCreatePartitions(b: BrokerContext, name: string, count: number, assignments: { brokerIds: number[] }[] | null): void {
   const t = b.logs.topic(name);
-  if (!t) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `The topic '${name}' does not exist.`);
+  // Kafka's controller gives no message for an unknown topic here.
+  if (!t) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION');
   if (count < t.partitions) throw new KafkaError('INVALID_PARTITIONS', `The topic ${name} currently has ${t.partitions} partition(s); ${count} would not be an increase.`);
   if (count === t.partitions) throw new KafkaError('INVALID_PARTITIONS', `Topic already has ${t.partitions} partition(s).`);
   if (assignments !== null) {
     if (assignments.length !== count - t.partitions) {
       throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Attempted to add ${count - t.partitions} additional partition(s), but only ${assignments.length} assignment(s) were specified.`);
     }
-    for (const a of assignments) {
-      const unknown = a.brokerIds.find((id) => id !== b.nodeId);
-      if (unknown !== undefined) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment includes broker ${unknown}, but no broker with that ID is registered.`);
-    }
+    for (const a of assignments) checkReplicas(b, a.brokerIds);
   }
+}
+
+/** Kafka's checks of one partition's manual assignment, in its order; on one node only [nodeId] passes. */
+function checkReplicas(b: BrokerContext, brokerIds: number[]): void {
+  if (brokerIds.length === 0) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', 'The manual partition assignment includes an empty replica list.');
+  const sorted = [...brokerIds].sort((x, y) => x - y);
+  sorted.forEach((id, i) => {
+    if (id !== b.nodeId) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment includes broker ${id}, but no such broker is registered.`);
+    if (i > 0 && sorted[i - 1] === id) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment includes the broker ${id} more than once.`);
+  });
 }

@@ -12,6 +12,7 @@ import { CRC_OFFSET } from '../../protocol/records/batch.js';
 import { Codec, type CodecId } from '../../protocol/records/compression.js';
 import { buildBatch } from '../../protocol/records/records.js';
 import { ZERO_UUID } from '../../protocol/primitives.js';
+import { KafkaConnection } from '../../src/client/kafka-connection.js';
 import { startKafka, type KafkaPeer } from '../peers/kafka.js';
 import { normalise, openSide, rawExchange, rawRequest, type Side } from '../support/differential.js';
 import { startOutpost, type TestBroker } from '../support/outpost.js';
@@ -62,20 +63,44 @@ function createTopics(s: Side, version: number, topics: ReturnType<typeof topicS
   return s.conn.request('CreateTopics', version, { topics, timeoutMs: 10_000, validateOnly });
 }
 
-function metadata(s: Side, version: number, names: string[] | null): Promise<any> {
+async function metadata(s: Side, version: number, names: string[] | null): Promise<any> {
   const topics = names === null ? (version === 0 ? [] : null) : names.map((name) => ({ topicId: ZERO_UUID, name }));
-  return s.conn.request('Metadata', version, { topics, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+  return sortedMetadata(await s.conn.request('Metadata', version, { topics, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }));
 }
 
-/** Kafka answers CreateTopics once the controller has the topic; its broker leads it a moment later. */
+/**
+ * Kafka answers CreateTopics once its controller has the topic; its broker leads the partitions a
+ * moment later (and its Metadata may show them before that): waits until each answers ListOffsets.
+ */
 async function untilLed(s: Side, names: string[]): Promise<void> {
   const deadline = Date.now() + 15_000;
   for (;;) {
     const md = await metadata(s, 12, names);
-    if (md.topics.every((t: any) => t.errorCode === 0 && t.partitions.length > 0 && t.partitions.every((p: any) => p.leaderId >= 0))) return;
-    if (Date.now() > deadline) throw new Error(`${s.name}: topics ${names.join(', ')} have no leaders: ${JSON.stringify(md.topics)}`);
+    const partitions = md.topics.flatMap((t: any) => t.partitions.map((p: any) => ({ name: t.name, partitionIndex: p.partitionIndex })));
+    const led = md.topics.every((t: any) => t.errorCode === 0) && partitions.length > 0 &&
+      (await Promise.all(partitions.map(async (p: any) => (await listOffsets(s, 10, p.name, p.partitionIndex, -1)).topics[0].partitions[0].errorCode === 0))).every(Boolean);
+    if (led) return;
+    if (Date.now() > deadline) throw new Error(`${s.name}: topics ${names.join(', ')} are not led: ${JSON.stringify(md.topics)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+const byName = (a: { name: string | null }, b: { name: string | null }) => String(a.name).localeCompare(String(b.name));
+
+/**
+ * Kafka lists topics, and partitions within a topic, in the order of the hash maps it builds the
+ * response from (Produce, DeleteTopics, Metadata): that order carries no meaning, so it is
+ * compared sorted.
+ */
+function sortedMetadata(md: any): any {
+  for (const t of md.topics) t.partitions.sort((a: any, b: any) => a.partitionIndex - b.partitionIndex);
+  return md;
+}
+
+function sortedProduce(res: any): any {
+  res.responses.sort(byName);
+  for (const t of res.responses) t.partitionResponses.sort((a: any, b: any) => a.index - b.index);
+  return res;
 }
 
 /** Creates topics on both sides (asserting success) and waits for them to be led. */
@@ -87,8 +112,8 @@ async function setUp(topics: ReturnType<typeof topicSpec>[]): Promise<void> {
   }
 }
 
-function produce(s: Side, version: number, topic: string, partitions: { index: number; records: Buffer | null }[], acks = -1): Promise<any> {
-  return s.conn.request('Produce', version, { transactionalId: null, acks, timeoutMs: 10_000, topicData: [{ name: topic, partitionData: partitions }] });
+async function produce(s: Side, version: number, topic: string, partitions: { index: number; records: Buffer | null }[], acks = -1): Promise<any> {
+  return sortedProduce(await s.conn.request('Produce', version, { transactionalId: null, acks, timeoutMs: 10_000, topicData: [{ name: topic, partitionData: partitions }] }));
 }
 
 async function topicId(s: Side, name: string): Promise<string> {
@@ -142,6 +167,16 @@ test('CreateTopics v2 and v7: created, exists, bad names, bad counts, duplicates
       topicSpec(`twice-v${v}`),
       topicSpec(`twice-v${v}`),
     ]));
+    const assigned = (name: string, assignments: { partitionIndex: number; brokerIds: number[] }[], numPartitions = -1) =>
+      ({ ...topicSpec(name, numPartitions, {}, -1), assignments });
+    await same(`v${v} manual assignments`, (s) => createTopics(s, v, [
+      assigned(`assigned-v${v}`, [{ partitionIndex: 0, brokerIds: [1] }, { partitionIndex: 1, brokerIds: [1] }]),
+      assigned(`unknown-broker-v${v}`, [{ partitionIndex: 0, brokerIds: [4] }]),
+      assigned(`gap-v${v}`, [{ partitionIndex: 0, brokerIds: [1] }, { partitionIndex: 2, brokerIds: [1] }]),
+      assigned(`twice-on-one-v${v}`, [{ partitionIndex: 0, brokerIds: [1, 1] }]),
+      assigned(`no-replicas-v${v}`, [{ partitionIndex: 0, brokerIds: [] }]),
+      assigned(`both-v${v}`, [{ partitionIndex: 0, brokerIds: [1] }], 1),
+    ]));
     await same(`v${v} validateOnly`, (s) => createTopics(s, v, [topicSpec(`validated-v${v}`, 3), topicSpec(`exists-v${v}`)], true));
     await same(`v${v} validateOnly created nothing`, (s) => metadata(s, 12, [`validated-v${v}`]));
   }
@@ -153,12 +188,11 @@ test('Metadata v0, v12 and v13: named topics, unknown and invalid names, all top
     await same(`v${v} named`, (s) => metadata(s, v, ['meta', 'no-such-topic', 'bad name!']));
     await same(`v${v} all`, async (s) => {
       const md = await metadata(s, v, null);
-      // Kafka's listing order is its metadata image's hash order: compared sorted.
-      md.topics.sort((a: any, b: any) => a.name.localeCompare(b.name));
+      md.topics.sort(byName);
       return md;
     });
   }
-  await same('v12 by an unknown topic id', (s) => s.conn.request('Metadata', 12, { topics: [{ topicId: randomBytes(16).toString('base64url'), name: null }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }));
+  await same('v12 by an unknown topic id', async (s) => s.conn.request('Metadata', 12, { topics: [{ topicId: randomBytes(16).toString('base64url'), name: null }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }));
 });
 
 test('Produce v3 and v12: offsets, unknown topic and partition, too large, corrupt, bad acks', async () => {
@@ -175,9 +209,26 @@ test('Produce v3 and v12: offsets, unknown topic and partition, too large, corru
     const corrupt = batch(0, 2);
     corrupt.writeUInt32BE(corrupt.readUInt32BE(CRC_OFFSET) ^ 1, CRC_OFFSET);
     await same(`v${v} corrupt CRC`, (s) => produce(s, v, topic, [{ index: 1, records: corrupt }]));
-    await same(`v${v} acks=2`, (s) => produce(s, v, topic, [{ index: 1, records: batch(4, 1) }], 2));
+    await same(`v${v} acks=2`, (s) => produce(s, v, topic, [{ index: 1, records: batch(4, 1) }, { index: 6, records: batch(0, 1) }], 2));
+    await same(`v${v} no batch`, (s) => produce(s, v, topic, [{ index: 1, records: Buffer.alloc(0) }]));
+    await same(`v${v} two batches for one partition`, (s) => produce(s, v, topic, [{ index: 1, records: Buffer.concat([batch(4, 1), batch(5, 1)]) }]));
+    await same(`v${v} several topics`, (s) => s.conn.request('Produce', v, { transactionalId: null, acks: 1, timeoutMs: 10_000, topicData: [
+      { name: 'no-such-topic', partitionData: [{ index: 0, records: batch(0, 1) }] },
+      { name: topic, partitionData: [{ index: 1, records: batch(4, 1) }, { index: 0, records: batch(7, 1) }] },
+    ] }).then(sortedProduce));
     await same(`v${v} what was stored`, (s) => fetch(s, 12, topic, [{ partition: 0, fetchOffset: 0 }, { partition: 1, fetchOffset: 0 }]));
   }
+  // acks=0 gets no answer; a failure closes the connection instead, so that the producer
+  // refreshes its metadata. A good produce leaves the connection open.
+  await same('acks=0', async (s) => {
+    const conn = await KafkaConnection.open('127.0.0.1', s.port);
+    conn.sendOnly('Produce', 12, { transactionalId: null, acks: 0, timeoutMs: 10_000, topicData: [{ name: 'produce-v12', partitionData: [{ index: 0, records: batch(8, 1) }] }] });
+    const open = await conn.request('ApiVersions', 3, {}).then(() => true, () => false);
+    conn.sendOnly('Produce', 12, { transactionalId: null, acks: 0, timeoutMs: 10_000, topicData: [{ name: 'produce-v12', partitionData: [{ index: 9, records: batch(8, 1) }] }] });
+    const closed = await conn.request('ApiVersions', 3, {}).then(() => false, () => true);
+    conn.close();
+    return { open, closed };
+  });
 });
 
 test('Fetch v4 and v17: records, out of range, unknown topic, min bytes with nothing, a first batch over the partition limit', async () => {
@@ -294,13 +345,24 @@ test('CreatePartitions v0 and v3: grow, shrink, same count, unknown topic, assig
   }
 });
 
-test('DeleteTopics v1 and v6: by name, unknown, by id', async () => {
-  await setUp([topicSpec('doomed-v1'), topicSpec('doomed-v6'), topicSpec('doomed-by-id')]);
-  await same('v1', (s) => s.conn.request('DeleteTopics', 1, { topicNames: ['doomed-v1', 'no-such-topic'], timeoutMs: 10_000 }));
-  await same('v6 by name', (s) => s.conn.request('DeleteTopics', 6, { topics: [{ name: 'doomed-v6', topicId: ZERO_UUID }, { name: 'no-such-topic', topicId: ZERO_UUID }], timeoutMs: 10_000 }));
+test('DeleteTopics v1 and v6: by name, unknown, duplicates, by id', async () => {
+  await setUp(['doomed-v1', 'doomed-v6', 'doomed-by-id', 'twice-v1', 'twice-v6', 'twice-by-id'].map((name) => topicSpec(name)));
+  const deleted = (res: any) => {
+    res.responses.sort(byName);
+    return res;
+  };
+  await same('v1', async (s) => deleted(await s.conn.request('DeleteTopics', 1, { topicNames: ['doomed-v1', 'no-such-topic', 'twice-v1', 'twice-v1'], timeoutMs: 10_000 })));
+  await same('v6 by name', async (s) => deleted(await s.conn.request('DeleteTopics', 6, { topics: ['doomed-v6', 'no-such-topic', 'twice-v6', 'twice-v6'].map((name) => ({ name, topicId: ZERO_UUID })), timeoutMs: 10_000 })));
   const unknownId = randomBytes(16).toString('base64url');
-  await same('v6 by id', async (s) => s.conn.request('DeleteTopics', 6, { topics: [{ name: null, topicId: await topicId(s, 'doomed-by-id') }, { name: null, topicId: unknownId }], timeoutMs: 10_000 }));
-  await same('gone', (s) => metadata(s, 12, ['doomed-v1', 'doomed-v6', 'doomed-by-id']));
+  await same('v6 by id', async (s) => {
+    const [doomed, twice] = [await topicId(s, 'doomed-by-id'), await topicId(s, 'twice-by-id')];
+    const topics = [doomed, unknownId, twice, twice, ZERO_UUID].map((id) => ({ name: null, topicId: id }));
+    const res = await s.conn.request('DeleteTopics', 6, { topics, timeoutMs: 10_000 });
+    // By id, results carry no name: sorted by error and then by which id they name.
+    const which = new Map([[doomed, 'doomed'], [twice, 'twice'], [unknownId, 'unknown'], [ZERO_UUID, 'zero']]);
+    return res.responses.map((r: any) => ({ ...r, topicId: which.get(r.topicId) ?? r.topicId })).sort((a: any, b: any) => a.topicId.localeCompare(b.topicId));
+  });
+  await same('gone', (s) => metadata(s, 12, ['doomed-v1', 'doomed-v6', 'doomed-by-id', 'twice-v1', 'twice-v6', 'twice-by-id']));
 });
 
 test('DescribeCluster v0 and v2', async () => {
@@ -308,11 +370,13 @@ test('DescribeCluster v0 and v2', async () => {
     await same(`v${v}`, (s) => s.conn.request('DescribeCluster', v, { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: false }));
   }
   await same('v2 controllers', (s) => s.conn.request('DescribeCluster', 2, { includeClusterAuthorizedOperations: false, endpointType: 2, includeFencedBrokers: false }));
+  await same('v2 an unknown endpoint type', (s) => s.conn.request('DescribeCluster', 2, { includeClusterAuthorizedOperations: false, endpointType: 3, includeFencedBrokers: false }));
 });
 
 test('unsupported versions: ApiVersions v99 gets UNSUPPORTED_VERSION, an unsupported Produce closes the connection', async () => {
   await same('ApiVersions v99', async (s) => {
-    const r = await rawExchange(s.port, rawRequest(18, 99, 7, Buffer.alloc(0)));
+    // A header v2, as a client sends for an ApiVersions version newer than it knows the broker has.
+    const r = await rawExchange(s.port, rawRequest(18, 99, 7, Buffer.from([0, 0, 0]), true));
     assert.is(r.closed, false, `${s.name} answers`);
     const { correlationId, body } = decodeResponse(api('ApiVersions'), 0, (r as { frame: Buffer }).frame);
     // Kafka lists every API it has; outpost, only those it serves (checked above against Kafka's).

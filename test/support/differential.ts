@@ -37,7 +37,8 @@ function describeRecords(records: Buffer | readonly Buffer[]): unknown[] {
 /**
  * A response with the fields that legitimately differ between two brokers replaced by
  * placeholders (a placeholder still says whether the field was set):
- * - clusterId, topicId: each broker makes up its own (a zero topic id, "none", is kept);
+ * - clusterId, topicId: each broker makes up its own (an empty cluster id and a zero topic id,
+ *   which say "none", are kept);
  * - port: each broker listens on its own free port (both advertise 127.0.0.1 and node id 1);
  * - sessionId: fetch session ids are each broker's own (0, "no session", is kept);
  * - throttleTimeMs: quotas are not compared;
@@ -55,7 +56,7 @@ export function normalise(value: unknown, key = ''): unknown {
   }
   switch (key) {
     case 'clusterId':
-      return '<cluster id>';
+      return value === '' ? value : '<cluster id>';
     case 'topicId':
       return value === ZERO_UUID ? value : '<topic id>';
     case 'port':
@@ -98,14 +99,18 @@ export function rawExchange(port: number, frame: Buffer, timeoutMs = 10_000): Pr
   });
 }
 
-/** A request frame with a v1 header (no tagged fields) and the given body bytes. */
-export function rawRequest(apiKey: number, apiVersion: number, correlationId: number, body: Buffer): Buffer {
+/**
+ * A request frame with the given body bytes: header v1, or v2 (an empty tagged-field section after
+ * the client id) with `flexible`, as a client sends for versions it takes to be flexible.
+ */
+export function rawRequest(apiKey: number, apiVersion: number, correlationId: number, body: Buffer, flexible = false): Buffer {
   const clientId = Buffer.from('differential');
   const head = Buffer.alloc(4 + 2 + 2 + 4 + 2);
-  head.writeInt32BE(head.length - 4 + clientId.length + body.length, 0);
+  const tags = Buffer.from(flexible ? [0] : []);
+  head.writeInt32BE(head.length - 4 + clientId.length + tags.length + body.length, 0);
   head.writeInt16BE(apiKey, 4);
   head.writeInt16BE(apiVersion, 6);
   head.writeInt32BE(correlationId, 8);
   head.writeInt16BE(clientId.length, 12);
-  return Buffer.concat([head, clientId, body]);
+  return Buffer.concat([head, clientId, tags, body]);
 }

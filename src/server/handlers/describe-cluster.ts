@@ -1,21 +1,29 @@
-import { errorCode } from '../../../protocol/errors.js';
+import { errorCode, type ErrorName } from '../../../protocol/errors.js';
 import { defineHandler } from './handler.js';
 
-// Endpoint type 1 is "brokers"; a request for controllers (2) is answered as Kafka's brokers
-// answer it, with UNSUPPORTED_ENDPOINT_TYPE: outpost has no separate controller listener.
 const BROKERS = 1;
+const CONTROLLERS = 2;
+
+// outpost has no separate controller listener: a request for controllers (2) is answered as a
+// Kafka broker answers it, MISMATCHED_ENDPOINT_TYPE, and any other type is unknown. Kafka's error
+// answers name no controller, and no cluster for an unknown type.
+function endpointProblem(type: number): { error: ErrorName; message: string } | null {
+  if (type === BROKERS) return null;
+  if (type === CONTROLLERS) return { error: 'MISMATCHED_ENDPOINT_TYPE', message: 'The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER' };
+  return { error: 'UNSUPPORTED_ENDPOINT_TYPE', message: `Unsupported endpoint type ${type}` };
+}
 
 export const describeCluster = defineHandler('DescribeCluster', [0, 2], (b, req) => {
-  const endpointType = req.endpointType ?? BROKERS;
-  const ok = endpointType === BROKERS;
+  const type = req.endpointType ?? BROKERS;
+  const problem = endpointProblem(type);
   return {
     throttleTimeMs: 0,
-    errorCode: errorCode(ok ? 'NONE' : 'UNSUPPORTED_ENDPOINT_TYPE'),
-    errorMessage: ok ? null : 'The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER',
+    errorCode: errorCode(problem?.error ?? 'NONE'),
+    errorMessage: problem?.message ?? null,
     endpointType: BROKERS,
-    clusterId: b.clusterId,
-    controllerId: b.nodeId,
-    brokers: ok ? [{ brokerId: b.nodeId, host: b.host, port: b.port, rack: null }] : [],
+    clusterId: problem && type !== CONTROLLERS ? '' : b.clusterId,
+    controllerId: problem ? -1 : b.nodeId,
+    brokers: problem ? [] : [{ brokerId: b.nodeId, host: b.host, port: b.port, rack: null }],
     clusterAuthorizedOperations: -2147483648,
   };
 });

@@ -37,9 +37,10 @@ async function readAll(b: BrokerContext, parts: SessionPartition[], maxBytes: nu
       continue;
     }
     const offsets = { highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset };
+    // Like Kafka's, a partition that errs reports no offsets (-1), only its error.
     const epochError = leaderEpochProblem(p.currentLeaderEpoch, log.leaderEpoch);
     if (epochError) {
-      out.push({ ...base, ...offsets, error: epochError });
+      out.push({ ...base, error: epochError });
       continue;
     }
     // A fetcher that says which epoch its last batch had learns whether its log diverged from ours.
@@ -53,7 +54,7 @@ async function readAll(b: BrokerContext, parts: SessionPartition[], maxBytes: nu
     const limit = Math.min(p.maxBytes, budget);
     const r = await log.read(p.fetchOffset, limit, { minOneBatch: first, upTo: isolation === READ_COMMITTED ? 'lso' : 'hw' });
     if (!r.ok) {
-      out.push({ ...base, ...offsets, error: r.error });
+      out.push({ ...base, error: r.error });
       continue;
     }
     if (r.bytes > 0) first = false;

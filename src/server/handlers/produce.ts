@@ -1,11 +1,15 @@
 // Produce: each partition's record batches are validated and appended as the bytes that came off
 // the socket (offsets and the leader epoch are stamped in place). Nothing is decoded.
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
-import { mirrorRefusal } from '../../link/read-only.js';
+import { ATTRIBUTES_OFFSET, COMPRESSION_CODEC_MASK, CURRENT_MAGIC, MAGIC_OFFSET } from '../../../protocol/records/batch.js';
+import { Codec } from '../../../protocol/records/compression.js';
+import { CloseConnection } from '../connection.js';
 import type { BrokerContext } from '../context.js';
 import { defineHandler } from './handler.js';
 
 const ACKS = new Set([-1, 0, 1]);
+/** The first Produce version that may carry zstd batches (KIP-110). */
+const ZSTD_MIN_VERSION = 7;
 
 interface PartitionResult {
   index: number;
@@ -17,36 +21,45 @@ interface PartitionResult {
   errorMessage: string | null;
 }
 
-function failed(index: number, error: ErrorName, message: string | null = null): PartitionResult {
-  return { index, errorCode: errorCode(error), baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage: message };
+// Kafka sends an error message only with per-record errors (its RecordValidationException), which
+// outpost, checking batches and not records, never has: every failure goes out without one.
+function failed(index: number, error: ErrorName): PartitionResult {
+  return { index, errorCode: errorCode(error), baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage: null };
+}
+
+/** Kafka's checks of a partition's records before the log sees them (ProduceRequest.validateRecords). */
+function recordsProblem(records: Buffer | null, version: number): ErrorName | null {
+  if (records === null || records.length === 0) return 'INVALID_RECORD';
+  const magic = records.length > MAGIC_OFFSET ? records.readInt8(MAGIC_OFFSET) : -1;
+  if (magic !== CURRENT_MAGIC || records.length < ATTRIBUTES_OFFSET + 2) return null; // the log refuses it, as Kafka's does
+  const codec = records.readInt16BE(ATTRIBUTES_OFFSET) & COMPRESSION_CODEC_MASK;
+  return version < ZSTD_MIN_VERSION && codec === Codec.ZSTD ? 'UNSUPPORTED_COMPRESSION_TYPE' : null;
 }
 
 async function appendPartition(b: BrokerContext, topic: string, p: any, now: number): Promise<PartitionResult> {
-  const log = b.logs.getLog(topic, p.index);
-  if (!log) return failed(p.index, 'UNKNOWN_TOPIC_OR_PARTITION');
-  if (p.records === null || p.records.length === 0) return failed(p.index, 'INVALID_RECORD', 'Produce request has no record batches');
+  const log = b.logs.getLog(topic, p.index)!;
   const r = await log.appendAsLeader(p.records, { leaderEpoch: log.leaderEpoch, now });
-  if (!r.ok) return failed(p.index, r.error, r.reason);
+  if (!r.ok) {
+    b.logger.debug({ topic, partition: p.index, error: r.error, reason: r.reason }, 'produce refused');
+    return failed(p.index, r.error);
+  }
   return { index: p.index, errorCode: 0, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTime, logStartOffset: r.logStartOffset, recordErrors: [], errorMessage: null };
 }
 
-export const produce = defineHandler('Produce', [3, 12], async (b, req) => {
+export const produce = defineHandler('Produce', [3, 12], async (b, req, ctx) => {
   const now = Date.now();
   const responses = [];
   const acksOk = ACKS.has(req.acks);
   for (const t of req.topicData) {
     const partitionResponses = [];
-    const exists = b.logs.topic(t.name) !== undefined;
-    // A mirror topic's data comes only from its source: nothing a producer sends may land.
-    const refusal = exists ? mirrorRefusal(b.links, t.name, 'produce') : null;
     for (const p of t.partitionData) {
-      if (!acksOk) partitionResponses.push(failed(p.index, 'INVALID_REQUIRED_ACKS'));
-      else if (!exists) partitionResponses.push(failed(p.index, 'UNKNOWN_TOPIC_OR_PARTITION'));
-      else if (refusal) partitionResponses.push(failed(p.index, 'POLICY_VIOLATION', refusal));
-      else partitionResponses.push(await appendPartition(b, t.name, p, now));
+      // Kafka's order: an unknown partition, then bad records, then bad acks for the rest.
+      const problem = !b.logs.getLog(t.name, p.index) ? 'UNKNOWN_TOPIC_OR_PARTITION' : recordsProblem(p.records, ctx.version) ?? (acksOk ? null : 'INVALID_REQUIRED_ACKS');
+      partitionResponses.push(problem ? failed(p.index, problem) : await appendPartition(b, t.name, p, now));
     }
     responses.push({ name: t.name, partitionResponses });
   }
-  if (req.acks === 0) return null;
-  return { responses, throttleTimeMs: 0 };
+  if (req.acks !== 0) return { responses, throttleTimeMs: 0 };
+  if (responses.some((t) => t.partitionResponses.some((p) => p.errorCode !== 0))) throw new CloseConnection('closing the connection after a failed acks=0 produce');
+  return null;
 });

@@ -7,8 +7,9 @@ import type { BrokerContext } from '../context.js';
 import { checkCreatePartitions, checkCreateTopic, createTopic, deleteTopic } from '../topic-admin.js';
 import { defineHandler } from './handler.js';
 
-function failure(err: unknown): { errorCode: number; errorMessage: string } {
-  if (err instanceof KafkaError) return { errorCode: err.code, errorMessage: err.message };
+/** A KafkaError as a result's code and message; one made without a message is sent without one. */
+function failure(err: unknown): { errorCode: number; errorMessage: string | null } {
+  if (err instanceof KafkaError) return { errorCode: err.code, errorMessage: err.message === err.error ? null : err.message };
   throw err;
 }
 
