@@ -35,10 +35,6 @@ export class KeyedTimers {
     this.timers.delete(key);
   }
 
-  has(key: string): boolean {
-    return this.timers.has(key);
-  }
-
   cancelAll(): void {
     for (const handle of this.timers.values()) this.clock.clearTimeout(handle);
     this.timers.clear();

@@ -402,7 +402,7 @@ function collisionKey(name: string): string {
 }
 
 /** A random topic id as Kafka prints one; like Kafka, never one whose text starts with '-'. */
-function newTopicId(): string {
+export function newTopicId(): string {
   for (;;) {
     const id = randomBytes(16).toString('base64url');
     if (!id.startsWith('-') && id !== 'AAAAAAAAAAAAAAAAAAAAAA') return id;

@@ -197,19 +197,26 @@ export class LogSegment {
     this.indexCache.delete(this.logPath);
   }
 
-  /** For a segment reopened after a clean shutdown: finds its end offset and the state appends need. */
+  /**
+   * For a segment reopened after a clean shutdown: finds its end offset and the state appends
+   * need. Returns null, for the caller to recover the segment instead, when what follows the last
+   * index entry is not whole valid batches at increasing offsets (the file changed while outpost
+   * was down): checking those few bytes is cheap, and serving or appending after them is not.
+   */
   async loadActiveTail(): Promise<{ nextOffset: number } | null> {
     const idx = this.resident!;
     const last = idx.offsets.last();
     let nextOffset = this.baseOffset;
-    const it = this.walk(last.position, this.size, { whole: false, chunk: 64 * 1024 });
-    for (;;) {
+    const it = this.walk(last.position, this.size, { whole: true, chunk: 64 * 1024 });
+    for (let first = true; ; first = false) {
       const r = await it.next();
       if (r.done) {
         if (r.value.stop !== 'end') return null;
         break;
       }
-      const h = new BatchHeader(r.value.buf, r.value.at);
+      const { buf, at, size } = r.value;
+      const h = new BatchHeader(buf, at);
+      if (!validateBatch(buf, at, at + size).ok || (!first && h.baseOffset < nextOffset)) return null;
       if (h.maxTimestamp > this.state.maxTimestamp) {
         this.state.maxTimestamp = h.maxTimestamp;
         this.state.offsetOfMaxTimestamp = h.lastOffset;

@@ -6,6 +6,7 @@ import { startAdminHttp } from '../admin/http.js';
 import { brokerNumber } from '../config/broker-configs.js';
 import { resolveTopicConfig } from '../config/topic-configs.js';
 import type { Settings } from '../config/settings.js';
+import { GroupCoordinator } from '../groups/coordinator.js';
 import { LinkManager } from '../link/link-manager.js';
 import type { LinkManagerApi } from '../link/types.js';
 import { LogManager } from '../log/log-manager.js';
@@ -18,7 +19,9 @@ import { FetchSessions } from './fetch-sessions.js';
 import { apiVersions, apiVersionsBody } from './handlers/api-versions.js';
 import { configHandlers } from './handlers/configs.js';
 import { describeCluster } from './handlers/describe-cluster.js';
+import { describeTopicPartitions } from './handlers/describe-topic-partitions.js';
 import { fetch } from './handlers/fetch.js';
+import { groupHandlers } from './handlers/groups.js';
 import type { HandlerFactory } from './handlers/handler.js';
 import { initProducerId } from './handlers/init-producer-id.js';
 import { describeLogDirs } from './handlers/log-dirs.js';
@@ -61,6 +64,8 @@ export async function startBroker(settings: Settings, opts: { logger?: Logger } 
   const logs = await LogManager.open(settings.dataDir, { resolveTopicConfig: (overrides) => resolveTopicConfig(overrides, dynamicConfigs.layers), logger });
   // Cluster links (issue 4): they fill their mirror topics, which are read-only to clients.
   const links = await LinkManager.open(settings.dataDir, { logs, logger });
+  // Consumer groups (issue 3): offsets and group metadata live in __consumer_offsets on our own log.
+  const groups = await GroupCoordinator.open({ logs, brokerConfigs: dynamicConfigs.layers, logger });
   const shutdownListeners = new Set<() => void>();
 
   const server = createServer();
@@ -74,6 +79,7 @@ export async function startBroker(settings: Settings, opts: { logger?: Logger } 
     port: advertised.port === 0 ? kafkaPort : advertised.port,
     logs,
     links,
+    groups,
     get brokerConfigs() {
       return dynamicConfigs.layers;
     },
@@ -91,8 +97,8 @@ export async function startBroker(settings: Settings, opts: { logger?: Logger } 
   const handlers = new Map<number, Handler>();
   const factories: HandlerFactory[] = [
     produce, fetch, listOffsets, metadata, offsetForLeaderEpoch, deleteRecords, initProducerId,
-    apiVersions(() => handlers), createTopics, deleteTopics, createPartitions, describeCluster, describeLogDirs,
-    ...configHandlers,
+    apiVersions(() => handlers), createTopics, deleteTopics, createPartitions, describeCluster, describeLogDirs, describeTopicPartitions,
+    ...configHandlers, ...groupHandlers,
   ];
   for (const make of factories) {
     const h = make(broker);
@@ -135,6 +141,7 @@ export async function startBroker(settings: Settings, opts: { logger?: Logger } 
       await stopped;
       await admin.close();
       await links.close(); // cluster links: fetching stops before the logs close
+      groups.close(); // group timers stop; every acknowledged commit is already in the log
       await logs.close();
       logger.info('outpost stopped');
     })());

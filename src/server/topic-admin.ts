@@ -1,9 +1,9 @@
 // Creating, deleting and growing topics with the checks and error messages of Kafka's
 // controller, shared by CreateTopics, DeleteTopics, CreatePartitions and topic auto-creation.
-import { randomBytes } from 'node:crypto';
 import { KafkaError, type ErrorName } from '../../protocol/errors.js';
 import { brokerNumber } from '../config/broker-configs.js';
 import { validateTopicConfigs } from '../config/topic-configs.js';
+import { newTopicId } from '../log/log-manager.js';
 import type { BrokerContext } from './context.js';
 import { collisionKey, topicNameProblem } from './topic-names.js';
 
@@ -58,7 +58,7 @@ export function checkCreateTopic(b: BrokerContext, spec: CreateTopicSpec): { par
 
 export async function createTopic(b: BrokerContext, spec: CreateTopicSpec): Promise<{ topicId: string; partitions: number; replicationFactor: number }> {
   const { partitions, replicationFactor } = checkCreateTopic(b, spec);
-  const topicId = randomBytes(16).toString('base64url');
+  const topicId = newTopicId();
   await b.logs.createTopic(spec.name, { partitions, configs: spec.configs, topicId });
   b.logger.info({ topic: spec.name, partitions, topicId }, 'created topic');
   return { topicId, partitions, replicationFactor };

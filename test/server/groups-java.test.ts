@@ -1,7 +1,7 @@
 // The Java clients (Kafka 4.0.1) against outpost as their group coordinator: KafkaConsumer with
 // the classic protocol under an eager and a cooperative assignor; group.protocol=consumer failing
-// as Java expects of a broker without KIP-848; and kafka-consumer-groups --list, --describe and
-// --reset-offsets. Needs Java: without it these fail, they do not skip.
+// as Java expects of a broker without KIP-848; and kafka-consumer-groups --list, --describe,
+// --reset-offsets and --delete. Needs Java: without it these fail, they do not skip.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
@@ -95,7 +95,7 @@ function table(stdout: string): Record<string, string>[] {
   return lines.slice(headerAt + 1).map((l) => Object.fromEntries(l.split(/\s+/).map((v, i) => [header[i], v])));
 }
 
-test('kafka-consumer-groups lists, describes and resets the offsets of a group', async () => {
+test('kafka-consumer-groups lists, describes, resets the offsets of and deletes a group', async () => {
   await createAndFill('tool-topic', 2, 10);
   const consumer: Consumer = kafka.consumer({ groupId: 'tool-group', sessionTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 200 });
   let read = 0;
@@ -132,6 +132,11 @@ test('kafka-consumer-groups lists, describes and resets the offsets of a group',
   assert.match(after.stderr, /Consumer group 'tool-group' has no active members/);
   const rows = table(after.stdout).sort((x, y) => Number(x.PARTITION) - Number(y.PARTITION));
   assert.equal(rows.map((r) => [r.PARTITION, r['CURRENT-OFFSET']]), [['0', '5'], ['1', '2']]);
+
+  const deleted = await consumerGroups(['--delete', '--group', 'tool-group']);
+  assert.match(deleted.stdout, /Deletion of requested consumer groups \('tool-group'\) was successful/, deleted.stdout + deleted.stderr);
+  const listed = await consumerGroups(['--list']);
+  assert.not.ok(listed.stdout.split('\n').includes('tool-group'));
 });
 
 test.run();

@@ -85,7 +85,19 @@ async function produce(topic: string, partitions: number, count: number, tag: st
 
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
+async function listTopics(): Promise<string[]> {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    return await admin.listTopics();
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 test('two members of a group split the partitions, and no record is read twice', async () => {
+  // As on Kafka, the internal topic shows once a group has looked for its coordinator.
+  assert.not.ok((await listTopics()).includes('__consumer_offsets'));
   await createTopic('split', 4);
   const a = spawnMember('split-group', 'split', 6000);
   const b = spawnMember('split-group', 'split', 6000);
@@ -103,6 +115,7 @@ test('two members of a group split the partitions, and no record is read twice',
     } finally {
       await admin.disconnect();
     }
+    assert.ok((await listTopics()).includes('__consumer_offsets'));
     await produce('split', 4, 40, 'split');
     await waitFor('all 40 records', () => a.messages().length + b.messages().length >= 40);
     await new Promise((r) => setTimeout(r, 500));

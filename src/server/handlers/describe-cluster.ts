@@ -6,7 +6,7 @@ const CONTROLLERS = 2;
 
 // outpost has no separate controller listener: a request for controllers (2) is answered as a
 // Kafka broker answers it, MISMATCHED_ENDPOINT_TYPE, and any other type is unknown. Kafka's error
-// answers name no controller, and no cluster for an unknown type.
+// answers name no cluster and no controller.
 function endpointProblem(type: number): { error: ErrorName; message: string } | null {
   if (type === BROKERS) return null;
   if (type === CONTROLLERS) return { error: 'MISMATCHED_ENDPOINT_TYPE', message: 'The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER' };
@@ -21,7 +21,7 @@ export const describeCluster = defineHandler('DescribeCluster', [0, 2], (b, req)
     errorCode: errorCode(problem?.error ?? 'NONE'),
     errorMessage: problem?.message ?? null,
     endpointType: BROKERS,
-    clusterId: problem && type !== CONTROLLERS ? '' : b.clusterId,
+    clusterId: problem ? '' : b.clusterId,
     controllerId: problem ? -1 : b.nodeId,
     brokers: problem ? [] : [{ brokerId: b.nodeId, host: b.host, port: b.port, rack: null }],
     clusterAuthorizedOperations: -2147483648,

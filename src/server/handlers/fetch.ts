@@ -20,6 +20,14 @@ interface PartitionRead {
   divergingEpoch?: { epoch: number; endOffset: number };
 }
 
+/**
+ * Kafka answers a partition it does not have before reading anything, in a partition entry whose
+ * aborted-transaction list is empty rather than null even under read_uncommitted.
+ */
+function notHosted(error: ErrorName): boolean {
+  return error === 'UNKNOWN_TOPIC_OR_PARTITION' || error === 'UNKNOWN_TOPIC_ID';
+}
+
 function leaderEpochProblem(current: number, ours: number): ErrorName | null {
   if (current < 0 || current === ours) return null;
   return current < ours ? 'FENCED_LEADER_EPOCH' : 'UNKNOWN_LEADER_EPOCH';
@@ -98,7 +106,7 @@ export const fetch = defineHandler('Fetch', [4, 17], async (b, req, ctx) => {
   });
   const session = ctx.version >= 7 ? b.fetchSessions.resolve(req.sessionId, req.sessionEpoch, requested, forgotten) : b.fetchSessions.resolve(0, -1, requested, []);
   if ('error' in session) {
-    return { throttleTimeMs: 0, errorCode: errorCode(session.error), sessionId: req.sessionId, responses: [], nodeEndpoints: [] };
+    return { throttleTimeMs: 0, errorCode: errorCode(session.error), sessionId: 0, responses: [], nodeEndpoints: [] };
   }
 
   const deadline = Date.now() + Math.max(0, req.maxWaitMs);
@@ -126,7 +134,7 @@ export const fetch = defineHandler('Fetch', [4, 17], async (b, req, ctx) => {
       lastStableOffset: r.lastStableOffset,
       logStartOffset: r.logStartOffset,
       divergingEpoch: r.divergingEpoch,
-      abortedTransactions: req.isolationLevel === READ_COMMITTED ? [] : null,
+      abortedTransactions: req.isolationLevel === READ_COMMITTED || notHosted(r.error) ? [] : null,
       preferredReadReplica: -1,
       records: r.chunks,
     });

@@ -14,7 +14,8 @@ function topicEntry(b: BrokerContext, name: string | null, topicId: string, erro
   return { errorCode: errorCode(error), name, topicId, isInternal: name === OFFSETS_TOPIC, partitions, topicAuthorizedOperations: NO_OPERATIONS };
 }
 
-function describeTopic(b: BrokerContext, name: string) {
+/** A topic's Metadata entry (also the base of DescribeTopicPartitions'), or null if there is no such topic. */
+export function describeTopic(b: BrokerContext, name: string) {
   const t = b.logs.topic(name);
   if (!t) return null;
   const partitions = [];

@@ -3,6 +3,7 @@
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
 import { ATTRIBUTES_OFFSET, COMPRESSION_CODEC_MASK, CURRENT_MAGIC, MAGIC_OFFSET } from '../../../protocol/records/batch.js';
 import { Codec } from '../../../protocol/records/compression.js';
+import { mirrorRefusal } from '../../link/read-only.js';
 import { CloseConnection } from '../connection.js';
 import type { BrokerContext } from '../context.js';
 import { defineHandler } from './handler.js';
@@ -22,9 +23,10 @@ interface PartitionResult {
 }
 
 // Kafka sends an error message only with per-record errors (its RecordValidationException), which
-// outpost, checking batches and not records, never has: every failure goes out without one.
-function failed(index: number, error: ErrorName): PartitionResult {
-  return { index, errorCode: errorCode(error), baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage: null };
+// outpost, checking batches and not records, never has: its failures go out without one, but for
+// outpost's own refusal of a produce to a mirror topic.
+function failed(index: number, error: ErrorName, message: string | null = null): PartitionResult {
+  return { index, errorCode: errorCode(error), baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage: message };
 }
 
 /** Kafka's checks of a partition's records before the log sees them (ProduceRequest.validateRecords). */
@@ -52,10 +54,14 @@ export const produce = defineHandler('Produce', [3, 12], async (b, req, ctx) => 
   const acksOk = ACKS.has(req.acks);
   for (const t of req.topicData) {
     const partitionResponses = [];
+    // A mirror topic's data comes only from its source: nothing a producer sends may land.
+    const refusal = b.logs.topic(t.name) ? mirrorRefusal(b.links, t.name, 'produce') : null;
     for (const p of t.partitionData) {
       // Kafka's order: an unknown partition, then bad records, then bad acks for the rest.
       const problem = !b.logs.getLog(t.name, p.index) ? 'UNKNOWN_TOPIC_OR_PARTITION' : recordsProblem(p.records, ctx.version) ?? (acksOk ? null : 'INVALID_REQUIRED_ACKS');
-      partitionResponses.push(problem ? failed(p.index, problem) : await appendPartition(b, t.name, p, now));
+      if (problem) partitionResponses.push(failed(p.index, problem));
+      else if (refusal) partitionResponses.push(failed(p.index, 'POLICY_VIOLATION', refusal));
+      else partitionResponses.push(await appendPartition(b, t.name, p, now));
     }
     responses.push({ name: t.name, partitionResponses });
   }

@@ -2,6 +2,7 @@
 import { KafkaError, errorCode } from '../../../protocol/errors.js';
 import { ZERO_UUID } from '../../../protocol/primitives.js';
 import { describeTopicConfigs } from '../../config/topic-configs.js';
+import { newTopicId } from '../../log/log-manager.js';
 import { mirrorRefusal } from '../../link/read-only.js';
 import type { BrokerContext } from '../context.js';
 import { checkCreatePartitions, checkCreateTopic, createTopic, deleteTopic } from '../topic-admin.js';
@@ -36,7 +37,8 @@ export const createTopics = defineHandler('CreateTopics', [2, 7], async (b, req,
     for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
     const spec = { name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, assignments: t.assignments, configs };
     try {
-      const made = req.validateOnly ? { topicId: ZERO_UUID, ...checkCreateTopic(b, spec) } : await createTopic(b, spec);
+      // Kafka makes up a topic id even for a creation it only validates.
+      const made = req.validateOnly ? { topicId: newTopicId(), ...checkCreateTopic(b, spec) } : await createTopic(b, spec);
       Object.assign(result, {
         topicId: made.topicId,
         numPartitions: made.partitions,
@@ -59,24 +61,35 @@ export const deleteTopics = defineHandler('DeleteTopics', [1, 6], async (b, req,
   // v6 names topics by name or by id; earlier versions by name only.
   const wanted: { name: string | null; topicId: string }[] =
     ctx.version >= 6 ? req.topics : req.topicNames.map((name: string) => ({ name, topicId: ZERO_UUID }));
+  // A topic named more than once is refused, once, and not deleted (as by Kafka).
+  const times = new Map<string, number>();
+  for (const w of wanted) times.set(w.name ?? w.topicId, (times.get(w.name ?? w.topicId) ?? 0) + 1);
+  const refusedTwice = new Set<string>();
   const responses = [];
   for (const w of wanted) {
-    let name = w.name;
-    if (name === null) {
-      name = b.logs.topicById(w.topicId)?.name ?? null;
-      if (name === null) {
-        responses.push({ name: null, topicId: w.topicId, errorCode: errorCode('UNKNOWN_TOPIC_ID'), errorMessage: null });
-        continue;
-      }
+    const result = (name: string | null, topicId: string, err?: KafkaError) => ({ name, topicId, ...(err ? failure(err) : { errorCode: 0, errorMessage: null }) });
+    if ((w.name === null) === (w.topicId === ZERO_UUID)) {
+      const message = w.name === null ? 'Neither topic name nor id were specified.' : 'You may not specify both topic name and topic id.';
+      responses.push(result(w.name, w.topicId, new KafkaError('INVALID_REQUEST', message)));
+      continue;
+    }
+    const key = w.name ?? w.topicId;
+    if (times.get(key)! > 1) {
+      if (!refusedTwice.has(key)) responses.push(result(w.name, w.topicId, new KafkaError('INVALID_REQUEST', `Duplicate topic ${w.name === null ? 'id' : 'name'}.`)));
+      refusedTwice.add(key);
+      continue;
+    }
+    const name = w.name ?? b.logs.topicById(w.topicId)?.name;
+    if (name === undefined) {
+      responses.push(result(null, w.topicId, new KafkaError('UNKNOWN_TOPIC_ID', 'This server does not host this topic ID.')));
+      continue;
     }
     const topicId = b.logs.topic(name)?.topicId ?? ZERO_UUID;
     try {
       await deleteTopic(b, name);
-      responses.push({ name, topicId, errorCode: 0, errorMessage: null });
+      responses.push(result(name, topicId));
     } catch (err) {
-      const f = failure(err);
-      // Kafka reports an unknown topic here without a message.
-      responses.push({ name, topicId, errorCode: f.errorCode, errorMessage: null });
+      responses.push({ name, topicId, ...failure(err) });
     }
   }
   return { throttleTimeMs: 0, responses };
