@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { errorCode, type ErrorName } from '../../protocol/errors.js';
-import { BrokerConfigLayers, brokerNumber, type BrokerConfigs } from '../config/broker-configs.js';
+import type { BrokerConfigs } from '../config/broker-configs.js';
 import type { LogManager } from '../log/log-manager.js';
 import {
   ClassicGroup, ClassicMember, EMPTY_ASSIGNMENT, joinError, syncError,
@@ -23,53 +23,10 @@ import {
   decodeCoordinatorRecord, encodeGroupMetadata, encodeOffsetCommit,
   type CoordinatorRecord, type GroupMetadataValue, type RawRecord,
 } from './coordinator-records.js';
+import { groupConfig, offsetsTopicPartitions, type GroupConfig } from './group-config.js';
 import { KeyedTimers, systemClock, type Clock } from './keyed-timers.js';
 import { OffsetStore } from './offset-store.js';
 import { OffsetsTopic, type RecordSink } from './offsets-topic.js';
-
-export interface GroupConfig {
-  /** group.min.session.timeout.ms */
-  minSessionTimeoutMs: number;
-  /** group.max.session.timeout.ms */
-  maxSessionTimeoutMs: number;
-  /** group.initial.rebalance.delay.ms */
-  initialRebalanceDelayMs: number;
-  /** group.max.size */
-  maxGroupSize: number;
-  /** offsets.retention.minutes, in ms */
-  offsetsRetentionMs: number;
-  /** offsets.retention.check.interval.ms */
-  offsetsRetentionCheckIntervalMs: number;
-  /** offset.metadata.max.bytes */
-  offsetMetadataMaxBytes: number;
-  /** how long a new member's parked JoinGroup may wait (Kafka's fixed 5 minutes) */
-  newMemberJoinTimeoutMs: number;
-}
-
-const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60_000;
-
-/** The coordinator's settings from the broker configs (Kafka's names and defaults). */
-export function groupConfig(configs: BrokerConfigs): GroupConfig {
-  return {
-    minSessionTimeoutMs: brokerNumber(configs, 'group.min.session.timeout.ms'),
-    maxSessionTimeoutMs: brokerNumber(configs, 'group.max.session.timeout.ms'),
-    initialRebalanceDelayMs: brokerNumber(configs, 'group.initial.rebalance.delay.ms'),
-    maxGroupSize: brokerNumber(configs, 'group.max.size'),
-    offsetsRetentionMs: brokerNumber(configs, 'offsets.retention.minutes') * 60_000,
-    offsetsRetentionCheckIntervalMs: brokerNumber(configs, 'offsets.retention.check.interval.ms'),
-    offsetMetadataMaxBytes: brokerNumber(configs, 'offset.metadata.max.bytes'),
-    newMemberJoinTimeoutMs: NEW_MEMBER_JOIN_TIMEOUT_MS,
-  };
-}
-
-/**
- * offsets.topic.num.partitions (Kafka's default 50). Read as written: src/config does not list it
- * among the broker configs it knows yet.
- */
-function offsetsTopicPartitions(configs: BrokerConfigs): number {
-  const statics = configs instanceof BrokerConfigLayers ? configs.staticConfigs : configs;
-  return Number(statics['offsets.topic.num.partitions'] ?? 50);
-}
 
 export interface ClientInfo {
   clientId: string;
@@ -203,12 +160,12 @@ export class GroupCoordinator {
     this.loading = null;
     const now = this.clock.now();
     for (const [groupId, value] of loaded) {
-      const group = restoreGroup(groupId, value, now);
+      const group = ClassicGroup.restore(groupId, value, now);
       this.groups.set(groupId, group);
       for (const m of group.members.values()) this.scheduleHeartbeat(group, m, m.sessionTimeoutMs);
     }
     for (const groupId of this.offsets.groupIds()) {
-      if (!this.groups.has(groupId)) this.groups.set(groupId, simpleGroup(groupId));
+      if (!this.groups.has(groupId)) this.groups.set(groupId, ClassicGroup.simple(groupId));
     }
     this.scheduleExpiration();
   }
@@ -690,7 +647,7 @@ export class GroupCoordinator {
     if (!group) {
       if (req.generationId >= 0) return all(req.unknownGroupError);
       // A consumer without group management (assign()) or an admin: its group only keeps offsets.
-      group = simpleGroup(req.groupId);
+      group = ClassicGroup.simple(req.groupId);
       this.groups.set(req.groupId, group);
     }
     const invalid = this.validateOffsetCommit(group, req);
@@ -917,7 +874,7 @@ export class GroupCoordinator {
       const v = record.value;
       this.offsets.set(group, topic, partition, { offset: v.offset, leaderEpoch: v.leaderEpoch, metadata: v.metadata, commitTimestamp: v.commitTimestamp, expireTimestamp: v.expireTimestamp });
       // A commit after its group was deleted brings it back as an offsets-only group.
-      if (!this.loading && !this.groups.has(group)) this.groups.set(group, simpleGroup(group));
+      if (!this.loading && !this.groups.has(group)) this.groups.set(group, ClassicGroup.simple(group));
     } else {
       this.offsets.delete(group, topic, partition);
     }
@@ -950,39 +907,4 @@ export class GroupCoordinator {
 
 function assignmentsOf(group: ClassicGroup): Map<string, Buffer> {
   return new Map([...group.members.values()].map((m) => [m.memberId, m.assignment]));
-}
-
-/** A group that only stores offsets: no protocol, no members, Empty. */
-function simpleGroup(groupId: string): ClassicGroup {
-  const group = new ClassicGroup(groupId, 0);
-  group.currentStateTimestamp = null;
-  return group;
-}
-
-/** A group as its last metadata record left it: Stable with its members, or Empty. */
-function restoreGroup(groupId: string, value: GroupMetadataValue, now: number): ClassicGroup {
-  const group = new ClassicGroup(groupId, now);
-  for (const r of value.members) {
-    const member = new ClassicMember({
-      memberId: r.memberId,
-      groupInstanceId: r.groupInstanceId,
-      clientId: r.clientId,
-      clientHost: r.clientHost,
-      // Version 0 records have no rebalance timeout: Kafka then used the session timeout.
-      rebalanceTimeoutMs: r.rebalanceTimeout > 0 ? r.rebalanceTimeout : r.sessionTimeout,
-      sessionTimeoutMs: r.sessionTimeout,
-      protocolType: value.protocolType,
-      protocols: [{ name: value.protocol ?? '', metadata: r.subscription }],
-    });
-    member.assignment = r.assignment;
-    group.add(member, null);
-  }
-  group.protocolType = value.protocolType === '' ? null : value.protocolType;
-  group.protocolName = value.protocol;
-  group.generationId = value.generation;
-  group.leaderId = value.leader !== null && group.members.has(value.leader) ? value.leader : group.leaderId;
-  group.state = group.members.size > 0 ? 'Stable' : 'Empty';
-  group.currentStateTimestamp = value.currentStateTimestamp >= 0 ? value.currentStateTimestamp : null;
-  group.subscribedTopics = group.computeSubscribedTopics();
-  return group;
 }

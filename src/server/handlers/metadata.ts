@@ -33,16 +33,20 @@ export function describeTopic(b: BrokerContext, name: string) {
   return topicEntry(b, name, t.topicId, 'NONE', partitions);
 }
 
+/**
+ * The topics a request for all topics lists: __consumer_offsets only once a group has used it, as
+ * Kafka creates it only then (see GroupCoordinator.isInUse).
+ */
+export function listedTopicNames(b: BrokerContext): string[] {
+  return b.logs.topics().map((t) => t.name).filter((name) => name !== OFFSETS_TOPIC || b.groups?.isInUse);
+}
+
 export const metadata = defineHandler('Metadata', [0, 13], async (b, req, ctx) => {
   const topics = [];
   // v0 asks for every topic with an empty list; later versions with null.
   const all = req.topics === null || (ctx.version === 0 && req.topics.length === 0);
   if (all) {
-    for (const t of b.logs.topics()) {
-      // Listed once a group has used it, as Kafka creates it only then (see GroupCoordinator.isInUse).
-      if (t.name === OFFSETS_TOPIC && !b.groups?.isInUse) continue;
-      topics.push(describeTopic(b, t.name)!);
-    }
+    for (const name of listedTopicNames(b)) topics.push(describeTopic(b, name)!);
   } else {
     const autoCreate = req.allowAutoTopicCreation && brokerBoolean(b.brokerConfigs, 'auto.create.topics.enable');
     for (const wanted of req.topics) {

@@ -65,9 +65,9 @@ export const deleteTopics = defineHandler('DeleteTopics', [1, 6], async (b, req,
   const times = new Map<string, number>();
   for (const w of wanted) times.set(w.name ?? w.topicId, (times.get(w.name ?? w.topicId) ?? 0) + 1);
   const refusedTwice = new Set<string>();
+  const result = (name: string | null, topicId: string, err?: KafkaError) => ({ name, topicId, ...(err ? failure(err) : { errorCode: 0, errorMessage: null }) });
   const responses = [];
   for (const w of wanted) {
-    const result = (name: string | null, topicId: string, err?: KafkaError) => ({ name, topicId, ...(err ? failure(err) : { errorCode: 0, errorMessage: null }) });
     if ((w.name === null) === (w.topicId === ZERO_UUID)) {
       const message = w.name === null ? 'Neither topic name nor id were specified.' : 'You may not specify both topic name and topic id.';
       responses.push(result(w.name, w.topicId, new KafkaError('INVALID_REQUEST', message)));

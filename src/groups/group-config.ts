@@ -1,0 +1,46 @@
+// The group coordinator's settings, from the broker configs by Kafka's names and defaults.
+import { BrokerConfigLayers, brokerNumber, type BrokerConfigs } from '../config/broker-configs.js';
+
+export interface GroupConfig {
+  /** group.min.session.timeout.ms */
+  minSessionTimeoutMs: number;
+  /** group.max.session.timeout.ms */
+  maxSessionTimeoutMs: number;
+  /** group.initial.rebalance.delay.ms */
+  initialRebalanceDelayMs: number;
+  /** group.max.size */
+  maxGroupSize: number;
+  /** offsets.retention.minutes, in ms */
+  offsetsRetentionMs: number;
+  /** offsets.retention.check.interval.ms */
+  offsetsRetentionCheckIntervalMs: number;
+  /** offset.metadata.max.bytes */
+  offsetMetadataMaxBytes: number;
+  /** how long a new member's parked JoinGroup may wait (Kafka's fixed 5 minutes) */
+  newMemberJoinTimeoutMs: number;
+}
+
+const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60_000;
+
+/** The coordinator's settings from the broker configs (Kafka's names and defaults). */
+export function groupConfig(configs: BrokerConfigs): GroupConfig {
+  return {
+    minSessionTimeoutMs: brokerNumber(configs, 'group.min.session.timeout.ms'),
+    maxSessionTimeoutMs: brokerNumber(configs, 'group.max.session.timeout.ms'),
+    initialRebalanceDelayMs: brokerNumber(configs, 'group.initial.rebalance.delay.ms'),
+    maxGroupSize: brokerNumber(configs, 'group.max.size'),
+    offsetsRetentionMs: brokerNumber(configs, 'offsets.retention.minutes') * 60_000,
+    offsetsRetentionCheckIntervalMs: brokerNumber(configs, 'offsets.retention.check.interval.ms'),
+    offsetMetadataMaxBytes: brokerNumber(configs, 'offset.metadata.max.bytes'),
+    newMemberJoinTimeoutMs: NEW_MEMBER_JOIN_TIMEOUT_MS,
+  };
+}
+
+/**
+ * offsets.topic.num.partitions (Kafka's default 50). Read as written: src/config does not list it
+ * among the broker configs it knows yet.
+ */
+function offsetsTopicPartitions(configs: BrokerConfigs): number {
+  const statics = configs instanceof BrokerConfigLayers ? configs.staticConfigs : configs;
+  return Number(statics['offsets.topic.num.partitions'] ?? 50);
+}
