@@ -1,11 +1,13 @@
 // Benchmark entry point: `npm run bench -- NAME [options]`. Each benchmark prints its own figures
 // as ratios against the reference it is measured beside.
 import { runThroughput } from './broker-throughput.js';
+import { runGroupsRebalance } from './groups-rebalance.js';
 import { runMirror } from './link-vs-mm2.js';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   throughput: runThroughput,
   mirror: runMirror,
+  groups: runGroupsRebalance,
 };
 
 const [name, ...args] = process.argv.slice(2);

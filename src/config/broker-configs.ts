@@ -59,6 +59,7 @@ const BROKER_KEYS: BrokerConfigKey[] = [
   key('log.local.retention.bytes', 'LONG', '-2', true, atLeast(-2)),
   key('log.retention.bytes', 'LONG', '-1', true),
   key('offsets.retention.minutes', 'INT', '10080', false, atLeast(1)),
+  key('offsets.topic.num.partitions', 'INT', '50', false, atLeast(1)),
   key('compression.zstd.level', 'INT', '3', true, between(-131072, 22)),
   key('num.partitions', 'INT', '1', false, atLeast(1)),
   key('log.flush.scheduler.interval.ms', 'LONG', LONG_MAX, false),

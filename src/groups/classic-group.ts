@@ -11,6 +11,7 @@
 // the coordinator's (coordinator.ts).
 import { errorCode, type ErrorName } from '../../protocol/errors.js';
 import { CONSUMER_PROTOCOL_TYPE, subscribedTopics } from './consumer-protocol.js';
+import type { GroupMetadataValue } from './coordinator-records.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
@@ -147,6 +148,41 @@ export class ClassicGroup {
 
   constructor(readonly groupId: string, now: number) {
     this.currentStateTimestamp = now;
+  }
+
+  /** A group that only stores offsets (its consumers assign partitions themselves): no protocol, no members. */
+  static simple(groupId: string): ClassicGroup {
+    const group = new ClassicGroup(groupId, 0);
+    group.currentStateTimestamp = null;
+    return group;
+  }
+
+  /** A group as its last metadata record left it: Stable with its members, or Empty. */
+  static restore(groupId: string, value: GroupMetadataValue, now: number): ClassicGroup {
+    const group = new ClassicGroup(groupId, now);
+    for (const r of value.members) {
+      const member = new ClassicMember({
+        memberId: r.memberId,
+        groupInstanceId: r.groupInstanceId,
+        clientId: r.clientId,
+        clientHost: r.clientHost,
+        // Version 0 records have no rebalance timeout: Kafka then used the session timeout.
+        rebalanceTimeoutMs: r.rebalanceTimeout > 0 ? r.rebalanceTimeout : r.sessionTimeout,
+        sessionTimeoutMs: r.sessionTimeout,
+        protocolType: value.protocolType,
+        protocols: [{ name: value.protocol ?? '', metadata: r.subscription }],
+      });
+      member.assignment = r.assignment;
+      group.add(member, null);
+    }
+    group.protocolType = value.protocolType === '' ? null : value.protocolType;
+    group.protocolName = value.protocol;
+    group.generationId = value.generation;
+    if (value.leader !== null && group.members.has(value.leader)) group.leaderId = value.leader;
+    group.state = group.members.size > 0 ? 'Stable' : 'Empty';
+    group.currentStateTimestamp = value.currentStateTimestamp >= 0 ? value.currentStateTimestamp : null;
+    group.subscribedTopics = group.computeSubscribedTopics();
+    return group;
   }
 
   is(state: GroupState): boolean {

@@ -25,6 +25,7 @@ import {
 } from './coordinator-records.js';
 import { groupConfig, offsetsTopicPartitions, type GroupConfig } from './group-config.js';
 import { KeyedTimers, systemClock, type Clock } from './keyed-timers.js';
+import { expiredOffsets } from './offset-expiry.js';
 import { OffsetStore } from './offset-store.js';
 import { OffsetsTopic, type RecordSink } from './offsets-topic.js';
 
@@ -829,25 +830,10 @@ export class GroupCoordinator {
     let expired = 0;
     const writes: Promise<unknown>[] = [];
     for (const group of [...this.groups.values()]) {
-      const records: CoordinatorRecord[] = [];
-      let allExpired = true;
-      for (const t of this.offsets.topics(group.groupId)) {
-        if (group.isSubscribedToTopic(t.topic)) {
-          allExpired = false;
-          continue;
-        }
-        for (const [partition, committed] of t.partitions) {
-          const base = group.offsetExpiryBase(committed.commitTimestamp);
-          const isExpired = base !== null && (committed.expireTimestamp >= 0 ? now >= committed.expireTimestamp : now - base >= this.config.offsetsRetentionMs);
-          if (!isExpired) {
-            allExpired = false;
-            continue;
-          }
-          records.push({ type: 'offset', key: { group: group.groupId, topic: t.topic, partition }, value: null });
-        }
-      }
+      const expiry = expiredOffsets(group, this.offsets.topics(group.groupId), now, this.config.offsetsRetentionMs);
+      const records: CoordinatorRecord[] = expiry.expired.map(({ topic, partition }) => ({ type: 'offset', key: { group: group.groupId, topic, partition }, value: null }));
       expired += records.length;
-      if (allExpired && group.is('Empty')) {
+      if (expiry.allExpired && group.is('Empty')) {
         records.push({ type: 'group', key: { group: group.groupId }, value: null });
         this.removeGroup(group);
       }
@@ -905,6 +891,7 @@ export class GroupCoordinator {
   }
 }
 
+/** Every member's current assignment, as a stored snapshot of the group needs them. */
 function assignmentsOf(group: ClassicGroup): Map<string, Buffer> {
   return new Map([...group.members.values()].map((m) => [m.memberId, m.assignment]));
 }

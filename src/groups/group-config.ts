@@ -1,5 +1,5 @@
 // The group coordinator's settings, from the broker configs by Kafka's names and defaults.
-import { BrokerConfigLayers, brokerNumber, type BrokerConfigs } from '../config/broker-configs.js';
+import { brokerNumber, type BrokerConfigs } from '../config/broker-configs.js';
 
 export interface GroupConfig {
   /** group.min.session.timeout.ms */
@@ -36,11 +36,7 @@ export function groupConfig(configs: BrokerConfigs): GroupConfig {
   };
 }
 
-/**
- * offsets.topic.num.partitions (Kafka's default 50). Read as written: src/config does not list it
- * among the broker configs it knows yet.
- */
-function offsetsTopicPartitions(configs: BrokerConfigs): number {
-  const statics = configs instanceof BrokerConfigLayers ? configs.staticConfigs : configs;
-  return Number(statics['offsets.topic.num.partitions'] ?? 50);
+/** offsets.topic.num.partitions (Kafka's default 50): only read when the topic is created. */
+export function offsetsTopicPartitions(configs: BrokerConfigs): number {
+  return brokerNumber(configs, 'offsets.topic.num.partitions');
 }

@@ -134,6 +134,7 @@ export async function startBroker(settings: Settings, opts: { logger?: Logger } 
     (closing ??= (async () => {
       // Stop accepting, answer long polls now, let every request in hand finish, then close the log.
       broker.stopping = true;
+      groups.close(); // answers parked JoinGroup/SyncGroup, or the drain below would wait on them
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const l of shutdownListeners) l();
       await Promise.all([...connections].map((c) => c.drained()));
@@ -141,7 +142,6 @@ export async function startBroker(settings: Settings, opts: { logger?: Logger } 
       await stopped;
       await admin.close();
       await links.close(); // cluster links: fetching stops before the logs close
-      groups.close(); // group timers stop; every acknowledged commit is already in the log
       await logs.close();
       logger.info('outpost stopped');
     })());

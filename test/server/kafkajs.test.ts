@@ -2,6 +2,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kafka, logLevel } from 'kafkajs';
+import { errorCode } from '../../protocol/errors.js';
+import { buildBatch } from '../../protocol/records/records.js';
+import { KafkaConnection } from '../../src/client/kafka-connection.js';
 import { startOutpost, type TestBroker } from '../support/outpost.js';
 
 let broker: TestBroker;
@@ -101,6 +104,19 @@ test('produce to an unknown topic fails with UNKNOWN_TOPIC_OR_PARTITION', async 
     assert.match(String(err.message) + String((err as any).cause?.type ?? ''), /does not host this topic-partition|UNKNOWN_TOPIC_OR_PARTITION/);
   } finally {
     await producer.disconnect();
+  }
+});
+
+test('a produce to the group coordinator topic is refused as Kafka refuses it', async () => {
+  const conn = await KafkaConnection.open('127.0.0.1', broker.port);
+  try {
+    const records = buildBatch({ records: [{ key: null, value: Buffer.from('x') }] });
+    const res = await conn.request('Produce', 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: '__consumer_offsets', partitionData: [{ index: 0, records }] }] });
+    assert.is(res.responses[0].partitionResponses[0].errorCode, errorCode('INVALID_TOPIC_EXCEPTION'));
+    const end = await conn.request('ListOffsets', 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: '__consumer_offsets', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }] }] });
+    assert.is(end.topics[0].partitions[0].offset, 0, 'nothing landed');
+  } finally {
+    conn.close();
   }
 });
 

@@ -1,5 +1,6 @@
 // Produce: each partition's record batches are validated and appended as the bytes that came off
 // the socket (offsets and the leader epoch are stamped in place). Nothing is decoded.
+import { OFFSETS_TOPIC } from '../../groups/offsets-topic.js';
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
 import { ATTRIBUTES_OFFSET, COMPRESSION_CODEC_MASK, CURRENT_MAGIC, MAGIC_OFFSET } from '../../../protocol/records/batch.js';
 import { Codec } from '../../../protocol/records/compression.js';
@@ -56,10 +57,13 @@ export const produce = defineHandler('Produce', [3, 12], async (b, req, ctx) => 
     const partitionResponses = [];
     // A mirror topic's data comes only from its source: nothing a producer sends may land.
     const refusal = b.logs.topic(t.name) ? mirrorRefusal(b.links, t.name, 'produce') : null;
+    // The group coordinator's topic is written by the coordinator alone, as in Kafka.
+    const internal = t.name === OFFSETS_TOPIC;
     for (const p of t.partitionData) {
       // Kafka's order: an unknown partition, then bad records, then bad acks for the rest.
       const problem = !b.logs.getLog(t.name, p.index) ? 'UNKNOWN_TOPIC_OR_PARTITION' : recordsProblem(p.records, ctx.version) ?? (acksOk ? null : 'INVALID_REQUIRED_ACKS');
       if (problem) partitionResponses.push(failed(p.index, problem));
+      else if (internal) partitionResponses.push(failed(p.index, 'INVALID_TOPIC_EXCEPTION', `Cannot append to internal topic ${t.name}`));
       else if (refusal) partitionResponses.push(failed(p.index, 'POLICY_VIOLATION', refusal));
       else partitionResponses.push(await appendPartition(b, t.name, p, now));
     }
