@@ -6,12 +6,9 @@
 //
 // Each broker runs alone (the other is stopped first) on a fresh data dir; outpost runs as its own
 // process, exactly as `outpost serve` runs it.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createTopic, javaTool, repoRoot, startKafka } from '../test/peers/kafka.js';
+import { createTopic, javaTool, startKafka } from '../test/peers/kafka.js';
+import { startOutpostProcess } from './support/outpost-process.js';
+import { listenerPid, peakRssMB } from './support/proc-stats.js';
 
 interface Broker {
   name: string;
@@ -28,76 +25,17 @@ interface Figures {
   peakRssMB: number;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function peakRssMB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const m = /VmHWM:\s+(\d+) kB/.exec(status);
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
 // Kafka's own start script defaults: a 1 GiB heap and G1.
 const KAFKA_JVM = ['-Xms1g', '-Xmx1g', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35', '-Djava.awt.headless=true'];
 
 async function startKafkaBroker(): Promise<Broker> {
   const k = await startKafka({ jvmArgs: KAFKA_JVM });
-  const pid = await findListenerPid(k.port);
-  return { name: 'kafka', bootstrap: k.bootstrap, pid, stop: async () => void (await k.stop()) };
-}
-
-/** The pid of the process listening on a loopback port (the JVM the harness started). */
-async function findListenerPid(port: number): Promise<number> {
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
-  const tcp = await readFile('/proc/net/tcp', 'utf8');
-  const line = tcp.split('\n').find((l) => l.includes(`:${hex} `) && / 0A /.test(l));
-  const inode = line?.trim().split(/\s+/)[9];
-  if (!inode) throw new Error(`nothing listens on ${port}`);
-  const { readdir, readlink } = await import('node:fs/promises');
-  for (const p of await readdir('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      for (const fd of await readdir(`/proc/${p}/fd`)) {
-        if ((await readlink(`/proc/${p}/fd/${fd}`).catch(() => '')) === `socket:[${inode}]`) return Number(p);
-      }
-    } catch {
-      // a process that went away, or one we may not look into
-    }
-  }
-  throw new Error(`no process owns the listener on ${port}`);
+  return { name: 'kafka', bootstrap: k.bootstrap, pid: await listenerPid(k.port), stop: async () => void (await k.stop()) };
 }
 
 async function startOutpostBroker(): Promise<Broker> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'outpost-bench-'));
-  const port = await freePort();
-  const admin = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [join(repoRoot, 'bin/outpost.js'), 'serve', '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${admin}`, '--data-dir', dataDir], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, OUTPOST_LOG_LEVEL: 'warn' },
-  });
-  for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`http://127.0.0.1:${admin}/health`).then((r) => r.ok, () => false);
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    name: 'outpost',
-    bootstrap: `127.0.0.1:${port}`,
-    pid: child.pid!,
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+  const o = await startOutpostProcess();
+  return { name: 'outpost', bootstrap: o.bootstrap, pid: o.pid, stop: () => o.stop() };
 }
 
 function parseProducer(out: string): { recs: number; mbs: number } {

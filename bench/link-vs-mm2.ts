@@ -26,9 +26,9 @@ import { join } from 'node:path';
 import { createTopic, javaTool, startKafka, type KafkaPeer } from '../test/peers/kafka.js';
 import type { KafkaConnection } from '../src/client/kafka-connection.js';
 import { MM2_SETTINGS, mm2Libs, SOURCE_ALIAS, startMirrorMaker } from './mirror/mm2.js';
-import { LinksApi, startOutpostProcess } from './mirror/outpost-process.js';
+import { LinksApi, startOutpostProcess } from './support/outpost-process.js';
 import { measureLatency, watchCatchUp, type CatchUp, type Latency } from './mirror/phases.js';
-import { cpuSeconds, listenerPid, peakRssMB } from './mirror/proc-stats.js';
+import { cpuSeconds, listenerPid, peakRssMB } from './support/proc-stats.js';
 import { connect, endOffset } from './mirror/wire.js';
 
 interface Options {
