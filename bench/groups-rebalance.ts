@@ -8,9 +8,9 @@
 // own latest assignments split the topic's partitions among them exactly. The time includes
 // group.initial.rebalance.delay.ms (Kafka's default 3000 ms), which the first rebalance of a new
 // group waits on purpose. Each broker runs alone, outpost as its own process (`outpost serve`).
+import { freePort } from '../test/peers/kafka.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
@@ -46,16 +46,6 @@ function option(args: string[], name: string, dflt: number): number {
   return at >= 0 ? Number(args[at + 1]) : dflt;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function startOutpostBroker(delayMs: number): Promise<Broker> {
   const dir = await mkdtemp(join(tmpdir(), 'outpost-groups-bench-'));

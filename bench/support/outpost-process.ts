@@ -2,11 +2,10 @@
 // fresh data dir, with a small client for the cluster-link REST API on its admin listener.
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnGuarded } from '../../test/peers/proc.js';
-import { repoRoot } from '../../test/peers/kafka.js';
+import { freePort, repoRoot } from '../../test/peers/kafka.js';
 
 export interface OutpostProcess {
   bootstrap: string;
@@ -19,16 +18,6 @@ export interface OutpostProcess {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

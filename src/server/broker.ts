@@ -32,6 +32,9 @@ import { createPartitions, createTopics, deleteTopics } from './handlers/topics.
 import { loadIdentity } from './identity.js';
 import { ProducerIdAllocator } from './producer-ids.js';
 
+/** How long a shutdown waits for the requests in hand before it closes their connections. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 export interface RunningBroker {
   /** the Kafka listener's bound port (useful when started on port 0) */
   port: number;
@@ -137,7 +140,12 @@ export async function startBroker(settings: Settings, opts: { logger?: Logger } 
       groups.close(); // answers parked JoinGroup/SyncGroup, or the drain below would wait on them
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const l of shutdownListeners) l();
-      await Promise.all([...connections].map((c) => c.drained()));
+      // Bounded: a request that never completes (a client gone mid-rebalance, say) must not hold
+      // the shutdown hostage; what has not finished by then is cut off with its connection.
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS)));
+      await Promise.race([Promise.all([...connections].map((c) => c.drained())), grace]);
+      clearTimeout(timer);
       for (const c of connections) c.close();
       await stopped;
       await admin.close();

@@ -56,7 +56,8 @@ export interface StartKafkaOptions {
  */
 export const BROKER_JVM_ARGS = ['-Xms512m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true'];
 
-function freePort(): Promise<number> {
+/** A free loopback port (for a broker, an admin listener, a test process). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.on('error', reject);

@@ -5,10 +5,10 @@
 // batch on disk must pass its CRC. Then torn tails made by hand while outpost is down (a partial
 // batch, garbage, a batch with a bad CRC), after a crash or a clean stop, must be cut at the
 // restart and the rest served.
+import { freePort } from '../peers/kafka.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,16 +33,6 @@ interface Outpost {
 
 let outpost: Outpost;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts `outpost serve` on free ports and the shared data dir; resolves once it answers ApiVersions. */
 async function startOutpost(): Promise<Outpost> {

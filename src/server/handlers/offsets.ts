@@ -2,7 +2,6 @@
 // of a partition's log.
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
 import { mirrorRefusal } from '../../link/read-only.js';
-import type { BrokerContext } from '../context.js';
 import { defineHandler } from './handler.js';
 
 const LATEST = -1;
