@@ -6,7 +6,7 @@ import {
   CONFIG_TYPE_IDS, atLeast, between, betweenOrEqual, checkConfigValue, formatConfigValue, invalidValueMessage, listOf, oneOf, toSafeNumber,
   type ConfigKey, type ConfigValue,
 } from './config-def.js';
-import { CONFIG_SOURCE, isRequested, type ConfigSynonym, type DescribeOptions, type DescribedConfig } from './describe.js';
+import { CONFIG_SOURCE, describedConfig, isRequested, type ConfigSynonym, type DescribeOptions, type DescribedConfig } from './describe.js';
 
 export interface BrokerConfigKey extends ConfigKey {
   /** Kafka's "cluster-wide" update mode: AlterConfigs may set it for this broker or for "" */
@@ -224,16 +224,8 @@ export function describeBrokerConfigs(broker: BrokerConfigs, opts: DescribeOptio
     let synonyms = brokerSynonyms(layers, k.name);
     if (opts.clusterDefault) synonyms = synonyms.filter((s) => s.source === CONFIG_SOURCE.DYNAMIC_DEFAULT_BROKER_CONFIG);
     const own = ownValue(k.name, layers);
-    out.push({
-      name: k.name,
-      value: opts.clusterDefault ? layers.dynamicDefault[k.name] : own === null ? null : formatConfigValue(k.type, own),
-      readOnly: !k.dynamic,
-      configSource: synonyms[0]?.source ?? CONFIG_SOURCE.DEFAULT_CONFIG,
-      isSensitive: false,
-      configType: CONFIG_TYPE_IDS[k.type],
-      documentation: null,
-      synonyms: opts.includeSynonyms ? synonyms : [],
-    });
+    const value = opts.clusterDefault ? layers.dynamicDefault[k.name] ?? null : own === null ? null : formatConfigValue(k.type, own);
+    out.push(describedConfig(k.name, value, CONFIG_TYPE_IDS[k.type], !k.dynamic, synonyms, opts.includeSynonyms));
   }
   return out;
 }

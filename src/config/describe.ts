@@ -34,6 +34,20 @@ export interface DescribeOptions {
   keys?: readonly string[] | null;
 }
 
+/** One described entry; its source is its first synonym's, or the default. */
+export function describedConfig(name: string, value: string | null, type: number, readOnly: boolean, synonyms: ConfigSynonym[], includeSynonyms: boolean): DescribedConfig {
+  return {
+    name,
+    value,
+    readOnly,
+    configSource: synonyms[0]?.source ?? CONFIG_SOURCE.DEFAULT_CONFIG,
+    isSensitive: false,
+    configType: type,
+    documentation: null,
+    synonyms: includeSynonyms ? synonyms : [],
+  };
+}
+
 export function isRequested(opts: DescribeOptions, name: string): boolean {
   return !opts.keys || opts.keys.length === 0 || opts.keys.includes(name);
 }

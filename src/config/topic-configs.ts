@@ -8,7 +8,7 @@ import {
   CONFIG_TYPE_IDS, atLeast, between, betweenOrEqual, checkConfigValue, formatConfigValue, invalidValueMessage, listOf, oneOf,
   throttledReplicas, toSafeNumber, type ConfigKey, type ConfigValue,
 } from './config-def.js';
-import { CONFIG_SOURCE, isRequested, type ConfigSynonym, type DescribeOptions, type DescribedConfig } from './describe.js';
+import { CONFIG_SOURCE, describedConfig, isRequested, type ConfigSynonym, type DescribeOptions, type DescribedConfig } from './describe.js';
 
 export interface TopicConfigKey extends ConfigKey {
   /** every topic config has a default */
@@ -164,16 +164,7 @@ export function describeTopicConfigs(overrides: Readonly<Record<string, string>>
     const value = formatConfigValue(k.type, values.get(name)!);
     const synonyms: ConfigSynonym[] = k.serverDefault === undefined ? [] : brokerSynonyms(broker, k.serverDefault);
     if (Object.hasOwn(overrides, name)) synonyms.unshift({ name, value, source: CONFIG_SOURCE.DYNAMIC_TOPIC_CONFIG });
-    out.push({
-      name,
-      value,
-      readOnly: false,
-      configSource: synonyms[0]?.source ?? CONFIG_SOURCE.DEFAULT_CONFIG,
-      isSensitive: false,
-      configType: CONFIG_TYPE_IDS[k.type],
-      documentation: null,
-      synonyms: opts.includeSynonyms ? synonyms : [],
-    });
+    out.push(describedConfig(name, value, CONFIG_TYPE_IDS[k.type], false, synonyms, opts.includeSynonyms));
   }
   return out;
 }

@@ -4,23 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { iterateBatches, BatchHeader } from '../../protocol/records/batch.js';
 import { buildBatch, readRecords, type BuildBatchOptions } from '../../protocol/records/records.js';
+import { resolveTopicConfig } from '../../src/config/topic-configs.js';
 import type { TopicConfig } from '../../src/log/topic-config.js';
 
-/** Kafka 4's defaults for the settings the log acts on. */
-export const KAFKA_DEFAULTS: TopicConfig = {
-  segmentBytes: 1024 * 1024 * 1024,
-  segmentMs: 7 * 24 * 3600 * 1000,
-  segmentIndexBytes: 10 * 1024 * 1024,
-  indexIntervalBytes: 4096,
-  retentionMs: 7 * 24 * 3600 * 1000,
-  retentionBytes: -1,
-  maxMessageBytes: 1048588,
-  cleanupPolicy: 'delete',
-  flushMessages: Number.MAX_SAFE_INTEGER,
-  flushMs: Number.MAX_SAFE_INTEGER,
-  messageTimestampType: 'CreateTime',
-  fileDeleteDelayMs: 60000,
-};
+/** Kafka 4's defaults for the settings the log acts on, as src/config resolves them. */
+export const KAFKA_DEFAULTS: TopicConfig = resolveTopicConfig({}, {});
 
 export function config(overrides: Partial<TopicConfig> = {}): TopicConfig {
   return { ...KAFKA_DEFAULTS, ...overrides };
