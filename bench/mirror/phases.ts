@@ -2,7 +2,7 @@
 // topic, then the end-to-end latency of a steady trickle of new records.
 import type { KafkaConnection } from '../../src/client/kafka-connection.js';
 import { javaTool } from '../../test/peers/kafka.js';
-import { endOffset, LatencyProbe } from './wire.js';
+import { connect, endOffset, LatencyProbe } from './wire.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -75,9 +75,16 @@ export interface LatencyRun {
 }
 
 export interface Latency {
+  /** produced at the source -> readable at the destination, ms */
   p50: number;
   p99: number;
   max: number;
+  /** produced -> readable at the source itself: the floor under any replicator's figures */
+  sourceP50: number;
+  sourceP99: number;
+  /** readable at the source -> readable at the destination, per record: what the replicator adds */
+  hopP50: number;
+  hopP99: number;
   /** records measured (after the warm-up), and the count the producer sent in all */
   measured: number;
   sent: number;
@@ -94,11 +101,32 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /**
+ * The crossing time of each record: its arrival at the destination probe minus its arrival at the
+ * source probe. Both read one partition from offset 0, so the i-th record of one is the i-th of
+ * the other; their timestamps, which both replicators keep, must agree.
+ */
+function hops(source: LatencyProbe, dest: LatencyProbe, from: number): number[] {
+  const out: number[] = [];
+  const n = Math.min(source.count, dest.count);
+  for (let i = 0; i < n; i++) {
+    if (source.timestamps[i] !== dest.timestamps[i]) {
+      throw new Error(`record ${i} has timestamp ${source.timestamps[i]} at the source but ${dest.timestamps[i]} at the destination`);
+    }
+    if (dest.timestamps[i]! >= from) out.push(dest.arrivals[i]! - source.arrivals[i]!);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+const round1 = (ms: number) => Math.round(ms * 10) / 10;
+
+/**
  * Produces `rate` 1 KiB records a second for `seconds` at the source (Kafka's ProducerPerformance,
- * acks=1, linger.ms=0 so that no record waits in the producer for a batch to fill) while a probe
- * reads them at the destination.
+ * acks=1, linger.ms=0 so that no record waits in the producer for a batch to fill) while one probe
+ * reads them at the destination and another at the source.
  */
 export async function measureLatency(l: LatencyRun): Promise<Latency> {
+  const sourceConn = await connect(l.source);
+  const atSource = new LatencyProbe(sourceConn, l.sourceTopic);
   const probe = new LatencyProbe(l.dest, l.destTopic);
   try {
     const sent = l.rate * l.seconds;
@@ -108,7 +136,7 @@ export async function measureLatency(l: LatencyRun): Promise<Latency> {
       '--topic', l.sourceTopic, '--num-records', String(sent), '--record-size', '1024', '--throughput', String(l.rate),
       '--producer-props', `bootstrap.servers=${l.source}`, 'acks=1', 'linger.ms=0',
     ], { timeoutMs: l.seconds * 1000 + 120_000 });
-    const r = await Promise.race([producer, probe.failed()]);
+    const r = await Promise.race([producer, probe.failed(), atSource.failed()]);
     if (r.code !== 0) throw new Error(`the latency producer failed (code ${r.code}${r.timedOut ? ', timed out' : ''}):\n${r.stderr.slice(-2000)}`);
     // The last records are on their way: give them up to 30 s to arrive.
     for (const until = Date.now() + 30_000; probe.count < sent && Date.now() < until; ) {
@@ -118,12 +146,24 @@ export async function measureLatency(l: LatencyRun): Promise<Latency> {
     const cpuAfter = await l.cpu();
     const windowS = (Date.now() - started) / 1000;
     await probe.stop();
+    await atSource.stop();
     if (probe.count < sent) throw new Error(`only ${probe.count} of the ${sent} records produced reached ${l.destTopic} within 30 s of the last one`);
+    if (atSource.count < sent) throw new Error(`the source probe read only ${atSource.count} of the ${sent} records produced`);
     const from = probe.timestamps[0]! + WARM_UP_MS;
-    const lat = probe.latenciesMs.filter((_, i) => probe.timestamps[i]! >= from).sort((a, b) => a - b);
+    const measured = (p: LatencyProbe) => p.latenciesMs.filter((_, i) => p.timestamps[i]! >= from).sort((a, b) => a - b);
+    const lat = measured(probe);
+    const floor = measured(atSource);
+    const hop = hops(atSource, probe, from);
     if (lat.length === 0) throw new Error('no record to measure after the warm-up: raise --seconds');
-    return { p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat.at(-1)!, measured: lat.length, sent, cpuBefore, cpuAfter, windowS };
+    return {
+      p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat.at(-1)!,
+      sourceP50: percentile(floor, 50), sourceP99: percentile(floor, 99),
+      hopP50: round1(percentile(hop, 50)), hopP99: round1(percentile(hop, 99)),
+      measured: lat.length, sent, cpuBefore, cpuAfter, windowS,
+    };
   } finally {
     await probe.stop().catch(() => {});
+    await atSource.stop().catch(() => {});
+    sourceConn.close();
   }
 }

@@ -45,17 +45,24 @@ async function topicId(conn: KafkaConnection, topic: string, deadlineMs: number)
   }
 }
 
+/** Wall-clock milliseconds with a fraction: two probes in one process compare to well under 1 ms. */
+const preciseNow = () => performance.timeOrigin + performance.now();
+
 /**
  * Reads partition 0 of `topic` from offset 0 with long-polling fetches (as a consumer does, up to
  * 500 ms of waiting, answered as soon as one byte is there) and records, for each record,
  * Date.now() when its fetch response arrived minus the record's timestamp. The producer sets that
  * timestamp (CreateTime) at send, both replicators keep it, and every process reads the same
- * clock, so this is produced-at-the-source to readable-at-the-destination.
+ * clock, so at the destination this is produced-at-the-source to readable-at-the-destination.
+ * It also keeps each arrival at sub-millisecond precision, so that a probe of the source and one
+ * of the destination, in the same process, tell how long each record took to cross over.
  */
 export class LatencyProbe {
   readonly latenciesMs: number[] = [];
   /** record timestamps, in offset order, alongside latenciesMs */
   readonly timestamps: number[] = [];
+  /** when each record's fetch response arrived (preciseNow), alongside latenciesMs */
+  readonly arrivals: number[] = [];
   private stopped = false;
   private readonly done: Promise<void>;
 
@@ -79,7 +86,8 @@ export class LatencyProbe {
         topics: [{ topic: this.topic, topicId: id, partitions: [{ partition: 0, fetchOffset: next, partitionMaxBytes: 1 << 20 }] }],
         forgottenTopicsData: [], rackId: '',
       });
-      const now = Date.now();
+      const arrived = preciseNow();
+      const now = Math.floor(arrived);
       const p = r.responses[0].partitions[0];
       if (NOT_YET.has(errorName(p.errorCode))) {
         await new Promise((r) => setTimeout(r, 100));
@@ -97,6 +105,7 @@ export class LatencyProbe {
           if (rec.offset < next) continue;
           this.latenciesMs.push(now - rec.timestamp);
           this.timestamps.push(rec.timestamp);
+          this.arrivals.push(arrived);
         }
         next = h.nextOffset;
       }

@@ -4,7 +4,7 @@
 import { connect, type Socket } from 'node:net';
 import { api as apiByName, type Api } from '../../protocol/apis.js';
 import { API_VERSIONS_KEY, decodeResponse, encodeRequest } from '../../protocol/frames.js';
-import { FrameSplitter } from '../server/frame-splitter.js';
+import { FrameReader } from './frame-reader.js';
 
 interface Pending {
   api: Api;
@@ -26,21 +26,21 @@ export class ConnectionClosed extends Error {}
 export class KafkaConnection {
   private nextCorrelationId = 1;
   private readonly pending: Pending[] = [];
-  private readonly splitter: FrameSplitter;
   private closedWith: Error | null = null;
   /** the broker's version range per API key, once negotiate() ran */
   versions = new Map<number, { min: number; max: number }>();
 
   private constructor(private readonly socket: Socket, private readonly opts: ConnectionOptions) {
-    this.splitter = new FrameSplitter(opts.maxFrameBytes ?? 256 * 1024 * 1024);
-    socket.on('data', (chunk) => this.onData(chunk));
     socket.on('close', () => this.fail(new ConnectionClosed('connection closed by the broker')));
     socket.on('error', (err) => this.fail(err));
   }
 
   static open(host: string, port: number, opts: ConnectionOptions = {}): Promise<KafkaConnection> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host, port });
+      // The socket reads into the reader's buffers; 'connect' (which makes conn) comes before any read.
+      let conn: KafkaConnection | undefined;
+      const reader = new FrameReader(opts.maxFrameBytes ?? 256 * 1024 * 1024, (frame) => conn!.onFrame(frame));
+      const socket = connect({ host, port, onread: { buffer: () => reader.target(), callback: (n, buf) => conn!.onRead(reader, n, buf as Buffer) } });
       const timer = setTimeout(() => socket.destroy(new Error(`connect to ${host}:${port} timed out`)), opts.connectTimeoutMs ?? 10_000);
       socket.once('error', (err) => {
         clearTimeout(timer);
@@ -50,7 +50,8 @@ export class KafkaConnection {
         clearTimeout(timer);
         socket.removeAllListeners('error');
         socket.setNoDelay(true);
-        resolve(new KafkaConnection(socket, opts));
+        conn = new KafkaConnection(socket, opts);
+        resolve(conn);
       });
     });
   }
@@ -109,28 +110,34 @@ export class KafkaConnection {
     return done;
   }
 
-  private onData(chunk: Buffer): void {
-    let frames: Buffer[];
+  /** Returns false, which stops the socket reading, once the connection has failed. */
+  private onRead(reader: FrameReader, n: number, buf: Buffer): boolean {
     try {
-      frames = this.splitter.push(chunk);
+      reader.read(n, buf);
     } catch (err) {
       this.socket.destroy();
-      return this.fail(err as Error);
+      this.fail(err as Error);
     }
-    for (const frame of frames) {
-      const next = this.pending.shift();
-      if (!next) return this.fail(new Error('response without a request'));
-      try {
-        // An ApiVersions version the broker does not know is answered in v0.
-        const version = next.api.key === API_VERSIONS_KEY && frame.length >= 6 && frame.readInt16BE(4) === 35 ? 0 : next.version;
-        const { correlationId, body } = decodeResponse(next.api, version, frame);
-        if (correlationId !== next.correlationId) throw new Error(`correlation id ${correlationId}, expected ${next.correlationId}`);
-        next.resolve(body);
-      } catch (err) {
-        next.reject(err as Error);
-        this.socket.destroy();
-        return this.fail(err as Error);
-      }
+    return this.closedWith === null;
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (this.closedWith) return;
+    const next = this.pending.shift();
+    if (!next) {
+      this.socket.destroy();
+      return this.fail(new Error('response without a request'));
+    }
+    try {
+      // An ApiVersions version the broker does not know is answered in v0.
+      const version = next.api.key === API_VERSIONS_KEY && frame.length >= 6 && frame.readInt16BE(4) === 35 ? 0 : next.version;
+      const { correlationId, body } = decodeResponse(next.api, version, frame);
+      if (correlationId !== next.correlationId) throw new Error(`correlation id ${correlationId}, expected ${next.correlationId}`);
+      next.resolve(body);
+    } catch (err) {
+      next.reject(err as Error);
+      this.socket.destroy();
+      this.fail(err as Error);
     }
   }
 
