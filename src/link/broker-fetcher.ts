@@ -97,7 +97,12 @@ export class BrokerFetcher {
         // The broker did not answer (or the connection broke): every partition here waits.
         const address = this.host.client.broker(this.nodeId);
         const problem = `source broker ${this.nodeId}${address ? ` (${address.host}:${address.port})` : ''} is unreachable: ${(e as Error).message}`;
-        for (const p of this.parts.values()) p.problem = problem;
+        for (const p of this.parts.values()) {
+          p.problem = problem;
+          // What answers next may be the broker restarted, its log's tail lost at the same leader
+          // epoch (a source that does not move the epoch on a restart): check before fetching.
+          if (p.phase === 'fetching') p.phase = 'reconcile';
+        }
         this.session.reset();
         this.host.refreshMetadata();
         if (this.failures++ === 0) this.host.logger.warn({ broker: this.nodeId, err: (e as Error).message }, 'cluster link: fetching from a source broker failed; retrying');
@@ -216,6 +221,7 @@ export class BrokerFetcher {
   /** A partition-level error from the source: stale leadership refreshes metadata, anything else backs off. */
   private failed(p: MirrorPartition, error: string, now: number): void {
     p.problem = `the source answered ${error}`;
+    this.host.logger.debug({ broker: this.nodeId, topic: p.topic, partition: p.partition, leaderEpoch: p.leaderEpoch, error }, 'cluster link: the source refused a partition');
     if (LEADERSHIP_ERRORS.has(error)) {
       p.backoffUntil = now + this.host.settings.retryBackoffMs;
       p.leaderId = -1;

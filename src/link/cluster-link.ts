@@ -88,6 +88,14 @@ export class ClusterLink implements FetcherHost {
     this.fetchers.clear();
   }
 
+  /** Each source broker fetched from, with the number of partitions its fetcher holds. */
+  fetcherLoad(): { broker: number; partitions: number }[] {
+    return [...this.fetchers]
+      .filter(([, f]) => f.size > 0)
+      .map(([broker, f]) => ({ broker, partitions: f.size }))
+      .sort((a, b) => a.broker - b.broker);
+  }
+
   // ---- FetcherHost -----------------------------------------------------------------------------
 
   mirrored(bytes: number, records: number): void {
@@ -302,6 +310,7 @@ export class ClusterLink implements FetcherHost {
   }
 
   private assign(p: MirrorPartition, leaderId: number, leaderEpoch: number): void {
+    this.logger.debug({ topic: p.topic, partition: p.partition, leader: leaderId, leaderEpoch }, 'cluster link: fetching the partition from its leader');
     this.detach(p);
     p.leaderId = leaderId;
     p.leaderEpoch = leaderEpoch;

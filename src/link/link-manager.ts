@@ -245,6 +245,7 @@ export class LinkManager implements LinkManagerApi {
       lastError: link.lastError,
       mirrors: link.mirrors.size,
       ...link.meter.rates(),
+      fetchers: link.fetcherLoad(),
     };
   }
 

@@ -45,6 +45,15 @@ function register(): void {
     },
   });
   new Gauge({
+    name: 'outpost_cluster_link_fetch_partitions',
+    help: 'Mirrored partitions the link fetches from each source broker, all in one Fetch request to it',
+    labelNames: ['link', 'broker'],
+    collect() {
+      this.reset();
+      for (const l of links()) for (const f of l.fetchers) this.set({ link: l.name, broker: String(f.broker) }, f.partitions);
+    },
+  });
+  new Gauge({
     name: 'outpost_mirror_partition_lag_records',
     help: "Offsets between the source partition's high watermark (as last fetched) and the mirror's log end",
     labelNames: ['link', 'topic', 'partition'],

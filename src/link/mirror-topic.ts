@@ -81,6 +81,8 @@ export class MirrorTopic {
       localLogStartOffset: p.log.logStartOffset,
       lag: p.lag,
       lastFetchTimeMs: p.lastFetchTimeMs,
+      sourceLeaderId: p.leaderId,
+      sourceLeaderEpoch: p.leaderId < 0 ? -1 : p.leaderEpoch,
       state,
       error,
     };

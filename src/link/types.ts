@@ -24,6 +24,11 @@ export interface LinkDescription extends LinkSpec {
   mirrors: number;
   bytesPerSec: number;
   recordsPerSec: number;
+  /**
+   * The source brokers the link fetches from, by node id, each with the number of mirrored
+   * partitions it leads: one Fetch request to that broker covers them all.
+   */
+  fetchers: { broker: number; partitions: number }[];
 }
 
 export interface MirrorPartitionStatus {
@@ -34,6 +39,10 @@ export interface MirrorPartitionStatus {
   localLogStartOffset: number;
   lag: number;
   lastFetchTimeMs: number;
+  /** the source broker the partition is fetched from, as the source's metadata last said (-1: none) */
+  sourceLeaderId: number;
+  /** the source's leader epoch of that leadership (-1: none known) */
+  sourceLeaderEpoch: number;
   state: MirrorState;
   error: string | null;
 }

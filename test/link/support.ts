@@ -75,6 +75,33 @@ export async function describeTopic(conn: KafkaConnection, topic: string): Promi
   return { topicId: t.topicId, partitions: starts.map((s, i) => ({ logStartOffset: s, highWatermark: ends[i]! })) };
 }
 
+export interface PartitionLeader {
+  leaderId: number;
+  leaderEpoch: number;
+  isr: number[];
+}
+
+/** Per partition of `topic`, its leader, leader epoch and in-sync replicas, from Metadata. */
+export async function partitionLeaders(conn: KafkaConnection, topic: string): Promise<PartitionLeader[]> {
+  const md = await conn.request('Metadata', conn.version('Metadata')!, { topics: [{ topicId: ZERO_UUID, name: topic }], allowAutoTopicCreation: false });
+  const t = md.topics[0];
+  if (t.errorCode !== 0) throw new Error(`Metadata for ${topic}: ${errorName(t.errorCode)}`);
+  const out: PartitionLeader[] = [];
+  for (const p of t.partitions) out[p.partitionIndex] = { leaderId: p.leaderId, leaderEpoch: p.leaderEpoch, isr: p.isrNodes };
+  return out;
+}
+
+/** OffsetForLeaderEpoch for one partition: the broker's [epoch, end offset] for `epoch` (its largest epoch not above it). */
+export async function epochEnd(conn: KafkaConnection, topic: string, partition: number, epoch: number): Promise<[number, number]> {
+  const r = await conn.request('OffsetForLeaderEpoch', conn.version('OffsetForLeaderEpoch')!, {
+    replicaId: -1,
+    topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, leaderEpoch: epoch }] }],
+  });
+  const p = r.topics[0].partitions[0];
+  if (p.errorCode !== 0) throw new Error(`OffsetForLeaderEpoch ${topic}-${partition} epoch ${epoch}: ${errorName(p.errorCode)}`);
+  return [p.leaderEpoch, p.endOffset];
+}
+
 /** The high watermark of every partition of `topic`. */
 export async function highWatermarks(conn: KafkaConnection, topic: string): Promise<number[]> {
   return (await describeTopic(conn, topic)).partitions.map((p) => p.highWatermark);

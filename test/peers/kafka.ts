@@ -1,19 +1,21 @@
 // The real Apache Kafka that outpost is tested and benchmarked against: a one-node KRaft broker
-// (combined broker+controller) in a temp dir, plus wrappers for the Java tools most tests use.
-// The jars come from scripts/fetch-kafka.sh (Maven), which libs.ts runs on first use.
+// (combined broker+controller) in a temp dir, or a small cluster of them (node 1 the controller
+// and a broker, the others brokers only), plus wrappers for the Java tools most tests use. The
+// jars come from scripts/fetch-kafka.sh (Maven), which libs.ts runs on first use.
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { spawnGuarded, type RunResult } from './proc.js';
-import { liveBrokerCount } from './probe.js';
-import { ensureFile, kafkaLibs, log4jConfig } from './libs.js';
-import { JVM_LOG_TO_STDERR, sharedArchive } from './cds.js';
+import type { RunResult } from './proc.js';
+import { kafkaLibs } from './libs.js';
+import { sharedArchive } from './cds.js';
 import { javaTool, type JavaToolOptions } from './jvm.js';
+import { createNode, PortTakenError, type KafkaNode, type KafkaPeer } from './kafka-node.js';
+import { liveBrokerIds } from './probe.js';
 
 export type { RunResult } from './proc.js';
+export type { KafkaPeer } from './kafka-node.js';
 export { kafkaLibs, repoRoot } from './libs.js';
 export { javaTool, QUICK_JVM_ARGS, STEADY_JVM_ARGS, type JavaToolOptions } from './jvm.js';
 export { javaClient, jsonLines } from './java-client.js';
@@ -21,32 +23,12 @@ export { javaClient, jsonLines } from './java-client.js';
 // ---------------------------------------------------------------------------------------------
 // The broker
 
-export interface KafkaPeer {
-  /** "127.0.0.1:PORT" of the PLAINTEXT listener. */
-  bootstrap: string;
-  host: string;
-  port: number;
-  controllerPort: number;
-  /** The broker's log.dirs: partition directories such as `topic-0/` live here. */
-  dataDir: string;
-  /** The temp dir holding dataDir, server.properties and broker.log (removed by stop()). */
-  workDir: string;
-  /** The broker's own log (INFO): the first place to look when something is off. */
-  logFile: string;
-  clusterId: string;
-  /**
-   * Kills the broker (SIGKILL, or SIGTERM with graceful: a controlled shutdown that flushes the
-   * logs) and removes workDir. Resolves with the JVM's exit code (null when killed). Idempotent.
-   */
-  stop(opts?: { graceful?: boolean }): Promise<number | null>;
-}
-
 export interface StartKafkaOptions {
-  /** Broker configs, applied over the one-node test defaults below. */
+  /** Broker configs, applied over the test defaults below. */
   configs?: Record<string, string>;
   /** Replaces the default broker JVM flags. */
   jvmArgs?: string[];
-  /** How long to wait for the broker to accept clients. */
+  /** How long to wait for a broker to accept clients (at start and at each restart). */
   timeoutMs?: number;
 }
 
@@ -76,171 +58,149 @@ function clusterId(): string {
   }
 }
 
-function brokerConfig(port: number, controllerPort: number, dataDir: string, extra: Record<string, string>): string {
-  const configs: Record<string, string> = {
-    'process.roles': 'broker,controller',
-    'node.id': '1',
-    'controller.quorum.bootstrap.servers': `127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
-    'controller.listener.names': 'CONTROLLER',
-    'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-    'log.dirs': dataDir,
-    // One node: every internal topic must make do with one replica.
-    'offsets.topic.replication.factor': '1',
-    'transaction.state.log.replication.factor': '1',
-    'transaction.state.log.min.isr': '1',
-    'share.coordinator.state.topic.replication.factor': '1',
-    'share.coordinator.state.topic.min.isr': '1',
-    // Fewer internal partitions: each one is files and a load on the one broker, and tests
-    // only need the protocol, not the spread.
-    'offsets.topic.num.partitions': '4',
-    'transaction.state.log.num.partitions': '4',
-    'group.initial.rebalance.delay.ms': '0',
-    'auto.create.topics.enable': 'false',
-    'num.partitions': '1',
-    ...extra,
-  };
-  return Object.entries(configs).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
-}
+/** The test defaults. */
+const TEST_CONFIGS: Record<string, string> = {
+  // Every internal topic makes do with one replica.
+  'offsets.topic.replication.factor': '1',
+  'transaction.state.log.replication.factor': '1',
+  'transaction.state.log.min.isr': '1',
+  'share.coordinator.state.topic.replication.factor': '1',
+  'share.coordinator.state.topic.min.isr': '1',
+  // Fewer internal partitions: each one is files and a load on the broker, and tests only need
+  // the protocol, not the spread.
+  'offsets.topic.num.partitions': '4',
+  'transaction.state.log.num.partitions': '4',
+  'group.initial.rebalance.delay.ms': '0',
+  'auto.create.topics.enable': 'false',
+  'num.partitions': '1',
+  // A restarted broker is unfenced only once the controller has fenced its previous incarnation
+  // at the end of that one's session, and a killed broker's partitions get new leaders only then:
+  // 4 s instead of Kafka's 9, heartbeats often enough to keep a loaded broker's session alive.
+  'broker.session.timeout.ms': '4000',
+  'broker.heartbeat.interval.ms': '500',
+  // Leadership moves only when a test moves it, never by Kafka's periodic preferred election.
+  'auto.leader.rebalance.enable': 'false',
+};
 
 /** Starts a fresh one-node Kafka on free 127.0.0.1 ports; resolves once it accepts clients. */
 export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaPeer> {
   const started = Date.now();
-  const archive = await brokerArchive(opts);
-  const peer = await startWithRetry(opts, archive ? [`-XX:SharedArchiveFile=${archive}`] : []);
+  const cdsFlags = await brokerCdsFlags(opts);
+  const [peer] = await startNodesWithRetry(1, { ...TEST_CONFIGS, ...opts.configs }, opts, cdsFlags);
   startupTimes.push(Date.now() - started);
-  return peer;
+  return peer!;
 }
 
 /** Milliseconds each startKafka() in this process took (format + JVM start + ready), for reports. */
 export const startupTimes: number[] = [];
 
-/** The broker's CDS archive (see cds.ts), trained by starting and gracefully stopping a broker. */
-async function brokerArchive(opts: StartKafkaOptions): Promise<string | undefined> {
-  return sharedArchive('broker', [join(await kafkaLibs(), '*')], async (dumpFlags) => {
-    const peer = await startWithRetry({ timeoutMs: opts.timeoutMs }, dumpFlags);
-    // The archive is written as the JVM exits through its shutdown hooks (SIGTERM, exit code
-    // 143), not on SIGKILL: this stop must be graceful. sharedArchive() checks the file.
-    await peer.stop({ graceful: true });
-    return true;
-  });
+export interface KafkaCluster {
+  /** Every broker's "127.0.0.1:PORT", comma-separated. */
+  bootstrap: string;
+  clusterId: string;
+  /**
+   * The nodes by position: nodes[i] has node id i + 1. Node 1 is the cluster's only controller
+   * (and a broker): stopping it stops the cluster's leader elections, so stop or restart others.
+   */
+  nodes: KafkaPeer[];
+  /** The node with id `nodeId`. */
+  node(nodeId: number): KafkaPeer;
+  /** Stops every node (SIGKILL) and removes their dirs. */
+  stop(): Promise<void>;
 }
 
-async function startWithRetry(opts: StartKafkaOptions, cdsFlags: string[]): Promise<KafkaPeer> {
-  // Free ports are picked, then bound by the JVM a moment later: another process can take one in
-  // between, so a bind failure is retried with new ports.
+/**
+ * Starts a fresh Kafka cluster of `brokers` nodes on free 127.0.0.1 ports, one JVM each; resolves
+ * once every broker is live in every broker's metadata, so topics with `brokers` replicas can be
+ * created at once.
+ */
+export async function startKafkaCluster(brokers: number, opts: StartKafkaOptions = {}): Promise<KafkaCluster> {
+  const cdsFlags = await brokerCdsFlags(opts);
+  const nodes = await startNodesWithRetry(brokers, { ...TEST_CONFIGS, ...opts.configs }, opts, cdsFlags);
+  const cluster: KafkaCluster = {
+    bootstrap: nodes.map((n) => n.bootstrap).join(','),
+    clusterId: nodes[0]!.clusterId,
+    nodes,
+    node: (id) => {
+      const n = nodes[id - 1];
+      if (!n) throw new Error(`the cluster has no node ${id}`);
+      return n;
+    },
+    stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))),
+  };
+  try {
+    await allBrokersLive(nodes, opts.timeoutMs ?? 60_000);
+  } catch (e) {
+    await cluster.stop();
+    throw e;
+  }
+  return cluster;
+}
+
+/** Waits until each node's metadata lists every node as a live broker. */
+async function allBrokersLive(nodes: KafkaPeer[], timeoutMs: number): Promise<void> {
+  const ids = nodes.map((n) => n.nodeId);
+  const deadline = Date.now() + timeoutMs;
+  for (const n of nodes) {
+    for (;;) {
+      const seen = await liveBrokerIds(n.host, n.port).catch(() => [] as number[]);
+      if (ids.every((id) => seen.includes(id))) break;
+      if (Date.now() > deadline) throw new Error(`Kafka node ${n.nodeId} lists the brokers [${seen}], not all of [${ids}], after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** The flags that map the broker's CDS archive (see cds.ts), made first by a training start. */
+async function brokerCdsFlags(opts: StartKafkaOptions): Promise<string[]> {
+  const archive = await sharedArchive('broker', [join(await kafkaLibs(), '*')], async (dumpFlags) => {
+    const [peer] = await startNodesWithRetry(1, TEST_CONFIGS, { timeoutMs: opts.timeoutMs }, dumpFlags);
+    // The archive is written as the JVM exits through its shutdown hooks (SIGTERM, exit code
+    // 143), not on SIGKILL: this stop must be graceful. sharedArchive() checks the file.
+    await peer!.stop({ graceful: true });
+    return true;
+  });
+  return archive ? [`-XX:SharedArchiveFile=${archive}`] : [];
+}
+
+/**
+ * Formats and starts `count` nodes of a new cluster (node 1 its controller), all at once. Free
+ * ports are picked, then bound by the JVMs a moment later: another process can take one in
+ * between, so a bind failure starts over with new ports.
+ */
+async function startNodesWithRetry(count: number, configs: Record<string, string>, opts: StartKafkaOptions, cdsFlags: string[]): Promise<KafkaNode[]> {
   for (let attempt = 1; ; attempt++) {
+    const ports: number[] = [];
+    while (ports.length <= count) {
+      const port = await freePort();
+      if (!ports.includes(port)) ports.push(port);
+    }
+    const id = clusterId();
+    const nodes: KafkaNode[] = [];
     try {
-      return await startOnce(opts, cdsFlags);
+      for (let i = 0; i < count; i++) {
+        nodes.push(await createNode({
+          nodeId: i + 1,
+          controller: i === 0,
+          port: ports[i + 1]!,
+          controllerPort: ports[0]!,
+          clusterId: id,
+          configs,
+          jvmArgs: opts.jvmArgs ?? BROKER_JVM_ARGS,
+          cdsFlags,
+          timeoutMs: opts.timeoutMs ?? 60_000,
+        }));
+      }
+      // Brokers wait for the controller by themselves: starting together saves a JVM start-up.
+      const started = await Promise.allSettled(nodes.map((n) => n.start()));
+      const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      return nodes;
     } catch (e) {
+      await Promise.all(nodes.map((n) => n.stop()));
       if (attempt >= 3 || !(e instanceof PortTakenError)) throw e;
     }
   }
-}
-
-class PortTakenError extends Error {}
-
-async function startOnce(opts: StartKafkaOptions, cdsFlags: string[]): Promise<KafkaPeer> {
-  const libs = await kafkaLibs();
-  const workDir = mkdtempSync(join(tmpdir(), 'outpost-kafka-'));
-  const dataDir = join(workDir, 'data');
-  const logFile = join(workDir, 'broker.log');
-  const [port, controllerPort] = [await freePort(), await freePort()];
-  const id = clusterId();
-  const props = join(workDir, 'server.properties');
-  writeFileSync(props, brokerConfig(port, controllerPort, dataDir, opts.configs ?? {}));
-  // Broker logs INFO to its own file (not a pipe, which could fill and stall the broker);
-  // the per-request and state-change loggers are too chatty to be useful at INFO.
-  const brokerLog4j = ensureFile(join(libs, '..', 'config', 'broker-log4j2.properties'),
-    log4jConfig('SYSTEM_OUT', 'info', ['kafka.request.logger', 'state.change.logger', 'org.apache.kafka.common.config.AbstractConfig']));
-
-  const cleanup = () => rmSync(workDir, { recursive: true, force: true });
-  const format = await javaTool('kafka.tools.StorageTool', ['format', '--cluster-id', id, '--config', props, '--standalone']);
-  if (format.code !== 0) {
-    cleanup();
-    throw new Error(`kafka storage format failed (code ${format.code}):\n${format.stdout}\n${format.stderr}`);
-  }
-
-  const out = openSync(logFile, 'a');
-  const child = spawnGuarded('java', [
-    ...(opts.jvmArgs ?? BROKER_JVM_ARGS),
-    ...JVM_LOG_TO_STDERR,
-    ...cdsFlags,
-    `-Dlog4j2.configurationFile=${brokerLog4j}`,
-    `-Dkafka.logs.dir=${workDir}`,
-    // snappy-java and lz4-java unpack their native libraries into the temp dir and only delete
-    // them on a normal exit: keep them in workDir, which stop() removes even after a SIGKILL.
-    `-Djava.io.tmpdir=${workDir}`,
-    '-cp', join(libs, '*'),
-    'kafka.Kafka', props,
-  ], { stdio: ['ignore', out, out] }, workDir);
-  closeSync(out);
-  // A test that forgets stop() must still end: the 'exit' hook in proc.ts kills the JVM then.
-  child.unref();
-
-  let exited = false;
-  const exitPromise = new Promise<number | null>((resolve) => child.once('exit', (code) => { exited = true; resolve(code); }));
-  child.once('error', () => { exited = true; });
-
-  let stopping: Promise<number | null> | undefined;
-  const stop = (s: { graceful?: boolean } = {}) => {
-    stopping ??= (async () => {
-      // Keep the event loop alive until the JVM is really gone, so workDir can be removed.
-      child.ref();
-      let t: NodeJS.Timeout | undefined;
-      if (!exited) {
-        child.kill(s.graceful ? 'SIGTERM' : 'SIGKILL');
-        if (s.graceful) t = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      }
-      const code = await exitPromise;
-      clearTimeout(t);
-      cleanup();
-      return code;
-    })();
-    return stopping;
-  };
-
-  try {
-    await waitReady(child, () => exited, port, logFile, opts.timeoutMs ?? 60_000);
-  } catch (e) {
-    await stop();
-    throw e;
-  }
-  return { bootstrap: `127.0.0.1:${port}`, host: '127.0.0.1', port, controllerPort, dataDir, workDir, logFile, clusterId: id, stop };
-}
-
-async function waitReady(child: ChildProcess, exited: () => boolean, port: number, logFile: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    if (exited()) {
-      const log = readLog(logFile);
-      if (/Address already in use/.test(log)) throw new PortTakenError(`port taken: ${port}`);
-      throw new Error(`Kafka exited during start-up (code ${child.exitCode}); log tail:\n${tail(log)}`);
-    }
-    try {
-      if ((await liveBrokerCount('127.0.0.1', port)) >= 1) return;
-      last = new Error('broker is up but not yet unfenced');
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`Kafka not ready after ${timeoutMs} ms (${String(last)}); log tail:\n${tail(readLog(logFile))}`);
-}
-
-function readLog(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-function tail(text: string, lines = 40): string {
-  return text.split('\n').slice(-lines).join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -282,4 +242,36 @@ export function consoleConsume(
   const toolArgs = ['--bootstrap-server', peer.bootstrap, '--topic', topic, '--from-beginning', '--timeout-ms', String(idleMs)];
   if (maxMessages !== undefined) toolArgs.push('--max-messages', String(maxMessages));
   return javaTool('org.apache.kafka.tools.consumer.ConsoleConsumer', [...toolArgs, ...args], opts);
+}
+
+/**
+ * kafka-reassign-partitions --execute: gives partitions of `topic` new replica lists, keyed by
+ * partition (the first replica is the partition's preferred leader). Reordering the replicas of a
+ * partition moves no data and is complete at once; a move to other brokers copies in the background.
+ */
+export function reassignPartitions(peer: { bootstrap: string }, topic: string, replicas: Record<number, number[]>): Promise<RunResult> {
+  const partitions = Object.entries(replicas).map(([p, r]) => ({ topic, partition: Number(p), replicas: r }));
+  return withJsonFile({ version: 1, partitions }, (file) =>
+    javaTool('org.apache.kafka.tools.reassign.ReassignPartitionsCommand', ['--bootstrap-server', peer.bootstrap, '--reassignment-json-file', file, '--execute']));
+}
+
+/**
+ * kafka-leader-election --election-type PREFERRED: makes each listed partition's preferred replica
+ * its leader; that fails for a partition whose preferred replica is not in sync.
+ */
+export function electPreferredLeaders(peer: { bootstrap: string }, topic: string, partitions: number[]): Promise<RunResult> {
+  return withJsonFile({ partitions: partitions.map((partition) => ({ topic, partition })) }, (file) =>
+    javaTool('org.apache.kafka.tools.LeaderElectionCommand', ['--bootstrap-server', peer.bootstrap, '--election-type', 'PREFERRED', '--path-to-json-file', file]));
+}
+
+/** Runs `fn` with a temp file holding `content` as JSON (the form those tools take their input in). */
+async function withJsonFile<T>(content: unknown, fn: (file: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'outpost-tool-'));
+  try {
+    const file = join(dir, 'input.json');
+    writeFileSync(file, JSON.stringify(content));
+    return await fn(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

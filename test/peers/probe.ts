@@ -5,20 +5,20 @@
 import { connect } from 'node:net';
 
 /**
- * Resolves with the number of live (unfenced) brokers in the Metadata v1 response of the broker
- * at host:port, or rejects (connection refused, reset, timeout). A KRaft broker only lists
- * brokers that the controller has unfenced, so a count >= 1 means topics can be created.
+ * Resolves with the node ids of the live (unfenced) brokers in the Metadata v1 response of the
+ * broker at host:port, or rejects (connection refused, reset, timeout). A KRaft broker only lists
+ * brokers that the controller has unfenced, so a broker listing itself is ready for clients.
  */
-export function liveBrokerCount(host: string, port: number, timeoutMs = 2000): Promise<number> {
+export function liveBrokerIds(host: string, port: number, timeoutMs = 2000): Promise<number[]> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port });
     const timer = setTimeout(() => socket.destroy(new Error('metadata probe timed out')), timeoutMs);
     let buf = Buffer.alloc(0);
-    const done = (err: Error | null, n?: number) => {
+    const done = (err: Error | null, ids?: number[]) => {
       clearTimeout(timer);
       socket.destroy();
       if (err) reject(err);
-      else resolve(n!);
+      else resolve(ids!);
     };
     socket.on('error', (e) => done(e));
     socket.on('close', () => done(new Error('connection closed before a metadata response')));
@@ -26,10 +26,18 @@ export function liveBrokerCount(host: string, port: number, timeoutMs = 2000): P
     socket.on('data', (d) => {
       buf = Buffer.concat([buf, d]);
       if (buf.length < 4 || buf.length < 4 + buf.readInt32BE(0)) return;
-      // size(4) correlation_id(4) brokers: array length(4) ...
+      // size(4) correlation_id(4) brokers: count(4), then each node_id(4) host(2+n) port(4) rack(2+n, -1: null)
       const correlationId = buf.readInt32BE(4);
       if (correlationId !== 1) return done(new Error(`unexpected correlation id ${correlationId}`));
-      done(null, buf.readInt32BE(8));
+      const ids: number[] = [];
+      let o = 12;
+      for (let i = buf.readInt32BE(8); i > 0; i--) {
+        ids.push(buf.readInt32BE(o));
+        o += 4;
+        o += 2 + buf.readInt16BE(o) + 4;
+        o += 2 + Math.max(0, buf.readInt16BE(o));
+      }
+      done(null, ids);
     });
   });
 }

@@ -20,6 +20,7 @@ export interface RunOptions {
 }
 
 const live = new Map<ChildProcess, string | undefined>();
+const dirs = new Set<string>();
 
 // 'exit' handlers must be synchronous: kill() only sends the signal, which is all that is needed.
 process.on('exit', () => {
@@ -27,7 +28,17 @@ process.on('exit', () => {
     child.kill('SIGKILL');
     if (dir) rmSync(dir, { recursive: true, force: true });
   }
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * Removes `dir` when this process exits normally, whether or not a child still uses it (a broker
+ * stopped but kept for a restart has none). Returns the function that cancels that.
+ */
+export function removeAtExit(dir: string): () => void {
+  dirs.add(dir);
+  return () => dirs.delete(dir);
+}
 
 /**
  * Registers `child` so it is killed when this process exits. A normal exit runs the 'exit'
