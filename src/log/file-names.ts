@@ -5,6 +5,7 @@
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
+export const TXN_INDEX_SUFFIX = '.txnindex';
 export const SNAPSHOT_SUFFIX = '.snapshot';
 /** Left behind by an interrupted atomic write; never valid. */
 export const TEMP_SUFFIX = '.tmp';

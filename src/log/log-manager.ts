@@ -10,6 +10,8 @@
 //       <base offset>.log             record batches exactly as appended (20-digit offset names)
 //       <base offset>.index           sparse offset index: (relative offset int32, position int32)
 //       <base offset>.timeindex       sparse time index: (timestamp int64, relative offset int32)
+//       <base offset>.txnindex        transactions aborted by the segment's markers, only if any
+//                                     (format in transaction-index.ts)
 //       <offset>.snapshot             producer state (format in producer-snapshot.ts)
 //       leader-epoch-checkpoint       "0", a count, "<epoch> <start offset>" lines
 //       partition.metadata            "version: 0" and "topic_id: <id>"

@@ -40,6 +40,15 @@ export class OffsetIndex extends IndexEntries {
     return n === 0 ? { offset: this.baseOffset, position: 0 } : { offset: this.offsetAt(n - 1), position: this.positionAt(n - 1) };
   }
 
+  /**
+   * The offset of the first entry above `offset`, or null if there is none. Kafka bounds the
+   * aborted transactions a read_committed fetch lists by the first entry past what it read.
+   */
+  firstAfter(offset: number): number | null {
+    const n = this.countWhile((i) => this.offsetAt(i) <= offset);
+    return n < this.count ? this.offsetAt(n) : null;
+  }
+
   /** Drops the entries for offsets at or after `offset`. */
   truncateTo(offset: number): void {
     this.keep(this.countWhile((i) => this.offsetAt(i) < offset));

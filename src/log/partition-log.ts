@@ -1,7 +1,7 @@
 // The durable log of one partition, in Kafka's on-disk layout (log-manager.ts lists the files).
-// Batches are never decoded on the append and read paths: a produced batch is validated and
-// stamped in place (base offset, leader epoch, LogAppendTime), written as the same Buffer, and
-// read back as ranges of the segment files.
+// Batches are never decoded on the append and read paths (but for the one record of a mirrored
+// transaction marker): a produced batch is validated and stamped in place (base offset, leader
+// epoch, LogAppendTime), written as the same Buffer, and read back as ranges of the segment files.
 //
 // Appends go through one queue per partition. Appends that arrive while a write is in progress
 // are written together by the next write (one writev, one fsync when one is due), so concurrent
@@ -16,26 +16,39 @@
 // flush() before answering acks=-1. Segments are always fsynced as they roll, so after a crash
 // only the active segment can hold torn or lost writes, and recovery checks only that one.
 //
-// Transactions are not supported: open transactions would hold the last stable offset back at
-// their first offset, so without them the last stable offset is the high watermark. The high
-// watermark is the log end offset, as a single node has no follower to wait for.
+// Transactions. Transactional batches and their COMMIT/ABORT markers reach the log only from a
+// source cluster, through appendAsFollower (local producers cannot write them: outpost has no
+// transaction coordinator). The producer state tracks each producer's open transaction from the
+// batch headers and the markers' one record; the earliest open transaction holds the last stable
+// offset back, which is where read_committed reads stop. Each ABORT marker adds an entry to its
+// segment's transaction index, from which a read_committed read lists the aborted transactions
+// overlapping what it returns. A mirror can hold a transaction's data without its marker yet (the
+// link fetches up to the source's last stable offset, which another open transaction can hold
+// past this one's marker), so the last stable offset is computed here, never taken from the
+// source.
+//
+// The high watermark is the log end offset, as a single node has no follower to wait for.
 import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ErrorName } from '../../protocol/errors.js';
+import { KafkaError, type ErrorName } from '../../protocol/errors.js';
 import {
   BatchHeader, TimestampType, iterateBatches, stampBaseOffset, stampMaxTimestampAndLogAppendTime, stampPartitionLeaderEpoch, validateBatch,
 } from '../../protocol/records/batch.js';
+import { ControlRecordType, controlRecordType } from '../../protocol/records/control.js';
 import { readRecords } from '../../protocol/records/records.js';
 import { CoalescedTask } from './durable-file.js';
 import { FileHandleCache } from './file-handles.js';
-import { LEADER_EPOCH_CHECKPOINT, LOG_SUFFIX, INDEX_SUFFIX, SNAPSHOT_SUFFIX, TEMP_SUFFIX, TIME_INDEX_SUFFIX, offsetFileName, parseOffsetFileName } from './file-names.js';
+import {
+  LEADER_EPOCH_CHECKPOINT, LOG_SUFFIX, INDEX_SUFFIX, SNAPSHOT_SUFFIX, TEMP_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, offsetFileName, parseOffsetFileName,
+} from './file-names.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { readSnapshot, writeSnapshot } from './producer-snapshot.js';
-import { ProducerStateTable, checkClientBatch, lastSequence, withBatch, withEpoch, type ProducerEntry } from './producer-state.js';
+import { ProducerStateTable, checkClientBatch, lastSequence, withBatch, withControlBatch, type ProducerEntry } from './producer-state.js';
 import { LogSegment, createIndexCache, type BatchAt, type IndexCache } from './segment.js';
 import { runLimited } from './run-limited.js';
 import { TailCache } from './tail-cache.js';
 import type { TopicConfig } from './topic-config.js';
+import type { AbortedTransaction, AbortedTxn } from './transaction-index.js';
 
 const INT32_MAX = 0x7fffffff;
 const NO_TIMESTAMP = -1;
@@ -100,7 +113,13 @@ interface LogOffsets {
 }
 
 export type ReadResult =
-  | ({ ok: true; chunks: Buffer[]; bytes: number } & LogOffsets)
+  | ({
+      ok: true;
+      chunks: Buffer[];
+      bytes: number;
+      /** With upTo 'lso' only: the aborted transactions a read_committed Fetch lists with these batches. */
+      abortedTransactions?: AbortedTransaction[];
+    } & LogOffsets)
   | ({ ok: false; error: Extract<ErrorName, 'OFFSET_OUT_OF_RANGE' | 'KAFKA_STORAGE_ERROR' | 'NOT_LEADER_OR_FOLLOWER'>; reason: string } & LogOffsets);
 
 export interface ReadOptions {
@@ -128,6 +147,15 @@ interface StagedBatch {
   size: number;
   leaderEpoch: number;
   producer: ProducerEntry | null;
+  /** An ABORT marker: committing it indexes the transaction it ends. */
+  aborts: boolean;
+}
+
+/** A batch of a follower append: where it is, and for a control batch with a producer, its type. */
+interface FollowerSpan {
+  pos: number;
+  size: number;
+  controlType: number | null;
 }
 
 /** Appends written by one write: staged in order, committed together. */
@@ -161,7 +189,7 @@ class WriteGroup {
 
 type Op =
   | { kind: 'leader'; buf: Buffer; leaderEpoch: number; now: number; done: (r: LeaderAppendResult) => void }
-  | { kind: 'follower'; buf: Buffer; spans: { pos: number; size: number }[]; now: number; done: (r: FollowerAppendResult) => void }
+  | { kind: 'follower'; buf: Buffer; spans: FollowerSpan[]; now: number; done: (r: FollowerAppendResult) => void }
   | { kind: 'task'; run: () => Promise<unknown>; done: (r: unknown) => void; fail: (e: unknown) => void };
 
 export class PartitionLog {
@@ -204,8 +232,10 @@ export class PartitionLog {
    * offset are deleted; closed segments whose index files are missing or malformed get them
    * rebuilt; the active segment is, unless the log was closed cleanly, read batch by batch and cut
    * at the first partial, corrupt (CRC, length, magic) or out-of-order batch, keeping everything
-   * before it, with its indexes rebuilt on the way; producer state is loaded from the newest
-   * snapshot and brought up to date from the batch headers after it.
+   * before it, with its indexes rebuilt on the way; producer state, open transactions included,
+   * is loaded from the newest snapshot and brought up to date from the batch headers after it,
+   * whose ABORT markers give the transaction indexes what a crash kept from their files; a damaged
+   * transaction index is deleted and rebuilt the same way.
    */
   static async open(dir: string, config: TopicConfig, opts: PartitionLogOptions = {}): Promise<PartitionLog> {
     await mkdir(dir, { recursive: true });
@@ -226,8 +256,14 @@ export class PartitionLog {
     return this._logEndOffset;
   }
 
+  /**
+   * Where read_committed reads stop: the first offset of the earliest open transaction, else the
+   * high watermark. As in Kafka it is never below the log start, which can pass the start of a
+   * transaction still open.
+   */
   get lastStableOffset(): number {
-    return this.highWatermark;
+    const first = this.producers.firstUnstableOffset;
+    return first === null ? this.highWatermark : Math.min(Math.max(first, this._logStartOffset), this.highWatermark);
   }
 
   /** Bytes in all segments. */
@@ -285,11 +321,12 @@ export class PartitionLog {
    * the log end offset are skipped (a re-fetch); the rest must not overlap it or each other. Gaps
    * between batches are kept, as a compacted source has them. A trailing partial batch, which a
    * Fetch response may end with, is ignored. Each batch's leader epoch enters the epoch cache.
+   * Transactions open and end with the batches, and an ABORT marker indexes its transaction.
    */
   appendAsFollower(records: Buffer, opts: { now?: number } = {}): Promise<FollowerAppendResult> {
     const unusable = this.unusable();
     if (unusable) return Promise.resolve(unusable);
-    const spans: { pos: number; size: number }[] = [];
+    const spans: FollowerSpan[] = [];
     const it = iterateBatches(records);
     for (;;) {
       const r = it.next();
@@ -297,9 +334,20 @@ export class PartitionLog {
         if (r.value.stop === 'corrupt') return Promise.resolve({ ok: false, error: 'CORRUPT_MESSAGE', reason: `malformed batch length at position ${r.value.pos}` });
         break;
       }
-      const v = validateBatch(records, r.value.pos, r.value.pos + r.value.size);
-      if (!v.ok) return Promise.resolve({ ok: false, error: v.error, reason: `batch at position ${r.value.pos}: ${v.reason}` });
-      spans.push(r.value);
+      const { pos, size } = r.value;
+      const v = validateBatch(records, pos, pos + size);
+      if (!v.ok) return Promise.resolve({ ok: false, error: v.error, reason: `batch at position ${pos}: ${v.reason}` });
+      const h = new BatchHeader(records, pos);
+      let controlType: number | null = null;
+      if (h.isControl && h.producerId >= 0) {
+        try {
+          controlType = controlRecordType(records, pos);
+        } catch (e) {
+          const error = e instanceof KafkaError ? e.error : 'CORRUPT_MESSAGE';
+          return Promise.resolve({ ok: false, error, reason: `control batch at position ${pos}: ${(e as Error).message}` });
+        }
+      }
+      spans.push({ pos, size, controlType });
     }
     return new Promise((done) => this.enqueue({ kind: 'follower', buf: records, spans, now: opts.now ?? Date.now(), done }));
   }
@@ -325,7 +373,9 @@ export class PartitionLog {
       const limit = opts.upTo === 'lso' ? offsets.lastStableOffset : offsets.highWatermark;
       try {
         const chunks = this.tail.read(fetchOffset, maxBytes, opts.minOneBatch, limit) ?? (await this.readSegments(fetchOffset, maxBytes, opts.minOneBatch, limit));
-        return { ok: true, chunks, bytes: chunks.reduce((n, c) => n + c.length, 0), ...offsets };
+        const bytes = chunks.reduce((n, c) => n + c.length, 0);
+        if (opts.upTo === 'hw') return { ok: true, chunks, bytes, ...offsets };
+        return { ok: true, chunks, bytes, ...offsets, abortedTransactions: await this.abortedTransactions(fetchOffset, chunks) };
       } catch (e) {
         // Retention or truncation removed the segment under the read: start over from the new state.
         if ((e as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 3) continue;
@@ -440,7 +490,8 @@ export class PartitionLog {
   /**
    * For the mirror's divergence handling: removes every batch whose last offset is at or after
    * `offset`, so the log ends at `offset` (Kafka's semantics, even when that cuts a batch that
-   * started before it). Epochs and producer state follow. Below the log start it empties the log.
+   * started before it). Epochs, producer state and open transactions follow, and the transaction
+   * index loses the markers cut. Below the log start it empties the log.
    */
   truncateTo(offset: number): Promise<void> {
     return this.task(async () => {
@@ -452,6 +503,7 @@ export class PartitionLog {
       const last = keep.at(-1)!;
       if (last !== this.active) await last.makeActive(interval);
       await last.truncateAt(await last.positionOf(offset, interval), interval);
+      await last.truncateTxnsTo(offset);
       await last.sync();
       this.segments = keep;
       this.active = last;
@@ -514,15 +566,18 @@ export class PartitionLog {
     const interval = this.config.indexIntervalBytes;
     const names = await readdir(this.dir);
     const bases = new Set<number>();
+    const txnIndexed = new Set<number>();
     for (const name of names) {
       if (name.endsWith(TEMP_SUFFIX)) await unlink(join(this.dir, name));
       const base = parseOffsetFileName(name, LOG_SUFFIX);
       if (base !== null) bases.add(base);
     }
-    // Index files whose segment is gone (a deletion cut short).
     for (const name of names) {
-      const base = parseOffsetFileName(name, INDEX_SUFFIX) ?? parseOffsetFileName(name, TIME_INDEX_SUFFIX);
-      if (base !== null && !bases.has(base)) await unlink(join(this.dir, name));
+      const base = parseOffsetFileName(name, INDEX_SUFFIX) ?? parseOffsetFileName(name, TIME_INDEX_SUFFIX) ?? parseOffsetFileName(name, TXN_INDEX_SUFFIX);
+      if (base === null) continue;
+      // Index files whose segment is gone (a deletion cut short).
+      if (!bases.has(base)) await unlink(join(this.dir, name));
+      else if (name.endsWith(TXN_INDEX_SUFFIX)) txnIndexed.add(base);
     }
 
     const sorted = [...bases].sort((a, b) => a - b);
@@ -531,6 +586,20 @@ export class PartitionLog {
     this._logStartOffset = Math.max(this.opts.logStartOffset ?? 0, segments[0]!.baseOffset);
     // Segments wholly below the log start: their deletion was cut short.
     while (segments.length > 1 && segments[1]!.baseOffset <= this._logStartOffset) await segments.shift()!.delete();
+
+    // A damaged transaction index is rebuilt by replaying producer state from a snapshot taken at
+    // or before its segment: the transactions its markers end may have started in earlier ones.
+    let replayTxnsFrom = Infinity;
+    await runLimited(
+      segments.filter((seg) => txnIndexed.has(seg.baseOffset)).map((seg) => async () => {
+        const problem = await seg.checkTxnIndex();
+        if (problem) {
+          warn(`${this.dir}: rebuilding the transaction index of segment ${seg.baseOffset}: ${problem}`);
+          replayTxnsFrom = Math.min(replayTxnsFrom, seg.baseOffset);
+        }
+      }),
+      SEGMENT_LOAD_CONCURRENCY,
+    );
 
     await runLimited(
       segments.slice(0, -1).map((seg) => async () => {
@@ -575,6 +644,9 @@ export class PartitionLog {
     }
     this._logEndOffset = end;
     this.flushedOffset = end;
+    // Entries of markers lost with a torn tail; the replay below adds those the active segment's
+    // file never got.
+    await active.truncateTxnsTo(end);
 
     if (this._logStartOffset > end) {
       // The log start was checkpointed past data that did not survive: nothing is left to keep.
@@ -585,20 +657,25 @@ export class PartitionLog {
     epochsChanged = this.epochs.truncateFromEnd(end) || epochsChanged;
     epochsChanged = this.epochs.truncateFromStart(this._logStartOffset) || epochsChanged;
     if (epochsChanged) await this.epochs.persist();
-    await this.loadProducerState();
+    await this.loadProducerState(replayTxnsFrom);
     await this.pruneSnapshots();
   }
 
-  /** Producer state as of the log end: the newest readable snapshot at or below it, then the batches after it. */
-  private async loadProducerState(): Promise<void> {
+  /**
+   * Producer state as of the log end: the newest readable snapshot at or below it (and at or below
+   * `replayFrom`), then the batches after it. The ABORT markers replayed give their segments'
+   * transaction indexes the entries they lack (those not written before a crash, or all of them
+   * when the index was rebuilt or the snapshots predate transaction tracking).
+   */
+  private async loadProducerState(replayFrom = Infinity): Promise<void> {
     const end = this._logEndOffset;
     const snapshots = await this.snapshotOffsets();
     for (const s of snapshots) if (s > end) await unlink(this.snapshotPath(s));
     this.producers.clear();
     let from = this.segments[0]!.baseOffset;
-    for (const s of snapshots.filter((o) => o <= end).reverse()) {
+    for (const s of snapshots.filter((o) => o <= Math.min(end, replayFrom)).reverse()) {
       try {
-        for (const entry of await readSnapshot(this.snapshotPath(s))) this.producers.set(entry);
+        this.producers.load(await readSnapshot(this.snapshotPath(s)));
         from = s;
         break;
       } catch (e) {
@@ -607,13 +684,35 @@ export class PartitionLog {
       }
     }
     if (from >= end) return;
+    const interval = this.config.indexIntervalBytes;
     for (let i = Math.max(0, floorIndex(this.segments, from)); i < this.segments.length; i++) {
       const seg = this.segments[i]!;
-      const start = seg.baseOffset <= from ? (await seg.indexes(this.config.indexIntervalBytes)).offsets.lookup(from).position : 0;
+      const start = seg.baseOffset <= from ? (await seg.indexes(interval)).offsets.lookup(from).position : 0;
+      const aborted: AbortedTxn[] = [];
       for await (const b of seg.walk(start, seg.size, { whole: false, chunk: REPLAY_CHUNK })) {
         const h = new BatchHeader(b.buf, b.at);
-        if (h.baseOffset >= from && h.producerId >= 0) this.producers.set(replayed(this.producers.get(h.producerId), h));
+        if (h.baseOffset < from || h.producerId < 0) continue;
+        const controlType = h.isControl ? await this.replayedControlType(seg, b) : null;
+        const txn = controlType === ControlRecordType.ABORT ? this.producers.abortedBy(h.producerId, h.baseOffset) : null;
+        if (txn) aborted.push(txn);
+        this.producers.set(replayed(this.producers.get(h.producerId), h, controlType));
       }
+      if (aborted.length > 0) await seg.mergeAbortedTxns(aborted, interval);
+    }
+  }
+
+  /**
+   * The type of a control batch met by the replay. The log took the batch once, so one whose
+   * record does not read now is damage that recovery did not see (it checks CRCs of the active
+   * segment only): it counts as no marker, leaving the producer's transaction open.
+   */
+  private async replayedControlType(seg: LogSegment, b: BatchAt): Promise<number | null> {
+    const bytes = b.at + b.size <= b.buf.length ? batchBytes(b) : await seg.read(b.pos, b.size);
+    try {
+      return controlRecordType(bytes);
+    } catch (e) {
+      this.opts.warn?.(`${this.dir}: control batch at position ${b.pos} of segment ${seg.baseOffset} does not read: ${(e as Error).message}`);
+      return null;
     }
   }
 
@@ -709,7 +808,7 @@ export class PartitionLog {
     const baseOffset = g.nextOffset;
     const staged: StagedBatch = {
       buf: op.buf, baseOffset, lastOffset: baseOffset + h.lastOffsetDelta, maxTimestamp: h.maxTimestamp, size: op.buf.length,
-      leaderEpoch: op.leaderEpoch, producer: null,
+      leaderEpoch: op.leaderEpoch, producer: null, aborts: false,
     };
     await this.rollIfNeeded(g, staged, op.now);
     stampBaseOffset(op.buf, 0, baseOffset);
@@ -728,7 +827,7 @@ export class PartitionLog {
   }
 
   private async stageFollower(op: Extract<Op, { kind: 'follower' }>, g: WriteGroup): Promise<void> {
-    const keep: BatchHeader[] = [];
+    const keep: { h: BatchHeader; controlType: number | null }[] = [];
     let expected = g.nextOffset;
     for (const span of op.spans) {
       const h = new BatchHeader(op.buf, span.pos);
@@ -737,20 +836,20 @@ export class PartitionLog {
         op.done({ ok: false, error: 'INVALID_RECORD', reason: `batch [${h.baseOffset}, ${h.lastOffset}] overlaps the log, which ends at ${expected}` });
         return;
       }
-      keep.push(h);
+      keep.push({ h, controlType: span.controlType });
       expected = h.nextOffset;
     }
-    for (const h of keep) {
+    for (const { h, controlType } of keep) {
       const staged: StagedBatch = {
         buf: op.buf.subarray(h.pos, h.end), baseOffset: h.baseOffset, lastOffset: h.lastOffset, maxTimestamp: h.maxTimestamp, size: h.size,
-        leaderEpoch: h.partitionLeaderEpoch, producer: null,
+        leaderEpoch: h.partitionLeaderEpoch, producer: null, aborts: controlType === ControlRecordType.ABORT,
       };
       await this.rollIfNeeded(g, staged, op.now);
-      if (h.producerId >= 0) staged.producer = replayed(g.producers.get(h.producerId) ?? this.producers.get(h.producerId), h);
+      if (h.producerId >= 0) staged.producer = replayed(g.producers.get(h.producerId) ?? this.producers.get(h.producerId), h, controlType);
       g.add(staged);
     }
-    const first = keep[0];
-    const last = keep.at(-1);
+    const first = keep[0]?.h;
+    const last = keep.at(-1)?.h;
     g.settle.push((failure) =>
       op.done(failure ? storageError(failure) : {
         ok: true, firstOffset: first?.baseOffset ?? -1, lastOffset: last?.lastOffset ?? -1, batches: keep.length, logEndOffset: this._logEndOffset,
@@ -823,7 +922,12 @@ export class PartitionLog {
     for (const b of g.batches) {
       this.tail.push({ baseOffset: b.baseOffset, lastOffset: b.lastOffset, buf: b.buf });
       epochsChanged = this.epochs.assign(b.leaderEpoch, b.baseOffset) || epochsChanged;
-      if (b.producer) this.producers.set(b.producer);
+      if (!b.producer) continue;
+      // Indexed before the transaction closes, so no read sees the last stable offset pass its
+      // records without also finding it in the index.
+      const aborted = b.aborts ? this.producers.abortedBy(b.producer.producerId, b.baseOffset) : null;
+      if (aborted) this.active.addAbortedTxn(aborted);
+      this.producers.set(b.producer);
     }
     if (this.flushedOffset === this._logEndOffset) this.firstUnflushedAt = now;
     this._logEndOffset = g.nextOffset;
@@ -950,15 +1054,41 @@ export class PartitionLog {
     return [];
   }
 
-  /** Whole batches from `first` on, within maxBytes (or the first alone with minOneBatch), below `limit`. */
+  /**
+   * Kafka's list of aborted transactions for a read_committed read at `fetchOffset` that returned
+   * `chunks`: those whose marker is at or after fetchOffset and whose first offset is below a bound,
+   * the first offset-index entry past the last batch returned, else the next segment's base, else
+   * the log end. The bound is coarse, as Kafka's: clients skip transactions past what they got.
+   * The search goes from the segment holding fetchOffset on, and stops at the first entry whose
+   * last stable offset reaches the bound. Nothing returned, nothing listed; and a log that never
+   * had a transaction aborted (every local topic) costs no more than a look at its segments.
+   */
+  private async abortedTransactions(fetchOffset: number, chunks: Buffer[]): Promise<AbortedTransaction[]> {
+    const segments = this.segments;
+    const searched = segments.slice(Math.max(0, floorIndex(segments, fetchOffset))).filter((s) => s.hasAbortedTxns);
+    const last = searched.length > 0 ? lastOffsetIn(chunks) : null;
+    const at = last === null ? -1 : floorIndex(segments, last);
+    if (at < 0) return [];
+    const interval = this.config.indexIntervalBytes;
+    const upperBound = (await segments[at]!.indexes(interval)).offsets.firstAfter(last!) ?? segments[at + 1]?.baseOffset ?? this._logEndOffset;
+    const out: AbortedTransaction[] = [];
+    for (const seg of searched) if (await seg.collectAbortedTxns(fetchOffset, upperBound, out, interval)) break;
+    return out;
+  }
+
+  /**
+   * Whole batches from `first` on, within maxBytes (or the first alone with minOneBatch), none
+   * reaching `limit`: a last stable offset held at the log start can fall inside a batch, which
+   * then waits, as in Kafka.
+   */
   private async collect(seg: LogSegment, first: BatchAt, end: number, maxBytes: number, minOneBatch: boolean, limit: number): Promise<Buffer[]> {
-    if (new BatchHeader(first.buf, first.at).baseOffset >= limit) return [];
+    if (new BatchHeader(first.buf, first.at).lastOffset >= limit) return [];
     if (first.size > maxBytes && !minOneBatch) return [];
     const want = first.size > maxBytes ? first.size : Math.min(maxBytes, end - first.pos);
     const buf = first.at + want <= first.buf.length ? first.buf.subarray(first.at, first.at + want) : await seg.read(first.pos, want);
     let upTo = 0;
     for (const span of iterateBatches(buf)) {
-      if (new BatchHeader(buf, span.pos).baseOffset >= limit) break;
+      if (new BatchHeader(buf, span.pos).lastOffset >= limit) break;
       upTo = span.pos + span.size;
     }
     return upTo > 0 ? [buf.subarray(0, upTo)] : [];
@@ -981,12 +1111,27 @@ function batchBytes(b: BatchAt): Buffer {
   return b.buf.subarray(b.at, b.at + b.size);
 }
 
-/** A producer's entry after a batch already accepted elsewhere (the source cluster, or this log before a restart). */
-function replayed(current: ProducerEntry | undefined, h: BatchHeader): ProducerEntry {
-  if (h.isControl) return withEpoch(current, h.producerId, h.producerEpoch, h.maxTimestamp);
+/** The last offset of the last batch in the chunks, or null when there is none. */
+function lastOffsetIn(chunks: Buffer[]): number | null {
+  const chunk = chunks.at(-1);
+  let last: number | null = null;
+  if (chunk) for (const span of iterateBatches(chunk)) last = new BatchHeader(chunk, span.pos).lastOffset;
+  return last;
+}
+
+/**
+ * A producer's entry after a batch already accepted elsewhere (the source cluster, or this log
+ * before a restart); `controlType` is a control batch's type, which says whether it ends the
+ * producer's transaction.
+ */
+function replayed(current: ProducerEntry | undefined, h: BatchHeader, controlType: number | null): ProducerEntry {
+  if (h.isControl) {
+    const endsTxn = controlType === ControlRecordType.COMMIT || controlType === ControlRecordType.ABORT;
+    return withControlBatch(current, h.producerId, h.producerEpoch, h.maxTimestamp, endsTxn);
+  }
   return withBatch(current, h.producerId, h.producerEpoch, {
     firstSeq: h.baseSequence, lastSeq: lastSequence(h.baseSequence, h.lastOffsetDelta), firstOffset: h.baseOffset, lastOffset: h.lastOffset, timestamp: h.maxTimestamp,
-  });
+  }, h.isTransactional);
 }
 
 function storageError(reason: string): { ok: false; error: 'KAFKA_STORAGE_ERROR'; reason: string } {

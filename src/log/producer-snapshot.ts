@@ -4,31 +4,37 @@
 // newest one and replays the batch headers after it.
 //
 // The content is outpost's own, because unlike Kafka's it keeps all five retained batches per
-// producer (Kafka's keeps one), so duplicates are still recognised after a restart. Big-endian:
+// producer (Kafka's keeps one), so duplicates are still recognised after a restart. Like Kafka's it
+// keeps each producer's open transaction, so the last stable offset survives a clean restart.
+// Big-endian:
 //
-//   version        int16   101 (Kafka's own snapshots are version 1; neither reads the other's)
+//   version        int16   102 (Kafka's own snapshots are version 1; neither reads the other's)
 //   crc            uint32  CRC32C of everything after this field
 //   producerCount  int32
 //   producerCount times:
-//     producerId     int64
-//     producerEpoch  int16
-//     lastTimestamp  int64
-//     batchCount     int8    (at most 5, oldest first)
+//     producerId             int64
+//     producerEpoch          int16
+//     lastTimestamp          int64
+//     currentTxnFirstOffset  int64   (-1: no open transaction)
+//     batchCount             int8    (at most 5, oldest first)
 //     batchCount times:
 //       firstSeq     int32
 //       lastSeq      int32
 //       firstOffset  int64
 //       lastOffset   int64
 //       timestamp    int64
+//
+// Version 101, from before transactions were tracked, is not read: the log is replayed instead,
+// which also builds the transaction indexes its mirrored markers call for.
 import { readFile } from 'node:fs/promises';
 import { readInt64, writeInt64 } from '../../protocol/records/batch.js';
 import { crc32c } from '../../protocol/records/crc32c.js';
 import { writeFileDurably } from './durable-file.js';
 import { MAX_BATCHES_PER_PRODUCER, type BatchMetadata, type ProducerEntry } from './producer-state.js';
 
-const VERSION = 101;
+const VERSION = 102;
 const HEADER_SIZE = 10;
-const PRODUCER_SIZE = 19;
+const PRODUCER_SIZE = 27;
 const BATCH_SIZE = 32;
 
 export function encodeSnapshot(entries: Iterable<ProducerEntry>): Buffer {
@@ -42,7 +48,8 @@ export function encodeSnapshot(entries: Iterable<ProducerEntry>): Buffer {
     writeInt64(buf, at, e.producerId);
     buf.writeInt16BE(e.epoch, at + 8);
     writeInt64(buf, at + 10, e.lastTimestamp);
-    buf.writeInt8(e.batches.length, at + 18);
+    writeInt64(buf, at + 18, e.currentTxnFirstOffset);
+    buf.writeInt8(e.batches.length, at + 26);
     at += PRODUCER_SIZE;
     for (const b of e.batches) {
       buf.writeInt32BE(b.firstSeq, at);
@@ -72,7 +79,8 @@ export function decodeSnapshot(buf: Buffer): ProducerEntry[] {
     const producerId = readInt64(buf, at);
     const epoch = buf.readInt16BE(at + 8);
     const lastTimestamp = readInt64(buf, at + 10);
-    const batchCount = buf.readInt8(at + 18);
+    const currentTxnFirstOffset = readInt64(buf, at + 18);
+    const batchCount = buf.readInt8(at + 26);
     if (batchCount < 0 || batchCount > MAX_BATCHES_PER_PRODUCER) throw new Error(`producer snapshot has ${batchCount} batches for one producer`);
     at += PRODUCER_SIZE;
     need(batchCount * BATCH_SIZE);
@@ -87,7 +95,7 @@ export function decodeSnapshot(buf: Buffer): ProducerEntry[] {
       });
       at += BATCH_SIZE;
     }
-    entries.push({ producerId, epoch, batches, lastTimestamp });
+    entries.push({ producerId, epoch, batches, lastTimestamp, currentTxnFirstOffset });
   }
   if (at !== buf.length) throw new Error('producer snapshot has trailing bytes');
   return entries;

@@ -1,7 +1,8 @@
 // One segment of a partition log: `<base offset>.log` holding record batches exactly as they were
-// appended, with its sparse `.index` and `.timeindex`. Only the segment's end is ever written.
-// The active segment's indexes live in memory and reach disk when it rolls or the log closes;
-// closed segments' indexes are read from their files on first use and kept in a bounded cache.
+// appended, with its sparse `.index` and `.timeindex`, and a `.txnindex` of the transactions its
+// markers aborted when there are any. Only the segment's end is ever written. The active
+// segment's indexes live in memory and reach disk when it rolls or the log closes; closed
+// segments' indexes are read from their files on first use and kept in a bounded cache.
 import { open, readFile, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
@@ -11,9 +12,10 @@ import {
 } from '../../protocol/records/batch.js';
 import { syncDir, writeFileDurably } from './durable-file.js';
 import type { FileHandleCache } from './file-handles.js';
-import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, offsetFileName } from './file-names.js';
+import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, offsetFileName } from './file-names.js';
 import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex } from './offset-index.js';
 import { TIME_INDEX_ENTRY_SIZE, TimeIndex } from './time-index.js';
+import { TransactionIndex, type AbortedTransaction, type AbortedTxn } from './transaction-index.js';
 
 const INT32_MAX = 0x7fffffff;
 /** Read size when walking a whole segment (recovery, index rebuilds). */
@@ -22,6 +24,7 @@ const SCAN_CHUNK = 1 << 20;
 export interface SegmentIndexes {
   offsets: OffsetIndex;
   times: TimeIndex;
+  txns: TransactionIndex;
 }
 
 /** Closed segments' indexes by .log path, bounded by the bytes they hold. */
@@ -30,7 +33,7 @@ export type IndexCache = LRUCache<string, SegmentIndexes>;
 export function createIndexCache(maxBytes: number): IndexCache {
   return new LRUCache<string, SegmentIndexes>({
     maxSize: maxBytes,
-    sizeCalculation: (v) => Math.max(1, v.offsets.byteSize + v.times.byteSize),
+    sizeCalculation: (v) => Math.max(1, v.offsets.byteSize + v.times.byteSize + v.txns.byteSize),
   });
 }
 
@@ -80,7 +83,7 @@ const emptyState = (baseOffset: number): SegmentState => ({
   size: 0, maxTimestamp: -1, offsetOfMaxTimestamp: baseOffset, rollingTimestamp: null, bytesSinceIndexEntry: 0,
 });
 
-const emptyIndexes = (baseOffset: number): SegmentIndexes => ({ offsets: new OffsetIndex(baseOffset), times: new TimeIndex(baseOffset) });
+const emptyIndexes = (baseOffset: number): SegmentIndexes => ({ offsets: new OffsetIndex(baseOffset), times: new TimeIndex(baseOffset), txns: new TransactionIndex(baseOffset) });
 
 /** Kafka's per-batch index upkeep: an entry for the first batch after index.interval.bytes. */
 function track(state: SegmentState, idx: SegmentIndexes, b: AppendedBatch, indexIntervalBytes: number): void {
@@ -102,12 +105,15 @@ export class LogSegment {
   readonly logPath: string;
   readonly indexPath: string;
   readonly timeIndexPath: string;
+  readonly txnIndexPath: string;
   /** When this process first saw the segment: segment.ms's fallback for batches without timestamps. */
   readonly created: number;
   /** Last write, for retention.ms of a segment with no timestamps. */
   lastModified: number;
   private state: SegmentState;
   private resident: SegmentIndexes | null = null;
+  /** A .txnindex with entries is on disk. */
+  private txnFile = false;
 
   private constructor(
     dir: string,
@@ -119,6 +125,7 @@ export class LogSegment {
     this.logPath = join(dir, offsetFileName(baseOffset, LOG_SUFFIX));
     this.indexPath = join(dir, offsetFileName(baseOffset, INDEX_SUFFIX));
     this.timeIndexPath = join(dir, offsetFileName(baseOffset, TIME_INDEX_SUFFIX));
+    this.txnIndexPath = join(dir, offsetFileName(baseOffset, TXN_INDEX_SUFFIX));
     this.state = emptyState(baseOffset);
     this.created = now;
     this.lastModified = now;
@@ -143,7 +150,7 @@ export class LogSegment {
   /** A new, empty segment (replacing any files left at that offset), made durable in its directory. */
   static async create(dir: string, baseOffset: number, files: FileHandleCache, indexCache: IndexCache, now: number): Promise<LogSegment> {
     const seg = new LogSegment(dir, baseOffset, files, indexCache, now);
-    await Promise.all([unlinkIfPresent(seg.indexPath), unlinkIfPresent(seg.timeIndexPath)]);
+    await Promise.all([unlinkIfPresent(seg.indexPath), unlinkIfPresent(seg.timeIndexPath), unlinkIfPresent(seg.txnIndexPath)]);
     await writeFile(seg.logPath, '');
     await syncDir(dir);
     seg.resident = emptyIndexes(baseOffset);
@@ -179,6 +186,19 @@ export class LogSegment {
       this.state.offsetOfMaxTimestamp = last.offset;
     }
     return null;
+  }
+
+  /**
+   * Checks the .txnindex at start-up, for a segment that has the file: one that is not a valid
+   * index of this segment is deleted and what is wrong returned, for the caller to rebuild it.
+   */
+  async checkTxnIndex(): Promise<string | null> {
+    const bytes = await readIfPresent(this.txnIndexPath);
+    if (bytes === null) return null;
+    const problem = TransactionIndex.check(bytes, this.baseOffset);
+    if (problem !== null || bytes.length === 0) await unlinkIfPresent(this.txnIndexPath);
+    this.txnFile = problem === null && bytes.length > 0;
+    return problem && `${this.txnIndexPath}: ${problem}`;
   }
 
   /** The segment's indexes: in memory for the active segment, else from the cache or the files. */
@@ -229,6 +249,45 @@ export class LogSegment {
       this.state.rollingTimestamp = new BatchHeader(first).maxTimestamp;
     }
     return { nextOffset };
+  }
+
+  /** Indexes a transaction aborted by a marker just appended to this, the active segment. */
+  addAbortedTxn(txn: AbortedTxn): void {
+    this.resident!.txns.append(txn);
+  }
+
+  /**
+   * Adds aborted transactions found by replaying the log (see TransactionIndex.merge). A closed
+   * segment's file is rewritten at once; the active segment's waits for the segment to be sealed.
+   */
+  async mergeAbortedTxns(txns: readonly AbortedTxn[], indexIntervalBytes: number): Promise<void> {
+    const idx = await this.indexes(indexIntervalBytes);
+    if (!idx.txns.merge(txns) || this.resident) return;
+    await this.writeTxns(idx.txns);
+    this.indexCache.set(this.logPath, idx);
+  }
+
+  /**
+   * Drops the aborted transactions whose markers are at or after `offset` from this (active)
+   * segment's index, on disk at once too: an entry left in the file could otherwise outlive a
+   * crash and be taken for one of the different batches later written at its offsets.
+   */
+  async truncateTxnsTo(offset: number): Promise<void> {
+    const txns = this.resident!.txns;
+    if (txns.truncateTo(offset)) await this.writeTxns(txns);
+  }
+
+  /**
+   * Whether the segment's markers aborted any transaction, known without reading anything: most
+   * segments have none, and a search for aborted transactions passes them over.
+   */
+  get hasAbortedTxns(): boolean {
+    return this.resident ? this.resident.txns.entries > 0 : this.txnFile;
+  }
+
+  /** Kafka's search of this segment's aborted transactions (TransactionIndex.collect). */
+  async collectAbortedTxns(fetchOffset: number, upperBound: number, out: AbortedTransaction[], indexIntervalBytes: number): Promise<boolean> {
+    return (await this.indexes(indexIntervalBytes)).txns.collect(fetchOffset, upperBound, out);
   }
 
   /** Writes batches at the segment's end, then indexes them; the caller serializes appends. */
@@ -304,7 +363,10 @@ export class LogSegment {
   async scan(opts: { validate: boolean; indexIntervalBytes: number; onBatch?: (h: BatchHeader) => void }): Promise<ScanResult> {
     const fileSize = (await stat(this.logPath)).size;
     const state = emptyState(this.baseOffset);
-    const idx = emptyIndexes(this.baseOffset);
+    // The transaction index is not derived from this segment alone (a transaction can start in an
+    // earlier one): it is kept, and the log's replay of producer state completes it.
+    const txns = this.resident?.txns ?? this.indexCache.get(this.logPath)?.txns ?? (await this.readTxns());
+    const idx: SegmentIndexes = { offsets: new OffsetIndex(this.baseOffset), times: new TimeIndex(this.baseOffset), txns };
     let nextOffset = this.baseOffset;
     let problem: string | null = null;
     const it = this.walk(0, fileSize, { whole: opts.validate, chunk: SCAN_CHUNK });
@@ -363,13 +425,15 @@ export class LogSegment {
 
   /**
    * Makes the segment durable as a closed segment, on roll or close: the time index gets the
-   * largest timestamp as its last entry, both indexes are written out, the log is fsynced.
+   * largest timestamp as its last entry, the indexes are written out, the log is fsynced.
    */
   async seal(): Promise<void> {
     const idx = this.resident;
     if (idx) {
       if (this.maxTimestamp >= 0) idx.times.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
-      await Promise.all([writeFileDurably(this.indexPath, idx.offsets.toBuffer()), writeFileDurably(this.timeIndexPath, idx.times.toBuffer())]);
+      await Promise.all([
+        writeFileDurably(this.indexPath, idx.offsets.toBuffer()), writeFileDurably(this.timeIndexPath, idx.times.toBuffer()), this.writeTxns(idx.txns),
+      ]);
     }
     await this.sync();
   }
@@ -388,16 +452,35 @@ export class LogSegment {
 
   async delete(): Promise<void> {
     this.release();
-    await Promise.all([unlinkIfPresent(this.logPath), unlinkIfPresent(this.indexPath), unlinkIfPresent(this.timeIndexPath)]);
+    await Promise.all([unlinkIfPresent(this.logPath), unlinkIfPresent(this.indexPath), unlinkIfPresent(this.timeIndexPath), unlinkIfPresent(this.txnIndexPath)]);
   }
 
-  /** Reads both index files, rebuilding them by a walk of the log if either is not a valid index of it. */
+  /**
+   * Reads the index files, rebuilding the offset and time indexes by a walk of the log if either is
+   * not a valid index of it. The transaction index was checked at start-up (checkTxnIndex).
+   */
   private async loadIndexes(indexIntervalBytes: number): Promise<SegmentIndexes> {
-    const [offsets, times] = await Promise.all([readIfPresent(this.indexPath), readIfPresent(this.timeIndexPath)]);
+    const [offsets, times, txns] = await Promise.all([readIfPresent(this.indexPath), readIfPresent(this.timeIndexPath), this.readTxns()]);
     const problem =
       offsets === null || times === null ? 'missing' : OffsetIndex.check(offsets, this.baseOffset, this.size) ?? TimeIndex.check(times, this.baseOffset);
-    if (problem === null) return { offsets: new OffsetIndex(this.baseOffset, offsets!), times: new TimeIndex(this.baseOffset, times!) };
+    if (problem === null) return { offsets: new OffsetIndex(this.baseOffset, offsets!), times: new TimeIndex(this.baseOffset, times!), txns };
     return this.rebuildIndexes(indexIntervalBytes);
+  }
+
+  /** The transaction index as its file holds it; empty when there is no file. */
+  private async readTxns(): Promise<TransactionIndex> {
+    if (!this.txnFile) return new TransactionIndex(this.baseOffset);
+    const bytes = (await readIfPresent(this.txnIndexPath)) ?? Buffer.alloc(0);
+    const problem = TransactionIndex.check(bytes, this.baseOffset);
+    if (problem) throw new Error(`${this.txnIndexPath}: ${problem}`);
+    return new TransactionIndex(this.baseOffset, bytes);
+  }
+
+  /** Kafka keeps no .txnindex for a segment without entries, nor does outpost. */
+  private async writeTxns(txns: TransactionIndex): Promise<void> {
+    if (txns.entries > 0) await writeFileDurably(this.txnIndexPath, txns.toBuffer());
+    else if (this.txnFile) await unlinkIfPresent(this.txnIndexPath);
+    this.txnFile = txns.entries > 0;
   }
 
   /** A closed segment's indexes rebuilt from its log and written back. */

@@ -38,8 +38,8 @@ export class TailCache {
 
   /**
    * Whole batches from the one holding `offset` (or the next, across a gap), within `maxBytes`
-   * except that with `minOneBatch` the first is returned however big; none at or past `limit`.
-   * Null when `offset` is older than the cached tail.
+   * except that with `minOneBatch` the first is returned however big; none holding `limit` or
+   * anything past it. Null when `offset` is older than the cached tail.
    */
   read(offset: number, maxBytes: number, minOneBatch: boolean, limit: number): Buffer[] | null {
     const first = this.firstOffset;
@@ -55,7 +55,7 @@ export class TailCache {
     let size = 0;
     for (let i = lo; i < this.batches.length; i++) {
       const b = this.batches[i]!;
-      if (b.baseOffset >= limit) break;
+      if (b.lastOffset >= limit) break;
       if (size + b.buf.length > maxBytes && !(minOneBatch && chunks.length === 0)) break;
       chunks.push(b.buf);
       size += b.buf.length;

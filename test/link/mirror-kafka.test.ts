@@ -45,11 +45,12 @@ async function kcatProduce(ctx: Ctx, partition: number, codec: string, lines: st
   assert.is(r.code, 0, r.stderr);
 }
 
-/** Every record as librdkafka reads it: "partition offset key value" lines, in order. */
-async function kcatConsume(bootstrap: string): Promise<string[]> {
-  // read_uncommitted on both sides: the mirror keeps no transaction index, so aborted records are
-  // filtered only where the source's answer lists them (see the report of issue 4).
-  const r = await kcat(['-C', '-b', bootstrap, '-t', TOPIC, '-o', 'beginning', '-e', '-X', 'isolation.level=read_uncommitted', '-f', '%p %o %k %s\\n']);
+/**
+ * Every record as librdkafka reads it at `isolation`: "partition offset key value" lines, in order.
+ * (mirror-transactions.test.ts looks at transactions through the link in detail.)
+ */
+async function kcatConsume(bootstrap: string, isolation: 'read_committed' | 'read_uncommitted'): Promise<string[]> {
+  const r = await kcat(['-C', '-b', bootstrap, '-t', TOPIC, '-o', 'beginning', '-e', '-X', `isolation.level=${isolation}`, '-f', '%p %o %k %s\\n']);
   assert.is(r.code, 0, r.stderr);
   return r.stdout.trim().split('\n').sort();
 }
@@ -97,7 +98,10 @@ test('records from kcat, kafkajs and the Java producer are mirrored byte for byt
   assert.equal([...new Set(headers.map((h) => h.compression))].sort(), [0, 1, 2, 3, 4], 'every codec is among the mirrored batches');
   assert.ok(headers.filter((h) => h.isControl).length >= 3, 'commit and abort markers are mirrored');
   assert.ok(headers.some((h) => h.isTransactional && !h.isControl));
-  assert.equal(await kcatConsume(ctx.outpost.bootstrap), await kcatConsume(ctx.kafka.bootstrap));
+  const committed = await kcatConsume(ctx.outpost.bootstrap, 'read_committed');
+  assert.equal(committed, await kcatConsume(ctx.kafka.bootstrap, 'read_committed'), 'read_committed');
+  assert.not.ok(committed.some((l) => l.includes(' link-tx-2-')), 'the aborted transaction is left out');
+  assert.equal(await kcatConsume(ctx.outpost.bootstrap, 'read_uncommitted'), await kcatConsume(ctx.kafka.bootstrap, 'read_uncommitted'), 'read_uncommitted');
 });
 
 test('new Kafka records are readable on the mirror', async (ctx) => {

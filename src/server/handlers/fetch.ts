@@ -1,8 +1,11 @@
 // Fetch: reads whole record batches from the log as buffers and splices them into the response
 // without decoding or copying them. A fetch that finds less than minBytes waits (long poll) until
-// an append to one of its partitions or maxWaitMs, whichever comes first.
+// an append to one of its partitions or maxWaitMs, whichever comes first. At read_committed it
+// reads up to the last stable offset and lists the aborted transactions among what it returns,
+// for the consumer to drop their records, as Kafka does.
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
 import { ZERO_UUID } from '../../../protocol/primitives.js';
+import type { AbortedTransaction } from '../../log/transaction-index.js';
 import type { BrokerContext } from '../context.js';
 import { mustSend, type RequestedPartition, type SessionPartition } from '../fetch-sessions.js';
 import { defineHandler } from './handler.js';
@@ -18,6 +21,7 @@ interface PartitionRead {
   lastStableOffset: number;
   logStartOffset: number;
   divergingEpoch?: { epoch: number; endOffset: number };
+  abortedTransactions: AbortedTransaction[];
 }
 
 /**
@@ -39,7 +43,7 @@ async function readAll(b: BrokerContext, parts: SessionPartition[], maxBytes: nu
   const out: PartitionRead[] = [];
   for (const p of parts) {
     const log = b.logs.getLog(p.topic, p.partition);
-    const base = { p, chunks: [] as Buffer[], bytes: 0, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 };
+    const base = { p, chunks: [] as Buffer[], bytes: 0, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: [] };
     if (!log) {
       out.push({ ...base, error: p.topicId !== ZERO_UUID && !b.logs.topicById(p.topicId) ? 'UNKNOWN_TOPIC_ID' : 'UNKNOWN_TOPIC_OR_PARTITION' });
       continue;
@@ -67,7 +71,9 @@ async function readAll(b: BrokerContext, parts: SessionPartition[], maxBytes: nu
     }
     if (r.bytes > 0) first = false;
     budget = Math.max(0, budget - r.bytes);
-    out.push({ ...base, ...offsets, error: 'NONE', chunks: r.chunks, bytes: r.bytes });
+    // The offsets the read saw, consistent with the batches and aborted transactions it returns.
+    const { highWatermark, lastStableOffset, logStartOffset } = r;
+    out.push({ ...base, highWatermark, lastStableOffset, logStartOffset, error: 'NONE', chunks: r.chunks, bytes: r.bytes, abortedTransactions: r.abortedTransactions ?? [] });
   }
   return out;
 }
@@ -134,7 +140,7 @@ export const fetch = defineHandler('Fetch', [4, 17], async (b, req, ctx) => {
       lastStableOffset: r.lastStableOffset,
       logStartOffset: r.logStartOffset,
       divergingEpoch: r.divergingEpoch,
-      abortedTransactions: req.isolationLevel === READ_COMMITTED || notHosted(r.error) ? [] : null,
+      abortedTransactions: req.isolationLevel === READ_COMMITTED || notHosted(r.error) ? r.abortedTransactions : null,
       preferredReadReplica: -1,
       records: r.chunks,
     });

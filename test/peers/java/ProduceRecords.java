@@ -7,6 +7,8 @@
 //   {"key":"k","value":"v","keyBase64":..,"valueBase64":..,"partition":0,"timestamp":..,"headers":{"h":"v"}}
 // --partition P pins every generated record to P. Any client config goes in as --prop k=v; with
 // --prop transactional.id=ID all records go in one transaction, ended per --txn commit|abort.
+// --end-txn-when PATH keeps that transaction open, its records acknowledged, until the file PATH
+// exists: a test's signal, for the state of a log while a transaction is open.
 // Exit code: 0 when every record was acknowledged, 1 otherwise, 2 on bad arguments.
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,6 +16,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
@@ -67,6 +71,8 @@ public final class ProduceRecords {
         lines.add(line);
       }
       if (transactional) {
+        String endWhen = args.get("end-txn-when", null);
+        if (endWhen != null) awaitFile(Path.of(endWhen));
         if (ok && args.get("txn", "commit").equals("commit")) producer.commitTransaction();
         else producer.abortTransaction();
       }
@@ -77,6 +83,10 @@ public final class ProduceRecords {
     }
     System.out.flush();
     System.exit(ok ? 0 : 1);
+  }
+
+  private static void awaitFile(Path path) throws InterruptedException {
+    while (!Files.exists(path)) Thread.sleep(20);
   }
 
   private static List<ProducerRecord<byte[], byte[]>> generated(ClientArgs args) {
