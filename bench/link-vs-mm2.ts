@@ -16,7 +16,9 @@
 //       destination notes now - record timestamp for each; p50 and p99. A second probe reads the
 //       source itself: its figures are the floor no replicator can go under (the producer's and
 //       the source broker's share), and per record, destination arrival - source arrival is the
-//       hop: the latency the replicator itself adds, at sub-millisecond precision.
+//       hop: the latency the replicator itself adds, at sub-millisecond precision. The same between
+//       two probes of the source gives the hop's noise floor: how far apart two readers of the same
+//       records are when nothing crosses over.
 // CPU comes from /proc/<pid>/stat of the replicating process: outpost's one process (which is also
 // the destination broker) and MM2's JVM (which is not; a second figure adds the target Kafka JVM
 // that MM2 needs as its destination). Peak RSS is each process's VmHWM.
@@ -184,6 +186,7 @@ interface Derived {
   sourceP99: number;
   hopP50: number;
   hopP99: number;
+  noiseP99: number;
   latencyCpuS: number;
   withDestLatencyCpuS?: number;
   rssMB: number;
@@ -208,6 +211,7 @@ function derive(f: Figures, records: number): Derived {
     sourceP99: f.latency.sourceP99,
     hopP50: f.latency.hopP50,
     hopP99: f.latency.hopP99,
+    noiseP99: f.latency.noiseP99,
     latencyCpuS: lcpu[0]!,
     withDestLatencyCpuS: lcpu.length > 1 ? sum(lcpu) : undefined,
     rssMB: f.rssMB,
@@ -223,7 +227,7 @@ function median(xs: number[]): number {
 function describeRun(system: System, run: number, f: Figures, d: Derived): string {
   const dest = d.withDestCpuPerGB === undefined ? '' : ` (${d.withDestCpuPerGB.toFixed(1)} with target Kafka)`;
   return `run ${run + 1} ${system.padEnd(7)} catch-up ${d.totalS.toFixed(1)} s, copy ${d.copyMBs.toFixed(1)} MB/s, ` +
-    `CPU ${d.cpuPerGB.toFixed(1)} s/GB${dest}; latency p50 ${d.p50} ms p99 ${d.p99} ms max ${f.latency.max} ms, hop p50 ${d.hopP50} p99 ${d.hopP99} ms, at the source p99 ${d.sourceP99} ms ` +
+    `CPU ${d.cpuPerGB.toFixed(1)} s/GB${dest}; latency p50 ${d.p50} ms p99 ${d.p99} ms max ${f.latency.max} ms, hop p50 ${d.hopP50} p99 ${d.hopP99} ms (two source readers p99 ${d.noiseP99} ms), at the source p99 ${d.sourceP99} ms ` +
     `(${f.latency.measured} records); peak RSS ${d.rssMB.toFixed(0)} MB${d.destRssMB === undefined ? '' : ` + target Kafka ${d.destRssMB.toFixed(0)} MB`}`;
 }
 
@@ -258,6 +262,7 @@ function printSummary(opts: Options, mm2Version: string, results: Record<System,
   console.log(line('latency p99 read at the source', 'sourceP99', 'ms', 0, 'the floor, the same for both'));
   console.log(line('hop source -> destination p50', 'hopP50', 'ms', 1, '<1: outpost sooner'));
   console.log(line('hop source -> destination p99', 'hopP99', 'ms', 1, '<1: outpost sooner'));
+  console.log(line('  the same, two source readers p99', 'noiseP99', 'ms', 1, 'the noise floor of the hop'));
   console.log(line('CPU during the latency phase', 'latencyCpuS', 's', 2, '<1: outpost cheaper'));
   console.log(mmDest('withDestLatencyCpuS', 's', 2));
   console.log(line('peak RSS', 'rssMB', 'MB', 0, '<1: outpost smaller'));

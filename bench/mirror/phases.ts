@@ -85,6 +85,12 @@ export interface Latency {
   /** readable at the source -> readable at the destination, per record: what the replicator adds */
   hopP50: number;
   hopP99: number;
+  /**
+   * The same between two readers of the source itself: what the hop is when nothing crosses over
+   * (the source answering one fetcher before another, this process's own scheduling). A hop
+   * percentile closer to it than its resolution says nothing about the replicator.
+   */
+  noiseP99: number;
   /** records measured (after the warm-up), and the count the producer sent in all */
   measured: number;
   sent: number;
@@ -122,11 +128,13 @@ const round1 = (ms: number) => Math.round(ms * 10) / 10;
 /**
  * Produces `rate` 1 KiB records a second for `seconds` at the source (Kafka's ProducerPerformance,
  * acks=1, linger.ms=0 so that no record waits in the producer for a batch to fill) while one probe
- * reads them at the destination and another at the source.
+ * reads them at the destination and two at the source.
  */
 export async function measureLatency(l: LatencyRun): Promise<Latency> {
   const sourceConn = await connect(l.source);
   const atSource = new LatencyProbe(sourceConn, l.sourceTopic);
+  const controlConn = await connect(l.source);
+  const control = new LatencyProbe(controlConn, l.sourceTopic);
   const probe = new LatencyProbe(l.dest, l.destTopic);
   try {
     const sent = l.rate * l.seconds;
@@ -136,7 +144,7 @@ export async function measureLatency(l: LatencyRun): Promise<Latency> {
       '--topic', l.sourceTopic, '--num-records', String(sent), '--record-size', '1024', '--throughput', String(l.rate),
       '--producer-props', `bootstrap.servers=${l.source}`, 'acks=1', 'linger.ms=0',
     ], { timeoutMs: l.seconds * 1000 + 120_000 });
-    const r = await Promise.race([producer, probe.failed(), atSource.failed()]);
+    const r = await Promise.race([producer, probe.failed(), atSource.failed(), control.failed()]);
     if (r.code !== 0) throw new Error(`the latency producer failed (code ${r.code}${r.timedOut ? ', timed out' : ''}):\n${r.stderr.slice(-2000)}`);
     // The last records are on their way: give them up to 30 s to arrive.
     for (const until = Date.now() + 30_000; probe.count < sent && Date.now() < until; ) {
@@ -147,6 +155,7 @@ export async function measureLatency(l: LatencyRun): Promise<Latency> {
     const windowS = (Date.now() - started) / 1000;
     await probe.stop();
     await atSource.stop();
+    await control.stop();
     if (probe.count < sent) throw new Error(`only ${probe.count} of the ${sent} records produced reached ${l.destTopic} within 30 s of the last one`);
     if (atSource.count < sent) throw new Error(`the source probe read only ${atSource.count} of the ${sent} records produced`);
     const from = probe.timestamps[0]! + WARM_UP_MS;
@@ -154,16 +163,20 @@ export async function measureLatency(l: LatencyRun): Promise<Latency> {
     const lat = measured(probe);
     const floor = measured(atSource);
     const hop = hops(atSource, probe, from);
+    const noise = hops(atSource, control, from);
     if (lat.length === 0) throw new Error('no record to measure after the warm-up: raise --seconds');
     return {
       p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat.at(-1)!,
       sourceP50: percentile(floor, 50), sourceP99: percentile(floor, 99),
       hopP50: round1(percentile(hop, 50)), hopP99: round1(percentile(hop, 99)),
+      noiseP99: round1(percentile(noise, 99)),
       measured: lat.length, sent, cpuBefore, cpuAfter, windowS,
     };
   } finally {
     await probe.stop().catch(() => {});
     await atSource.stop().catch(() => {});
+    await control.stop().catch(() => {});
     sourceConn.close();
+    controlConn.close();
   }
 }
