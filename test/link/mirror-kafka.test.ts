@@ -27,7 +27,8 @@ const TOPIC = 'mixed';
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 
 test.before(async (ctx) => {
-  [ctx.kafka, ctx.outpost] = await Promise.all([startKafka(), startOutpost()]);
+  // Retention runs every second rather than every 5 minutes, for the retention test.
+  [ctx.kafka, ctx.outpost] = await Promise.all([startKafka({ configs: { 'log.retention.check.interval.ms': '1000' } }), startOutpost()]);
   console.log(`  kafka up at ${ctx.kafka.bootstrap} in ${startupTimes.at(-1)} ms`);
   ctx.source = await connectTo(ctx.kafka.port);
   ctx.mirror = await connectTo(ctx.outpost.port);
@@ -136,6 +137,44 @@ test("Kafka's DeleteRecords moves the mirror's log start", async (ctx) => {
   assert.is(d.sourceLogStartOffset, 4);
   await sameBatches(ctx, 2);
 });
+
+test("Kafka's retention deleting old segments moves the mirror's log start", async (ctx) => {
+  // segment.ms=100 rolls a segment at each batch whose timestamp is over 100 ms past the segment's
+  // first; the first three batches are hours old, so retention.ms of an hour deletes their segments.
+  const topic = 'aging';
+  await createTopic(ctx.kafka, topic, 1, { 'segment.ms': '100' });
+  const kafkajs = new Kafka({ clientId: 'link-retention', brokers: [ctx.kafka.bootstrap], logLevel: logLevel.NOTHING });
+  const producer = kafkajs.producer();
+  await producer.connect();
+  const now = Date.now();
+  for (const hoursAgo of [10, 9, 8, 0]) {
+    await producer.send({ topic, messages: [0, 1, 2].map((i) => ({ key: `h${hoursAgo}-${i}`, value: `${hoursAgo} hours ago`, timestamp: String(now - hoursAgo * 3_600_000 + i) })) });
+  }
+  await producer.disconnect();
+  await ctx.outpost.links.createMirror(LINK, topic);
+  await mirrored(ctx.outpost.links, LINK, topic, await highWatermarks(ctx.source, topic));
+  assert.is(ctx.outpost.links.describeMirror(LINK, topic).partitions[0]!.localLogStartOffset, 0);
+
+  const set = { resources: [{ resourceType: 2, resourceName: topic, configs: [{ name: 'retention.ms', configOperation: 0, value: '3600000' }] }], validateOnly: false };
+  const r = await ctx.source.request('IncrementalAlterConfigs', ctx.source.version('IncrementalAlterConfigs')!, set);
+  assert.is(errorName(r.responses[0].errorCode), 'NONE');
+  // Kafka deletes the three old segments: its log start moves to the fourth batch, at offset 9.
+  await waitFor("Kafka's retention", async () => (await logStart(ctx.source, topic)) === 9);
+  await waitFor('the mirror log start at 9', () => ctx.outpost.links.describeMirror(LINK, topic).partitions[0]!.localLogStartOffset === 9);
+  assert.is(await logStart(ctx.mirror, topic), 9);
+  assert.equal(baseOffsets(await fetchBatches(ctx.mirror, topic, 0)), baseOffsets(await fetchBatches(ctx.source, topic, 0)));
+  assert.equal(baseOffsets(await fetchBatches(ctx.mirror, topic, 0)), [9]);
+});
+
+/** Partition 0's log start offset, from ListOffsets EARLIEST. */
+async function logStart(conn: KafkaConnection, topic: string): Promise<number> {
+  const r = await conn.request('ListOffsets', conn.version('ListOffsets')!, {
+    replicaId: -1, isolationLevel: 0, topics: [{ name: topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2 }] }],
+  });
+  const p = r.topics[0].partitions[0];
+  assert.is(errorName(p.errorCode), 'NONE');
+  return Number(p.offset);
+}
 
 test('synced topic configs follow Kafka, and are refused on the mirror', async (ctx) => {
   const describe = async (conn: KafkaConnection) => {
