@@ -71,15 +71,12 @@ export async function startBroker(settings: Settings, opts: { logger?: Logger } 
   const groups = await GroupCoordinator.open({ logs, brokerConfigs: dynamicConfigs.layers, logger });
   const shutdownListeners = new Set<() => void>();
 
-  const server = createServer();
-  const kafkaPort = await listen(server, settings.listen.host, settings.listen.port);
-  // An advertised port of 0 means "whatever was bound": used by tests that start on port 0.
   const advertised = settings.advertisedListener ?? settings.listen;
   const broker: BrokerContext = {
     nodeId,
     clusterId: identity.clusterId,
     host: advertised.host,
-    port: advertised.port === 0 ? kafkaPort : advertised.port,
+    port: advertised.port,
     logs,
     links,
     groups,
@@ -108,6 +105,7 @@ export async function startBroker(settings: Settings, opts: { logger?: Logger } 
     handlers.set(h.api.key, h);
   }
 
+  const server = createServer();
   const connections = new Set<Connection>();
   server.on('connection', (socket) => {
     const conn = new Connection(socket, {
@@ -119,6 +117,11 @@ export async function startBroker(settings: Settings, opts: { logger?: Logger } 
     connections.add(conn);
     socket.on('close', () => connections.delete(conn));
   });
+  // Listening only once connections are handled: one accepted before would go unread, its client
+  // waiting for ever for the answer to its first request.
+  const kafkaPort = await listen(server, settings.listen.host, settings.listen.port);
+  // An advertised port of 0 means "whatever was bound": used by tests that start on port 0.
+  if (advertised.port === 0) broker.port = kafkaPort;
   logs.start();
   links.start();
   // Management faces (issue 4): the links and mirrors the settings file declares, made now if missing.
