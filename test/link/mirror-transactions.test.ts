@@ -12,33 +12,23 @@ import * as assert from 'uvu/assert';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { ChildProcess } from 'node:child_process';
 import { errorName } from '../../protocol/errors.js';
 import type { KafkaConnection } from '../../src/client/kafka-connection.js';
-import { createTopic, freePort, javaClient, jsonLines, startKafka, startupTimes, type KafkaPeer, type RunResult } from '../peers/kafka.js';
+import { createTopic, javaClient, jsonLines, startKafka, startupTimes, type KafkaPeer, type RunResult } from '../peers/kafka.js';
 import { kcat } from '../peers/kcat.js';
-import { spawnGuarded } from '../peers/proc.js';
+import { spawnOutpost, type OutpostChild } from '../support/outpost-child.js';
 import { connectTo, describeTopic, waitFor } from './support.js';
 
-const bin = fileURLToPath(new URL('../../../bin/outpost.js', import.meta.url));
 const LINK = 'from-kafka';
 const TOPIC = 'payments';
 const READ_UNCOMMITTED = 0;
 const READ_COMMITTED = 1;
 
-/** outpost as a child process, so that it can be killed with SIGKILL. */
-interface Outpost {
-  port: number;
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  output: () => string;
-}
-
 interface Ctx {
   kafka: KafkaPeer;
   dir: string;
-  outpost: Outpost;
+  /** outpost as a child process, so that it can be killed with SIGKILL */
+  outpost: OutpostChild;
   source: KafkaConnection;
   mirror: KafkaConnection;
 }
@@ -46,21 +36,8 @@ interface Ctx {
 const test = suite<Ctx>('transactions mirrored from Apache Kafka');
 
 async function startMirror(ctx: Ctx): Promise<void> {
-  const [port, adminPort] = [await freePort(), await freePort()];
-  const child = spawnGuarded(process.execPath, [
-    bin, 'serve', '--config', join(ctx.dir, 'outpost.yaml'), '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${adminPort}`, '--data-dir', join(ctx.dir, 'data'),
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let gone = false;
-  void exited.then(() => (gone = true));
-  ctx.outpost = { port, child, exited, output: () => output };
-  ctx.mirror = await waitFor('outpost to answer', async () => {
-    if (gone) throw new Error(`outpost exited during start-up:\n${output}`);
-    return connectTo(port);
-  }, 30_000);
+  ctx.outpost = await spawnOutpost(join(ctx.dir, 'data'), ['--config', join(ctx.dir, 'outpost.yaml')]);
+  ctx.mirror = await connectTo(ctx.outpost.port);
 }
 
 async function stopMirror(ctx: Ctx, how: 'SIGKILL' | 'SIGTERM'): Promise<void> {

@@ -5,62 +5,28 @@
 // batch on disk must pass its CRC. Then torn tails made by hand while outpost is down (a partial
 // batch, garbage, a batch with a bad CRC), after a crash or a clean stop, must be cut at the
 // restart and the rest served.
-import { freePort } from '../peers/kafka.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { ChildProcess } from 'node:child_process';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { CRC_OFFSET, iterateBatches } from '../../protocol/records/batch.js';
 import { buildBatch, readRecords } from '../../protocol/records/records.js';
 import { KafkaConnection } from '../../src/client/kafka-connection.js';
-import { spawnGuarded } from '../peers/proc.js';
+import { spawnOutpost, type OutpostChild } from '../support/outpost-child.js';
 import { storedBatches } from '../support/segments.js';
 
-const bin = fileURLToPath(new URL('../../../bin/outpost.js', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'outpost-durability-'));
 
-interface Outpost {
-  port: number;
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  /** what the process printed (its JSON log), for failure messages */
-  output: () => string;
+let outpost: OutpostChild;
+
+/** Starts `outpost serve` on the shared data dir. */
+function startOutpost(): Promise<OutpostChild> {
+  return spawnOutpost(dataDir);
 }
 
-let outpost: Outpost;
-
-
-/** Starts `outpost serve` on free ports and the shared data dir; resolves once it answers ApiVersions. */
-async function startOutpost(): Promise<Outpost> {
-  const [port, adminPort] = [await freePort(), await freePort()];
-  const child = spawnGuarded(process.execPath, [bin, 'serve', '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${adminPort}`, '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  let gone = false;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => ((gone = true), resolve(code))));
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (gone) throw new Error(`outpost exited during start-up:\n${output}`);
-    try {
-      const conn = await KafkaConnection.open('127.0.0.1', port, { connectTimeoutMs: 1000 });
-      await conn.negotiate();
-      conn.close();
-      return { port, child, exited, output: () => output };
-    } catch {
-      if (Date.now() > deadline) throw new Error(`outpost did not answer within 20 s:\n${output}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
-
-async function kill(o: Outpost): Promise<void> {
+async function kill(o: OutpostChild): Promise<void> {
   o.child.kill('SIGKILL');
   await o.exited;
 }
