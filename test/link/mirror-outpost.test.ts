@@ -12,7 +12,7 @@ import type { KafkaConnection } from '../../src/client/kafka-connection.js';
 import { resolveTopicConfig } from '../../src/config/topic-configs.js';
 import { PartitionLog } from '../../src/log/partition-log.js';
 import { startOutpost, type TestBroker } from '../support/outpost.js';
-import { baseOffsets, connectTo, fetchBatches, highWatermarks, mirrored, segmentFiles, waitFor } from './support.js';
+import { baseOffsets, connectTo, fetchBatches, highWatermarks, mirrored, sameBatches, segmentFiles, waitFor } from './support.js';
 
 interface Ctx {
   a: TestBroker;
@@ -74,15 +74,6 @@ async function produce(ctx: Ctx, topic: string, partitions: number, sends: numbe
 }
 
 /** Both sides hold the same batches, byte for byte, from the source's log start to its high watermark. */
-async function sameBatches(source: KafkaConnection, mirror: KafkaConnection, topic: string, partitions: number): Promise<void> {
-  for (let p = 0; p < partitions; p++) {
-    const want = await fetchBatches(source, topic, p);
-    const got = await fetchBatches(mirror, topic, p);
-    assert.equal(baseOffsets(got), baseOffsets(want), `${topic}-${p}: batch offsets`);
-    assert.ok(got.every((b, i) => b.equals(want[i]!)), `${topic}-${p}: batch bytes`);
-  }
-}
-
 test('a mirror holds the source batches at the source offsets, byte for byte', async (ctx) => {
   await createTopic(ctx, 'orders', 3);
   await produce(ctx, 'orders', 3, 4, 5);

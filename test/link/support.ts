@@ -2,6 +2,7 @@
 // the wire with outpost's own client, and reading segment files.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import * as assert from 'uvu/assert';
 import { errorName } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/primitives.js';
 import { BatchHeader, iterateBatches } from '../../protocol/records/batch.js';
@@ -134,6 +135,25 @@ export async function fetchBatches(conn: KafkaConnection, topic: string, partiti
     if (!advanced) throw new Error(`Fetch ${topic}-${partition}@${next} returned no batch below the high watermark ${end}`);
   }
   return out;
+}
+
+/** Where a comparison reads the source's batches: a broker connection, or a reader that finds each partition's leader. */
+export type BatchSource = KafkaConnection | { batches(topic: string, partition: number): Promise<Buffer[]> };
+
+/**
+ * Asserts that the mirror holds the source's batches of every partition of `topic`, byte for
+ * byte at the same offsets; returns the mirror's batches, per partition.
+ */
+export async function sameBatches(source: BatchSource, mirror: KafkaConnection, topic: string, partitions: number): Promise<Buffer[][]> {
+  const all: Buffer[][] = [];
+  for (let p = 0; p < partitions; p++) {
+    const want = source instanceof KafkaConnection ? await fetchBatches(source, topic, p) : await source.batches(topic, p);
+    const got = await fetchBatches(mirror, topic, p);
+    assert.equal(baseOffsets(got), baseOffsets(want), `${topic}-${p}: batch offsets`);
+    got.forEach((b, i) => assert.ok(b.equals(want[i]!), `${topic}-${p}: batch at ${baseOffsets(want)[i]} differs`));
+    all.push(got);
+  }
+  return all;
 }
 
 /** The bytes of a partition's segment files, in offset order, with their names. */
