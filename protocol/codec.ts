@@ -120,8 +120,7 @@ function arrayCodec(elem: TypeCodec, compact: boolean, nullable: boolean, where:
         if (!nullable) throw new ProtocolError(`${where} is not nullable in this version`);
         return null;
       }
-      // Every element takes at least one byte: a larger count is a lie, not an allocation to make.
-      if (n > r.remaining) throw new ProtocolError(`${where}: array of ${n} with ${r.remaining} bytes left`);
+      r.takeElements(n, where);
       const out = new Array(n);
       for (let i = 0; i < n; i++) out[i] = elem.read(r);
       return out;
@@ -285,7 +284,7 @@ export function compileStruct(fields: FieldDefinition[], version: number, flexib
           const size = r.uvarint();
           const f = tagged.find((t) => t.tag === tag);
           if (f) {
-            o[f.name] = f.codec.read(new Reader(r.raw(size)));
+            o[f.name] = f.codec.read(r.sub(size));
           } else {
             (unknown ??= []).push([tag, Buffer.from(r.raw(size))]);
           }

@@ -51,9 +51,21 @@ export function errorName(code: number): string {
 }
 
 /** An error that a handler turns into its Kafka code and message in the response. */
+/**
+ * The longest error message sent. Kafka's messages repeat names from the request, which can be
+ * as long as a request's strings: whole, they may not fit the int16-length message field of older
+ * versions, and a client gains nothing from the thirty-thousandth character of a name.
+ */
+const MAX_MESSAGE_CHARS = 4096;
+
+/** An error message as sent: cut to MAX_MESSAGE_CHARS. */
+export function boundedMessage(message: string): string {
+  return message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS - 3)}...` : message;
+}
+
 export class KafkaError extends Error {
   constructor(readonly error: ErrorName, message?: string) {
-    super(message ?? error);
+    super(boundedMessage(message ?? error));
   }
   get code(): number {
     return errorCode(this.error);

@@ -1,17 +1,71 @@
 // Kafka's primitive wire types: a Reader over a received frame and a Writer into a buffer sized
 // beforehand. int64 values are carried as JS numbers: offsets, timestamps and producer ids stay
-// far below 2^53 in practice, and numbers keep the hot paths free of BigInt arithmetic.
+// far below 2^53 in practice, and numbers keep the hot paths free of BigInt arithmetic. The ends
+// of the range survive the trip: Long.MAX reads as 2^63 (the nearest double) and is written back
+// as Long.MAX, so a client's sentinel values come back as it sent them.
 
 export class ProtocolError extends Error {
   override name = 'ProtocolError';
 }
 
 const TWO_32 = 0x1_0000_0000;
+const TWO_63 = 2 ** 63;
+
+/** int64 at `at` as a JS number: exact up to 2^53, the nearest double beyond. */
+export function readInt64(buf: Buffer, at: number): number {
+  return buf.readInt32BE(at) * TWO_32 + buf.readUInt32BE(at + 4);
+}
+
+/**
+ * Writes `v` as an int64. Values at or past the ends of the long range (Long.MAX is 2^63 as a
+ * double) are written as Long.MAX / Long.MIN; anything that is not an integer is refused.
+ */
+export function writeInt64(buf: Buffer, at: number, v: number): void {
+  if (!Number.isInteger(v)) throw new ProtocolError(`not an int64: ${v}`);
+  if (v >= TWO_63) {
+    buf.writeInt32BE(0x7fffffff, at);
+    buf.writeUInt32BE(0xffffffff, at + 4);
+    return;
+  }
+  const hi = Math.floor(Math.max(v, -TWO_63) / TWO_32);
+  buf.writeInt32BE(hi, at);
+  buf.writeUInt32BE(Math.max(v, -TWO_63) - hi * TWO_32, at + 4);
+}
+
+/** The longest string an int16 length prefix can announce. */
+export const MAX_INT16_STRING_BYTES = 0x7fff;
+
+/** What one decode may allocate: array elements across the whole message, nested ones included. */
+export interface ElementBudget {
+  left: number;
+}
 
 export class Reader {
   pos: number;
+  /**
+   * Shared with the readers of nested tagged fields. Unlimited unless the caller sets one: a
+   * request of a few megabytes could otherwise announce millions of one-byte elements, each a
+   * JS object in the decoded message and an entry in its response.
+   */
+  elements: ElementBudget = { left: Infinity };
+
   constructor(readonly buf: Buffer, pos = 0, readonly end = buf.length) {
     this.pos = pos;
+  }
+
+  /** A reader of the next `n` bytes, sharing this one's element budget. */
+  sub(n: number): Reader {
+    const r = new Reader(this.raw(n));
+    r.elements = this.elements;
+    return r;
+  }
+
+  /** Accounts for an array of `n` elements before it is allocated. */
+  takeElements(n: number, where: string): void {
+    // Every element takes at least one byte: a larger count is a lie, not an allocation to make.
+    if (n > this.remaining) throw new ProtocolError(`${where}: array of ${n} with ${this.remaining} bytes left`);
+    this.elements.left -= n;
+    if (this.elements.left < 0) throw new ProtocolError(`${where}: more array elements in one message than the limit allows`);
   }
 
   get remaining(): number {
@@ -34,8 +88,7 @@ export class Reader {
   float64(): number { return this.buf.readDoubleBE(this.need(8)); }
 
   int64(): number {
-    const at = this.need(8);
-    return this.buf.readInt32BE(at) * TWO_32 + this.buf.readUInt32BE(at + 4);
+    return readInt64(this.buf, this.need(8));
   }
 
   uvarint(): number {
@@ -136,9 +189,7 @@ export class Writer {
   float64(v: number): void { this.pos = this.buf.writeDoubleBE(v, this.pos); }
 
   int64(v: number): void {
-    const hi = Math.floor(v / TWO_32);
-    this.buf.writeInt32BE(hi, this.pos);
-    this.buf.writeUInt32BE(v - hi * TWO_32, this.pos + 4);
+    writeInt64(this.buf, this.pos, v);
     this.pos += 8;
   }
 
@@ -177,6 +228,7 @@ export class Writer {
     }
     const n = Buffer.byteLength(s, 'utf8');
     if (compact) this.uvarint(n + 1);
+    else if (n > MAX_INT16_STRING_BYTES) throw new ProtocolError(`a string of ${n} bytes does not fit an int16 length`);
     else this.int16(n);
     this.pos += this.buf.write(s, this.pos, 'utf8');
   }

@@ -15,6 +15,7 @@
 import type { ErrorName } from '../errors.js';
 import { isCodecId } from './compression.js';
 import { crc32c } from './crc32c.js';
+import { readInt64, writeInt64 } from '../primitives.js';
 
 export const BASE_OFFSET_OFFSET = 0;
 export const LENGTH_OFFSET = 8;
@@ -56,18 +57,7 @@ export const NO_SEQUENCE = -1;
 export const NO_PARTITION_LEADER_EPOCH = -1;
 export const NO_TIMESTAMP = -1;
 
-const TWO_32 = 0x1_0000_0000;
-
-/** int64 as a JS number: exact up to 2^53, which offsets, timestamps and producer ids stay under. */
-export function readInt64(buf: Buffer, at: number): number {
-  return buf.readInt32BE(at) * TWO_32 + buf.readUInt32BE(at + 4);
-}
-
-export function writeInt64(buf: Buffer, at: number, v: number): void {
-  const hi = Math.floor(v / TWO_32);
-  buf.writeInt32BE(hi, at);
-  buf.writeUInt32BE(v - hi * TWO_32, at + 4);
-}
+export { readInt64, writeInt64 };
 
 /** Total bytes of the batch at `pos`, framing included. Reads the length field only. */
 export function batchSize(buf: Buffer, pos: number): number {

@@ -163,7 +163,8 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
             const checked = await links.createLink(spec, { validateOnly: true });
             if (validateLink && checked.lastError !== null) throw new HttpError(STATUS.SOURCE, `${checked.lastError} (validate_link=false creates the link anyway)`);
           }
-          if (!validateOnly) await links.createLink(spec);
+          // Without validate_link the source is not waited for: it may never answer.
+          if (!validateOnly) await links.createLink(spec, { probe: validateLink });
           noContent(c.res);
         },
       },

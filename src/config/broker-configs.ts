@@ -76,6 +76,11 @@ const BROKER_KEYS: BrokerConfigKey[] = [
   key('max.incremental.fetch.session.cache.slots', 'INT', '1000', false, atLeast(0)),
   key('group.min.session.timeout.ms', 'INT', '6000', false),
   key('group.max.size', 'INT', '2147483647', false, atLeast(1)),
+  // Applied as read at start-up (Kafka can change the first two at run time).
+  key('max.connections', 'INT', '2147483647', false, atLeast(0)),
+  key('max.connections.per.ip', 'INT', '2147483647', false, atLeast(0)),
+  // Kafka's default is -1, unbounded; outpost bounds it (see RequestMemory).
+  key('queued.max.request.bytes', 'LONG', '209715200', false, atLeast(-1)),
 ];
 
 const BROKER_CONFIG_KEYS: ReadonlyMap<string, BrokerConfigKey> = new Map(BROKER_KEYS.map((k) => [k.name, k]));

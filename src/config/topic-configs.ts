@@ -146,6 +146,9 @@ export function resolveTopicConfig(overrides: Readonly<Record<string, string>>, 
     flushMessages: num('flush.messages'),
     flushMs: num('flush.ms'),
     messageTimestampType: values.get('message.timestamp.type') as TopicConfig['messageTimestampType'],
+    messageTimestampBeforeMaxMs: num('message.timestamp.before.max.ms'),
+    messageTimestampAfterMaxMs: num('message.timestamp.after.max.ms'),
+    minInsyncReplicas: num('min.insync.replicas'),
     fileDeleteDelayMs: num('file.delete.delay.ms'),
   };
 }

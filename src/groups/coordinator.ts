@@ -175,6 +175,23 @@ export class GroupCoordinator {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.resign();
+  }
+
+  /**
+   * __consumer_offsets was deleted (and made anew, empty): every group and offset it held is gone,
+   * as on a Kafka coordinator that loses its partitions. Parked requests get NOT_COORDINATOR and
+   * members find out at their next request, then rejoin an empty group.
+   */
+  forgetAll(): void {
+    if (this.closed) return;
+    this.resign();
+    this.groups.clear();
+    this.offsets.clear();
+    this.scheduleExpiration();
+  }
+
+  private resign(): void {
     this.timers.cancelAll();
     for (const group of this.groups.values()) {
       for (const m of group.members.values()) {
@@ -249,7 +266,7 @@ export class GroupCoordinator {
   private joinNewMember(group: ClassicGroup, req: JoinRequest, client: ClientInfo, requireKnownMemberId: boolean, respond: (r: JoinResponse) => void): void {
     if (group.is('Dead')) return respond(joinError(req.memberId, 'COORDINATOR_NOT_AVAILABLE'));
     if (!group.supportsProtocols(req.protocolType, req.protocols)) return respond(joinError(req.memberId, 'INCONSISTENT_GROUP_PROTOCOL'));
-    const newMemberId = `${req.groupInstanceId ?? client.clientId}-${randomUUID()}`;
+    const newMemberId = memberIdFor(req.groupInstanceId ?? client.clientId);
     if (req.groupInstanceId !== null) {
       const existing = group.staticMemberId(req.groupInstanceId);
       if (existing !== undefined) return this.replaceStaticMember(group, req, existing, newMemberId, respond);
@@ -894,4 +911,16 @@ export class GroupCoordinator {
 /** Every member's current assignment, as a stored snapshot of the group needs them. */
 function assignmentsOf(group: ClassicGroup): Map<string, Buffer> {
   return new Map([...group.members.values()].map((m) => [m.memberId, m.assignment]));
+}
+
+/** Longest member-id prefix that keeps the id sendable in every version (int16-length strings). */
+const MAX_MEMBER_ID_PREFIX = 1024;
+
+/**
+ * Kafka's member id: the instance or client id, '-', a UUID. The prefix is cut to a length every
+ * JoinGroup and DescribeGroups version can carry: a client id near the int16 limit would otherwise
+ * give an id that no answer can hold.
+ */
+function memberIdFor(prefix: string): string {
+  return `${prefix.length > MAX_MEMBER_ID_PREFIX ? prefix.slice(0, MAX_MEMBER_ID_PREFIX) : prefix}-${randomUUID()}`;
 }

@@ -41,6 +41,10 @@ export class OffsetStore {
     if (topics.size === 0) this.byGroup.delete(groupId);
   }
 
+  clear(): void {
+    this.byGroup.clear();
+  }
+
   hasOffsets(groupId: string): boolean {
     return this.byGroup.has(groupId);
   }

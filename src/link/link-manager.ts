@@ -29,6 +29,9 @@ export class LinkManager implements LinkManagerApi {
   private admin: Promise<unknown> = Promise.resolve();
   private started = false;
   private closed = false;
+  private markClosing: (v: null) => void = () => {};
+  /** resolves (with null) when close() begins */
+  private readonly closing = new Promise<null>((resolve) => (this.markClosing = resolve));
   private untrack: (() => void) | null = null;
 
   private constructor(private readonly dataDir: string, private readonly opts: LinkManagerOptions) {
@@ -72,6 +75,7 @@ export class LinkManager implements LinkManagerApi {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.markClosing(null);
     await this.admin.catch(() => undefined);
     await Promise.all([...this.links.values()].map((l) => l.stop()));
     this.untrack?.();
@@ -80,7 +84,12 @@ export class LinkManager implements LinkManagerApi {
 
   // ---- links -----------------------------------------------------------------------------------
 
-  createLink(spec: LinkSpec, opts: { validateOnly?: boolean } = {}): Promise<LinkDescription> {
+  /**
+   * Creates a link. Unless `probe` is false, the source is asked for its cluster id first (and a
+   * wrong one refuses the link); without the probe the link starts SOURCE_UNAVAILABLE and finds
+   * out by itself, so that creating a link to a source that does not answer returns at once.
+   */
+  createLink(spec: LinkSpec, opts: { validateOnly?: boolean; probe?: boolean } = {}): Promise<LinkDescription> {
     return this.serially(async () => {
       checkLinkSpec(spec);
       if (this.links.has(spec.name)) throw new LinkError('ALREADY_EXISTS', `cluster link ${spec.name} already exists`);
@@ -93,7 +102,8 @@ export class LinkManager implements LinkManagerApi {
         configs: { ...spec.configs },
         mirrors: [],
       };
-      const probe = await this.probe(record);
+      const probe = opts.probe === false ? { clusterId: null, error: 'not connected to the source yet' } : await this.probe(record);
+      if (this.closed) throw new LinkError('INVALID', 'the broker is shutting down');
       if (probe.clusterId !== null && record.sourceClusterId !== undefined && probe.clusterId !== record.sourceClusterId) {
         throw new LinkError('SOURCE', `the source cluster at ${record.bootstrapServers} has id ${probe.clusterId}, not ${record.sourceClusterId}`);
       }
@@ -258,7 +268,9 @@ export class LinkManager implements LinkManagerApi {
       connectTimeoutMs: settings.connectTimeoutMs,
     });
     try {
-      const md = await client.metadata([]);
+      // A shutdown does not wait for a source that is slow to answer, or never does.
+      const md = await Promise.race([client.metadata([]), this.closing]);
+      if (md === null) return { clusterId: null, error: 'the broker is shutting down' };
       return { clusterId: md.clusterId, error: null };
     } catch (e) {
       return { clusterId: null, error: `cannot reach the source cluster at ${record.bootstrapServers}: ${(e as Error).message}` };

@@ -51,6 +51,8 @@ export class SourceClient {
   private brokers = new Map<number, HostPort>();
   private readonly conns = new Map<string, Promise<KafkaConnection>>();
   private closed = false;
+  /** every connection opened and not dropped yet, negotiated or not */
+  private readonly live = new Set<KafkaConnection>();
 
   constructor(private readonly bootstrap: HostPort[], private readonly opts: SourceClientOptions) {}
 
@@ -100,6 +102,10 @@ export class SourceClient {
   close(): void {
     this.closed = true;
     for (const key of [...this.conns.keys()]) this.drop(key);
+    // Also the connections still negotiating, whose promises the drops above wait behind: a source
+    // that accepted a connection and never answers must not hold a stop for a request timeout.
+    for (const conn of this.live) conn.close();
+    this.live.clear();
   }
 
   private async onAnyBroker<T>(fn: (conn: KafkaConnection) => Promise<T>): Promise<T> {
@@ -126,16 +132,19 @@ export class SourceClient {
     if (open) {
       return open.then((conn) => {
         if (!conn.closed) return conn;
+        this.live.delete(conn);
         if (this.conns.get(key) === open) this.conns.delete(key);
         return this.connect(key, address);
       });
     }
     const opening = (async () => {
       const conn = await KafkaConnection.open(address.host, address.port, { clientId: this.opts.clientId, connectTimeoutMs: this.opts.connectTimeoutMs });
+      this.live.add(conn);
       try {
         await deadline(conn.negotiate(), this.opts.requestTimeoutMs, () => conn.close(), `ApiVersions to ${address.host}:${address.port}`);
       } catch (e) {
         conn.close();
+        this.live.delete(conn);
         throw e;
       }
       if (this.closed) conn.close();
@@ -157,7 +166,10 @@ export class SourceClient {
   private drop(key: string): void {
     const conn = this.conns.get(key);
     this.conns.delete(key);
-    conn?.then((c) => c.close(), () => undefined);
+    conn?.then((c) => {
+      c.close();
+      this.live.delete(c);
+    }, () => undefined);
   }
 }
 

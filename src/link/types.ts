@@ -66,7 +66,7 @@ export class LinkError extends Error {
 }
 
 export interface LinkManagerApi {
-  createLink(spec: LinkSpec, opts?: { validateOnly?: boolean }): Promise<LinkDescription>;
+  createLink(spec: LinkSpec, opts?: { validateOnly?: boolean; probe?: boolean }): Promise<LinkDescription>;
   listLinks(): LinkDescription[];
   describeLink(name: string): LinkDescription;
   deleteLink(name: string, opts?: { force?: boolean }): Promise<void>;

@@ -1,7 +1,7 @@
 // Small files that must never be seen half-written (checkpoints, metadata, snapshots): written to
 // a temporary file, fsynced, renamed over the target, and the directory fsynced so that the rename
 // itself survives a power loss. A reader then finds either the old content or the new, whole.
-import { open, rename } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { TEMP_SUFFIX } from './file-names.js';
 
@@ -16,6 +16,15 @@ export async function writeFileDurably(path: string, data: string | Buffer): Pro
   }
   await rename(temp, path);
   await syncDir(dirname(path));
+}
+
+/** Removes a file; one already gone is what was wanted. */
+export async function unlinkIfPresent(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
 }
 
 /** Makes the directory's entries (creations, renames, deletions) durable. */

@@ -41,6 +41,8 @@ export type { TopicInfo } from './topic-store.js';
 
 const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 const DELETE_SUFFIX = '-delete';
+/** The longest file name the file systems outpost runs on allow (names here are ASCII). */
+const MAX_DIR_NAME_BYTES = 255;
 const STRAY_SUFFIX = '-stray';
 /** Kafka's limit on topic names (so that `<topic>-<partition>` stays a legal file name). */
 const MAX_TOPIC_NAME_LENGTH = 249;
@@ -329,10 +331,18 @@ export class LogManager {
     await writeLogStartOffsets(this.dataDir, entries);
   }
 
-  /** Renames `<name>` in the data directory to `<name>.<unique id><suffix>`; returns the new path, or null if absent. */
+  /**
+   * Renames the partition directory `<topic>-<p>` to `<topic>-<p>.<unique id><suffix>`; returns
+   * the new path, or null if absent. As in Kafka, the topic part is cut short where the whole
+   * would pass the file system's 255 bytes (a topic name may have 249).
+   */
   private async setAsideIfPresent(name: string, suffix: string): Promise<string | null> {
     const from = join(this.dataDir, name);
-    const to = join(this.dataDir, `${name}.${randomUUID().replace(/-/g, '')}${suffix}`);
+    const tail = `.${randomUUID().replace(/-/g, '')}${suffix}`;
+    const dash = name.lastIndexOf('-');
+    const partition = dash > 0 ? name.slice(dash) : '';
+    const topic = name.slice(0, name.length - partition.length);
+    const to = join(this.dataDir, `${topic.slice(0, MAX_DIR_NAME_BYTES - partition.length - tail.length)}${partition}${tail}`);
     try {
       await rename(from, to);
     } catch (e) {

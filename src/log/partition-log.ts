@@ -28,7 +28,7 @@
 // source.
 //
 // The high watermark is the log end offset, as a single node has no follower to wait for.
-import { mkdir, readdir, unlink } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KafkaError, type ErrorName } from '../../protocol/errors.js';
 import {
@@ -36,7 +36,7 @@ import {
 } from '../../protocol/records/batch.js';
 import { ControlRecordType, controlRecordType } from '../../protocol/records/control.js';
 import { readRecords } from '../../protocol/records/records.js';
-import { CoalescedTask } from './durable-file.js';
+import { CoalescedTask, unlinkIfPresent } from './durable-file.js';
 import { FileHandleCache } from './file-handles.js';
 import {
   LEADER_EPOCH_CHECKPOINT, LOG_SUFFIX, INDEX_SUFFIX, SNAPSHOT_SUFFIX, TEMP_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, offsetFileName, parseOffsetFileName,
@@ -47,6 +47,7 @@ import { ProducerStateTable, checkClientBatch, lastSequence, withBatch, withCont
 import { LogSegment, createIndexCache, type BatchAt, type IndexCache } from './segment.js';
 import { runLimited } from './run-limited.js';
 import { TailCache } from './tail-cache.js';
+import { timestampErrors, type RecordError } from './timestamp-check.js';
 import type { TopicConfig } from './topic-config.js';
 import type { AbortedTransaction, AbortedTxn } from './transaction-index.js';
 
@@ -92,7 +93,7 @@ export type LeaderAppendResult =
       /** A producer's retry of a batch already in the log: nothing was written, the offsets are the original ones. */
       duplicate: boolean;
     }
-  | { ok: false; error: ErrorName; reason: string };
+  | { ok: false; error: ErrorName; reason: string; recordErrors?: RecordError[] };
 
 export type FollowerAppendResult =
   | {
@@ -310,8 +311,17 @@ export class PartitionLog {
     if (v.size > this.config.segmentBytes) {
       return Promise.resolve({ ok: false, error: 'RECORD_LIST_TOO_LARGE', reason: `batch of ${v.size} bytes exceeds segment.bytes ${this.config.segmentBytes}` });
     }
-    if (new BatchHeader(records, 0).isTransactional) {
+    const header = new BatchHeader(records, 0);
+    if (header.isTransactional) {
       return Promise.resolve({ ok: false, error: 'INVALID_TXN_STATE', reason: 'transactions are not supported' });
+    }
+    if (this.config.messageTimestampType === 'CreateTime') {
+      const recordErrors = header.timestampType === TimestampType.LOG_APPEND_TIME
+        ? [{ batchIndex: 0, batchIndexErrorMessage: 'Invalid timestamp type in message. Producer should not set timestamp type to LogAppendTime.' }]
+        : timestampErrors(records, header, opts.now, { beforeMaxMs: this.config.messageTimestampBeforeMaxMs, afterMaxMs: this.config.messageTimestampAfterMaxMs });
+      if (recordErrors) {
+        return Promise.resolve({ ok: false, error: 'INVALID_TIMESTAMP', reason: 'One or more records have been rejected due to invalid timestamp', recordErrors });
+      }
     }
     return new Promise((done) => this.enqueue({ kind: 'leader', buf: records, leaderEpoch: opts.leaderEpoch, now: opts.now, done }));
   }
@@ -568,7 +578,8 @@ export class PartitionLog {
     const bases = new Set<number>();
     const txnIndexed = new Set<number>();
     for (const name of names) {
-      if (name.endsWith(TEMP_SUFFIX)) await unlink(join(this.dir, name));
+      // Left by an interrupted write; it may be gone already if that write's process was still ending.
+      if (name.endsWith(TEMP_SUFFIX)) await unlinkIfPresent(join(this.dir, name));
       const base = parseOffsetFileName(name, LOG_SUFFIX);
       if (base !== null) bases.add(base);
     }
@@ -576,7 +587,7 @@ export class PartitionLog {
       const base = parseOffsetFileName(name, INDEX_SUFFIX) ?? parseOffsetFileName(name, TIME_INDEX_SUFFIX) ?? parseOffsetFileName(name, TXN_INDEX_SUFFIX);
       if (base === null) continue;
       // Index files whose segment is gone (a deletion cut short).
-      if (!bases.has(base)) await unlink(join(this.dir, name));
+      if (!bases.has(base)) await unlinkIfPresent(join(this.dir, name));
       else if (name.endsWith(TXN_INDEX_SUFFIX)) txnIndexed.add(base);
     }
 
@@ -670,7 +681,7 @@ export class PartitionLog {
   private async loadProducerState(replayFrom = Infinity): Promise<void> {
     const end = this._logEndOffset;
     const snapshots = await this.snapshotOffsets();
-    for (const s of snapshots) if (s > end) await unlink(this.snapshotPath(s));
+    for (const s of snapshots) if (s > end) await unlinkIfPresent(this.snapshotPath(s));
     this.producers.clear();
     let from = this.segments[0]!.baseOffset;
     for (const s of snapshots.filter((o) => o <= Math.min(end, replayFrom)).reverse()) {
@@ -680,7 +691,7 @@ export class PartitionLog {
         break;
       } catch (e) {
         this.opts.warn?.(`${this.dir}: discarding producer snapshot ${s}: ${(e as Error).message}`);
-        await unlink(this.snapshotPath(s));
+        await unlinkIfPresent(this.snapshotPath(s));
       }
     }
     if (from >= end) return;
@@ -1007,7 +1018,7 @@ export class PartitionLog {
     this.tail.clear();
     if (this.epochs.clear()) await this.epochs.persist();
     this.producers.clear();
-    for (const s of await this.snapshotOffsets()) await unlink(this.snapshotPath(s));
+    for (const s of await this.snapshotOffsets()) await unlinkIfPresent(this.snapshotPath(s));
     this._logStartOffset = offset;
     await this.opts.onLogStartOffsetChange?.(offset);
   }
@@ -1031,7 +1042,7 @@ export class PartitionLog {
     const bases = new Set(this.segments.map((s) => s.baseOffset));
     const all = await this.snapshotOffsets();
     const newest = all.at(-1);
-    for (const s of all) if (s !== newest && !bases.has(s)) await unlink(this.snapshotPath(s));
+    for (const s of all) if (s !== newest && !bases.has(s)) await unlinkIfPresent(this.snapshotPath(s));
   }
 
   // ---- reading -------------------------------------------------------------------------------

@@ -3,14 +3,14 @@
 // markers aborted when there are any. Only the segment's end is ever written. The active
 // segment's indexes live in memory and reach disk when it rolls or the log closes; closed
 // segments' indexes are read from their files on first use and kept in a bounded cache.
-import { open, readFile, stat, truncate, unlink, writeFile } from 'node:fs/promises';
+import { open, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
 import { LRUCache } from 'lru-cache';
 import {
   BATCH_HEADER_SIZE, BatchHeader, CURRENT_MAGIC, LOG_OVERHEAD, MAGIC_OFFSET, MIN_LENGTH_ANY_MAGIC, batchSize, validateBatch,
 } from '../../protocol/records/batch.js';
-import { syncDir, writeFileDurably } from './durable-file.js';
+import { syncDir, unlinkIfPresent, writeFileDurably } from './durable-file.js';
 import type { FileHandleCache } from './file-handles.js';
 import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, offsetFileName } from './file-names.js';
 import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex } from './offset-index.js';
@@ -547,10 +547,3 @@ async function readTail(path: string, entrySize: number): Promise<Buffer | null>
   }
 }
 
-async function unlinkIfPresent(path: string): Promise<void> {
-  try {
-    await unlink(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-}

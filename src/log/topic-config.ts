@@ -23,6 +23,12 @@ export interface TopicConfig {
   flushMs: number;
   /** message.timestamp.type: CreateTime or LogAppendTime */
   messageTimestampType: 'CreateTime' | 'LogAppendTime';
+  /** message.timestamp.before.max.ms: how far in the past a produced CreateTime timestamp may be */
+  messageTimestampBeforeMaxMs: number;
+  /** message.timestamp.after.max.ms: how far in the future a produced CreateTime timestamp may be */
+  messageTimestampAfterMaxMs: number;
+  /** min.insync.replicas: above 1, more than one node has, acks=all produce cannot succeed */
+  minInsyncReplicas: number;
   /** file.delete.delay.ms */
   fileDeleteDelayMs: number;
 }

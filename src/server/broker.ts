@@ -12,6 +12,8 @@ import type { LinkManagerApi } from '../link/types.js';
 import { LogManager } from '../log/log-manager.js';
 import { createLogger } from '../logger.js';
 import { Connection, type Handler } from './connection.js';
+import { ConnectionLimits } from './connection-limits.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { createDeclaredLinks } from './declared-links.js';
 import type { BrokerContext } from './context.js';
 import { DynamicBrokerConfigs } from './dynamic-configs.js';
@@ -31,6 +33,7 @@ import { produce } from './handlers/produce.js';
 import { createPartitions, createTopics, deleteTopics } from './handlers/topics.js';
 import { loadIdentity } from './identity.js';
 import { ProducerIdAllocator } from './producer-ids.js';
+import { RequestMemory } from './request-memory.js';
 
 /** How long a shutdown waits for the requests in hand before it closes their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -61,6 +64,16 @@ export async function startBroker(settings: Settings, opts: { logger?: Logger } 
   const configs = { 'node.id': '1', ...settings.configs };
   const nodeId = brokerNumber(configs, 'node.id');
   await mkdir(settings.dataDir, { recursive: true });
+  const unlock = await lockDataDir(settings.dataDir);
+  try {
+    return await startLocked(settings, configs, nodeId, logger, unlock);
+  } catch (err) {
+    await unlock();
+    throw err;
+  }
+}
+
+async function startLocked(settings: Settings, configs: Record<string, string>, nodeId: number, logger: Logger, unlock: () => Promise<void>): Promise<RunningBroker> {
   const identity = await loadIdentity(settings.dataDir, nodeId);
   // Loaded before the logs, which resolve their topic configs against the dynamic defaults too.
   const dynamicConfigs = await DynamicBrokerConfigs.load(settings.dataDir, configs, (m) => logger.warn(m));
@@ -107,15 +120,34 @@ export async function startBroker(settings: Settings, opts: { logger?: Logger } 
 
   const server = createServer();
   const connections = new Set<Connection>();
+  const limits = new ConnectionLimits(brokerNumber(configs, 'max.connections'), brokerNumber(configs, 'max.connections.per.ip'));
+  const connectionOptions = {
+    handlers,
+    maxFrameBytes: brokerNumber(configs, 'socket.request.max.bytes'),
+    memory: new RequestMemory(brokerNumber(configs, 'queued.max.request.bytes')),
+    idleMs: brokerNumber(configs, 'connections.max.idle.ms'),
+    logger,
+    apiVersionsFallback: () => apiVersionsBody(handlers, 'UNSUPPORTED_VERSION'),
+  };
+  let lastRefusalLogged = 0;
   server.on('connection', (socket) => {
-    const conn = new Connection(socket, {
-      handlers,
-      maxFrameBytes: brokerNumber(configs, 'socket.request.max.bytes'),
-      logger,
-      apiVersionsFallback: () => apiVersionsBody(handlers, 'UNSUPPORTED_VERSION'),
-    });
+    const host = socket.remoteAddress ?? '';
+    const refusal = limits.admit(host);
+    if (refusal) {
+      // Logged at most once a second: a flood of refused connections must not flood the log too.
+      if (Date.now() - lastRefusalLogged > 1000) {
+        lastRefusalLogged = Date.now();
+        logger.warn({ client: host }, `refusing connections: ${refusal}`);
+      }
+      socket.destroy();
+      return;
+    }
+    const conn = new Connection(socket, connectionOptions);
     connections.add(conn);
-    socket.on('close', () => connections.delete(conn));
+    socket.on('close', () => {
+      connections.delete(conn);
+      limits.release(host);
+    });
   });
   // Listening only once connections are handled: one accepted before would go unread, its client
   // waiting for ever for the answer to its first request.
@@ -154,6 +186,7 @@ export async function startBroker(settings: Settings, opts: { logger?: Logger } 
       await admin.close();
       await links.close(); // cluster links: fetching stops before the logs close
       await logs.close();
+      await unlock();
       logger.info('outpost stopped');
     })());
 

@@ -3,7 +3,7 @@
 // rules (the controller for topics, the broker itself for BROKER resources: other error messages,
 // other handling of empty list items) and outpost follows each, so that APPEND and SUBTRACT leave
 // the same value behind as on Kafka.
-import type { ErrorName } from '../../protocol/errors.js';
+import { boundedMessage, type ErrorName } from '../../protocol/errors.js';
 import { brokerConfigKey } from '../config/broker-configs.js';
 import { topicConfigKey } from '../config/topic-configs.js';
 
@@ -21,8 +21,10 @@ export type Configs = Readonly<Record<string, string>>;
 
 /** A resource's failure as Kafka reports it; `reply` is its errorMessage, null where Kafka sends none. */
 export class ConfigError extends Error {
-  constructor(readonly error: ErrorName, readonly reply: string | null) {
+  readonly reply: string | null;
+  constructor(readonly error: ErrorName, reply: string | null) {
     super(reply ?? error);
+    this.reply = reply === null ? null : boundedMessage(reply);
   }
 }
 

@@ -1,13 +1,24 @@
 // One client connection: frames in, requests handled one at a time in arrival order (as Kafka's
 // broker does, so that a producer's pipelined batches are appended in the order it sent them),
-// responses out in the same order. A malformed or unsupported request closes this connection
-// only; everyone else keeps being served.
+// responses out in the same order. A malformed or unsupported request, a response that cannot be
+// encoded, or any failure of a handler closes this connection only; everyone else keeps being
+// served. The connection stops being read (Kafka mutes its channel) while its client has many
+// requests queued, has not read the responses already sent, or the requests of all connections
+// together hold more memory than allowed; and it is closed after connections.max.idle.ms of quiet.
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { apiByKey, type Api } from '../../protocol/apis.js';
 import { API_VERSIONS_KEY, decodeRequestBody, encodeResponse, readRequestHeaderStart, skipTaggedFields, type RequestHeader } from '../../protocol/frames.js';
 import { Reader } from '../../protocol/primitives.js';
 import { FrameSplitter } from './frame-splitter.js';
+import { FREE_BYTES, type RequestMemory } from './request-memory.js';
+
+/** Requests read ahead of the one in hand before the connection stops being read. */
+const MAX_QUEUED_REQUESTS = 16;
+/** Response bytes the client has not read yet before its connection stops being read. */
+const MAX_UNSENT_BYTES = 1024 * 1024;
+/** Array elements one request may hold (see Reader.elements): far above any real client's. */
+export const MAX_REQUEST_ELEMENTS = 200_000;
 
 export interface RequestContext {
   header: RequestHeader;
@@ -27,6 +38,10 @@ export interface Handler {
 export interface ConnectionOptions {
   handlers: Map<number, Handler>;
   maxFrameBytes: number;
+  /** shared by every connection: queued.max.request.bytes */
+  memory: RequestMemory;
+  /** connections.max.idle.ms; 0 or less: never */
+  idleMs: number;
   logger: Logger;
   /** what an unsupported ApiVersions version is answered with (v0 layout) */
   apiVersionsFallback: () => any;
@@ -44,6 +59,11 @@ export class Connection {
   readonly id = nextConnectionId++;
   private readonly splitter: FrameSplitter;
   private readonly queue: Buffer[] = [];
+  private queuedBytes = 0;
+  /** what this connection is charged in the shared request memory */
+  private charged = 0;
+  private paused = false;
+  private cancelWait: (() => void) | undefined;
   private busy = false;
   private closed = false;
   /** settles when no request is being handled, for a graceful shutdown */
@@ -54,11 +74,18 @@ export class Connection {
     this.splitter = new FrameSplitter(opts.maxFrameBytes);
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
+    socket.on('drain', () => this.updateFlow());
     socket.on('error', (err) => opts.logger.debug({ conn: this.id, err: err.message }, 'connection error'));
-    socket.on('close', () => {
-      this.closed = true;
-      this.queue.length = 0;
-    });
+    socket.on('close', () => this.release());
+    if (opts.idleMs > 0) {
+      socket.setTimeout(opts.idleMs);
+      socket.on('timeout', () => {
+        // A request in hand (a long poll, a rebalance) is not idleness: wait for the next quiet spell.
+        if (this.busy) return socket.setTimeout(opts.idleMs);
+        opts.logger.debug({ conn: this.id, client: this.clientHost }, `closing connection idle for ${opts.idleMs} ms`);
+        this.close();
+      });
+    }
   }
 
   get clientHost(): string {
@@ -73,9 +100,18 @@ export class Connection {
   close(reason?: string): void {
     if (this.closed) return;
     if (reason) this.opts.logger.warn({ conn: this.id, client: this.clientHost }, reason);
+    this.release();
+    this.socket.destroy();
+  }
+
+  private release(): void {
     this.closed = true;
     this.queue.length = 0;
-    this.socket.destroy();
+    this.queuedBytes = 0;
+    this.cancelWait?.();
+    this.cancelWait = undefined;
+    this.opts.memory.recharge(this.charged, 0);
+    this.charged = 0;
   }
 
   private onData(chunk: Buffer): void {
@@ -85,9 +121,36 @@ export class Connection {
     } catch (err) {
       return this.close(`closing connection: ${(err as Error).message}`);
     }
-    if (frames.length === 0) return;
-    this.queue.push(...frames);
-    if (!this.busy) void this.drain();
+    for (const f of frames) {
+      this.queue.push(f);
+      this.queuedBytes += f.length;
+    }
+    this.updateFlow();
+    if (frames.length > 0 && !this.busy) void this.drain();
+  }
+
+  /** Charges what the connection holds and reads on only while its client and the memory allow. */
+  private updateFlow(): void {
+    if (this.closed) return;
+    const charge = Math.max(0, this.splitter.pendingBytes + this.queuedBytes - FREE_BYTES);
+    if (charge !== this.charged) {
+      this.opts.memory.recharge(this.charged, charge);
+      this.charged = charge;
+    }
+    const memoryFull = charge > 0 && !this.opts.memory.mayGrow(charge);
+    const backlog = this.queue.length >= MAX_QUEUED_REQUESTS || this.socket.writableLength > MAX_UNSENT_BYTES;
+    if (memoryFull && !this.cancelWait) {
+      this.cancelWait = this.opts.memory.whenReleased(() => {
+        this.cancelWait = undefined;
+        this.updateFlow();
+      });
+    }
+    const pause = memoryFull || backlog;
+    if (pause !== this.paused) {
+      this.paused = pause;
+      if (pause) this.socket.pause();
+      else this.socket.resume();
+    }
   }
 
   private async drain(): Promise<void> {
@@ -95,12 +158,40 @@ export class Connection {
     this.idle = new Promise((resolve) => (this.markIdle = resolve));
     try {
       while (this.queue.length > 0 && !this.closed) {
-        await this.handleFrame(this.queue.shift()!);
+        // The next request waits until the client has read most of what it was sent: a client
+        // that never reads gets one response, not one per request it pipelined.
+        if (this.socket.writableLength > MAX_UNSENT_BYTES) {
+          await this.sent();
+          continue;
+        }
+        const frame = this.queue.shift()!;
+        try {
+          await this.handleFrame(frame);
+        } catch (err) {
+          // The last resort: whatever a request made fail, only its own connection pays.
+          this.opts.logger.error({ conn: this.id, client: this.clientHost, err }, 'request failed');
+          this.close();
+        }
+        this.queuedBytes -= frame.length;
+        this.updateFlow();
       }
     } finally {
       this.busy = false;
       this.markIdle();
     }
+  }
+
+  /** Resolves once the socket's unsent bytes have gone out (or the connection is gone). */
+  private sent(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
   }
 
   private async handleFrame(frame: Buffer): Promise<void> {
@@ -121,6 +212,7 @@ export class Connection {
     const api = handler.api;
     let body: any;
     try {
+      r.elements = { left: MAX_REQUEST_ELEMENTS };
       if (api.isFlexible(apiVersion)) skipTaggedFields(r);
       body = decodeRequestBody(api, apiVersion, r);
     } catch (err) {
@@ -138,7 +230,15 @@ export class Connection {
       return this.close();
     }
     if (response === null || this.closed) return;
-    this.send(encodeResponse(api, apiVersion, header.correlationId, response));
+    let frameOut: Buffer[];
+    try {
+      frameOut = encodeResponse(api, apiVersion, header.correlationId, response);
+    } catch (err) {
+      // A value the version cannot carry (a null where none is allowed, a string too long for its
+      // length field): the client cannot be answered, so, as Kafka does, it loses its connection.
+      return this.close(`closing connection: cannot encode the ${api.name} v${apiVersion} response: ${(err as Error).message}`);
+    }
+    this.send(frameOut);
   }
 
   /** Kafka answers an ApiVersions version it does not know with v0 and its own version list. */

@@ -14,7 +14,7 @@ export async function createDeclaredLinks(links: LinkManagerApi, declared: Decla
     }
     if (!existing) {
       try {
-        await links.createLink(spec);
+        await links.createLink(spec, { probe: false }); // start-up does not wait for the source
         logger.info({ link: spec.name }, 'created the declared cluster link');
       } catch (err) {
         logger.error({ link: spec.name, err }, 'could not create the declared cluster link');

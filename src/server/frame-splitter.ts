@@ -9,21 +9,26 @@ export class FrameTooLarge extends Error {
 
 export class FrameSplitter {
   private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private _pendingBytes = 0;
 
   constructor(private readonly maxFrameBytes: number) {}
+
+  /** bytes held of a frame not complete yet */
+  get pendingBytes(): number {
+    return this._pendingBytes;
+  }
 
   /** Feeds a chunk; returns the frames it completed (without their size prefixes). */
   push(chunk: Buffer): Buffer[] {
     let buf = chunk;
-    if (this.pendingBytes > 0) {
+    if (this._pendingBytes > 0) {
       this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
+      this._pendingBytes += chunk.length;
       // Still waiting for the size prefix or the rest of the frame: avoid a copy per chunk.
-      if (this.pendingBytes < 4 || this.pendingBytes < 4 + this.peekSize()) return [];
-      buf = Buffer.concat(this.pending, this.pendingBytes);
+      if (this._pendingBytes < 4 || this._pendingBytes < 4 + this.peekSize()) return [];
+      buf = Buffer.concat(this.pending, this._pendingBytes);
       this.pending = [];
-      this.pendingBytes = 0;
+      this._pendingBytes = 0;
     }
     const frames: Buffer[] = [];
     let pos = 0;
@@ -38,13 +43,13 @@ export class FrameSplitter {
       const rest = buf.subarray(pos);
       if (rest.length >= 4) this.checkSize(rest.readInt32BE(0));
       this.pending = [rest];
-      this.pendingBytes = rest.length;
+      this._pendingBytes = rest.length;
     }
     return frames;
   }
 
   private peekSize(): number {
-    const head = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, Math.min(4, this.pendingBytes));
+    const head = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, Math.min(4, this._pendingBytes));
     const size = head.readInt32BE(0);
     this.checkSize(size);
     return size;

@@ -3,6 +3,8 @@
 import { KafkaError, type ErrorName } from '../../protocol/errors.js';
 import { brokerNumber } from '../config/broker-configs.js';
 import { validateTopicConfigs } from '../config/topic-configs.js';
+import { offsetsTopicPartitions } from '../groups/group-config.js';
+import { OFFSETS_TOPIC, OffsetsTopic } from '../groups/offsets-topic.js';
 import { newTopicId } from '../log/log-manager.js';
 import type { BrokerContext } from './context.js';
 import { collisionKey, topicNameProblem } from './topic-names.js';
@@ -79,6 +81,13 @@ export async function deleteTopic(b: BrokerContext, name: string): Promise<void>
   if (!b.logs.topic(name)) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', 'This server does not host this topic-partition.');
   await b.logs.deleteTopic(name);
   b.logger.info({ topic: name }, 'deleted topic');
+  if (name === OFFSETS_TOPIC) {
+    // Kafka 4 lets it be deleted and makes it anew at the next FindCoordinator; outpost makes it
+    // anew at once, so that commits go on working, into an empty topic.
+    const partitions = offsetsTopicPartitions(b.brokerConfigs);
+    await OffsetsTopic.open(b.logs, partitions, b.logger);
+    b.groups?.forgetAll();
+  }
 }
 
 export function checkCreatePartitions(b: BrokerContext, name: string, count: number, assignments: { brokerIds: number[] }[] | null): void {

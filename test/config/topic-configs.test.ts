@@ -21,6 +21,9 @@ test('defaults are Kafka 4.0 defaults', () => {
     flushMessages: Number.MAX_SAFE_INTEGER,
     flushMs: Number.MAX_SAFE_INTEGER,
     messageTimestampType: 'CreateTime',
+    messageTimestampBeforeMaxMs: Number.MAX_SAFE_INTEGER,
+    messageTimestampAfterMaxMs: 3600000,
+    minInsyncReplicas: 1,
     fileDeleteDelayMs: 60000,
   });
 });

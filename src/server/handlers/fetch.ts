@@ -5,6 +5,7 @@
 // for the consumer to drop their records, as Kafka does.
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
 import { ZERO_UUID } from '../../../protocol/primitives.js';
+import { brokerNumber } from '../../config/broker-configs.js';
 import type { AbortedTransaction } from '../../log/transaction-index.js';
 import type { BrokerContext } from '../context.js';
 import { mustSend, type RequestedPartition, type SessionPartition } from '../fetch-sessions.js';
@@ -116,14 +117,16 @@ export const fetch = defineHandler('Fetch', [4, 17], async (b, req, ctx) => {
   }
 
   const deadline = Date.now() + Math.max(0, req.maxWaitMs);
-  let reads = await readAll(b, session.partitions, req.maxBytes, req.isolationLevel);
+  // The broker's fetch.max.bytes caps what any one response holds, whatever the client asks.
+  const maxBytes = Math.max(0, Math.min(req.maxBytes, brokerNumber(b.brokerConfigs, 'fetch.max.bytes')));
+  let reads = await readAll(b, session.partitions, maxBytes, req.isolationLevel);
   for (;;) {
     const bytes = reads.reduce((n, r) => n + r.bytes, 0);
     const errored = reads.some((r) => r.error !== 'NONE' || r.divergingEpoch);
     const left = deadline - Date.now();
     if (bytes >= req.minBytes || errored || left <= 0 || session.partitions.length === 0 || b.stopping) break;
     await waitForAppend(b, session.partitions, left);
-    reads = await readAll(b, session.partitions, req.maxBytes, req.isolationLevel);
+    reads = await readAll(b, session.partitions, maxBytes, req.isolationLevel);
   }
 
   // Group by topic in request order; an incremental response leaves out what did not change.

@@ -45,13 +45,19 @@ export const metadata = defineHandler('Metadata', [0, 13], async (b, req, ctx) =
   const topics = [];
   // v0 asks for every topic with an empty list; later versions with null.
   const all = req.topics === null || (ctx.version === 0 && req.topics.length === 0);
+  // Topic ids came with v12 (v10 and v11 have the fields, which Kafka never implemented): such a
+  // request is malformed, and Kafka answers it as a failed one, every topic INVALID_REQUEST.
+  if (!all && ctx.version < 12 && req.topics.some((t: any) => t.name === null || t.topicId !== ZERO_UUID)) {
+    const refused = req.topics.map((t: any) => topicEntry(b, t.name ?? '', t.topicId, 'INVALID_REQUEST'));
+    return { throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1, topics: refused, clusterAuthorizedOperations: NO_OPERATIONS };
+  }
   if (all) {
     for (const name of listedTopicNames(b)) topics.push(describeTopic(b, name)!);
   } else {
     const autoCreate = req.allowAutoTopicCreation && brokerBoolean(b.brokerConfigs, 'auto.create.topics.enable');
     for (const wanted of req.topics) {
       if (wanted.name === null) {
-        // v10+: a topic asked for by id alone.
+        // v12+: a topic asked for by id alone.
         const t = wanted.topicId !== ZERO_UUID ? b.logs.topicById(wanted.topicId) : undefined;
         topics.push(t ? describeTopic(b, t.name)! : topicEntry(b, null, wanted.topicId, 'UNKNOWN_TOPIC_ID'));
         continue;

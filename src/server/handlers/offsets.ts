@@ -1,6 +1,7 @@
 // ListOffsets, OffsetForLeaderEpoch and DeleteRecords: questions about, and moves of, the ends
 // of a partition's log.
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
+import { OFFSETS_TOPIC } from '../../groups/offsets-topic.js';
 import { mirrorRefusal } from '../../link/read-only.js';
 import { defineHandler } from './handler.js';
 
@@ -80,6 +81,11 @@ export const deleteRecords = defineHandler('DeleteRecords', [0, 2], async (b, re
       const log = b.logs.getLog(t.name, p.partitionIndex);
       if (!log) {
         partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: errorCode('UNKNOWN_TOPIC_OR_PARTITION') });
+        continue;
+      }
+      // Internal topics hold committed state: Kafka never lets a client delete from them.
+      if (t.name === OFFSETS_TOPIC) {
+        partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: errorCode('INVALID_TOPIC_EXCEPTION') });
         continue;
       }
       if (mirror) {

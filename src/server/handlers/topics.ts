@@ -1,6 +1,7 @@
 // CreateTopics, DeleteTopics, CreatePartitions.
 import { KafkaError, errorCode } from '../../../protocol/errors.js';
 import { ZERO_UUID } from '../../../protocol/primitives.js';
+import { brokerBoolean } from '../../config/broker-configs.js';
 import { describeTopicConfigs } from '../../config/topic-configs.js';
 import { newTopicId } from '../../log/log-manager.js';
 import { mirrorRefusal } from '../../link/read-only.js';
@@ -26,16 +27,47 @@ function createResult(name: string) {
   return { name, topicId: ZERO_UUID, errorCode: 0, errorMessage: null as string | null, topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: [] as unknown[] };
 }
 
+/**
+ * Kafka's controller writes at most 10,000 metadata records for one request (a topic, each of its
+ * partitions and each config override is one); past that the whole request fails.
+ */
+const MAX_RECORDS_PER_REQUEST = 10_000;
+const TOO_LARGE = () => new KafkaError('POLICY_VIOLATION', 'Unable to perform excessively large batch operation.');
+
+function topicSpec(t: any) {
+  const configs: Record<string, string> = {};
+  for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
+  return { name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, assignments: t.assignments, configs };
+}
+
+/** The metadata records the valid topics of a CreateTopics would write. */
+function recordsToCreate(b: BrokerContext, topics: any[]): number {
+  let records = 0;
+  for (const t of topics) {
+    const spec = topicSpec(t);
+    try {
+      records += 1 + checkCreateTopic(b, spec).partitions + Object.keys(spec.configs).length;
+    } catch (err) {
+      if (!(err instanceof KafkaError)) throw err;
+    }
+  }
+  return records;
+}
+
 export const createTopics = defineHandler('CreateTopics', [2, 7], async (b, req, ctx) => {
   const seen = new Map<string, number>();
   for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+  const unique = req.topics.filter((t: any) => seen.get(t.name) === 1);
+  const tooLarge = recordsToCreate(b, unique) > MAX_RECORDS_PER_REQUEST;
   const topics = [];
-  for (const t of req.topics) {
-    if (seen.get(t.name)! > 1) continue;
+  for (const t of unique) {
     const result = createResult(t.name);
-    const configs: Record<string, string> = {};
-    for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
-    const spec = { name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, assignments: t.assignments, configs };
+    if (tooLarge) {
+      topics.push(Object.assign(result, failure(TOO_LARGE())));
+      continue;
+    }
+    const spec = topicSpec(t);
+    const configs = spec.configs;
     try {
       // Kafka makes up a topic id even for a creation it only validates.
       const made = req.validateOnly ? { topicId: newTopicId(), ...checkCreateTopic(b, spec) } : await createTopic(b, spec);
@@ -66,6 +98,11 @@ export const deleteTopics = defineHandler('DeleteTopics', [1, 6], async (b, req,
   for (const w of wanted) times.set(w.name ?? w.topicId, (times.get(w.name ?? w.topicId) ?? 0) + 1);
   const refusedTwice = new Set<string>();
   const result = (name: string | null, topicId: string, err?: KafkaError) => ({ name, topicId, ...(err ? failure(err) : { errorCode: 0, errorMessage: null }) });
+  // delete.topic.enable=false fails the whole request, as on Kafka's controller.
+  if (!brokerBoolean(b.brokerConfigs, 'delete.topic.enable')) {
+    const refusal = ctx.version < 3 ? new KafkaError('INVALID_REQUEST', 'Topic deletion is disabled.') : new KafkaError('TOPIC_DELETION_DISABLED');
+    return { throttleTimeMs: 0, responses: wanted.map((w) => result(w.name, w.topicId, refusal)) };
+  }
   const responses = [];
   for (const w of wanted) {
     if ((w.name === null) === (w.topicId === ZERO_UUID)) {
@@ -96,9 +133,15 @@ export const deleteTopics = defineHandler('DeleteTopics', [1, 6], async (b, req,
 });
 
 export const createPartitions = defineHandler('CreatePartitions', [0, 3], async (b, req) => {
+  let added = 0;
+  for (const t of req.topics) {
+    const current = b.logs.topic(t.name)?.partitions;
+    if (current !== undefined && t.count > current) added += t.count - current;
+  }
   const results = [];
   for (const t of req.topics) {
     try {
+      if (added > MAX_RECORDS_PER_REQUEST) throw TOO_LARGE();
       checkCreatePartitions(b, t.name, t.count, t.assignments);
       const refusal = mirrorRefusal(b.links, t.name, 'createPartitions');
       if (refusal) throw new KafkaError('POLICY_VIOLATION', refusal);
