@@ -1,6 +1,7 @@
 // Benchmark entry point: `npm run bench -- NAME [options]`. Each benchmark prints its own figures
 // as ratios against the reference it is measured beside.
 import { runThroughput } from './broker-throughput.js';
+import { runFuzz } from './fuzz.js';
 import { runGroupsRebalance } from './groups-rebalance.js';
 import { runMirror } from './link-vs-mm2.js';
 
@@ -8,6 +9,7 @@ const benches: Record<string, (args: string[]) => Promise<void>> = {
   throughput: runThroughput,
   mirror: runMirror,
   groups: runGroupsRebalance,
+  fuzz: runFuzz,
 };
 
 const [name, ...args] = process.argv.slice(2);
