@@ -2,6 +2,7 @@
 // as ratios against the reference it is measured beside.
 import { runThroughput } from './broker-throughput.js';
 import { runFuzz } from './fuzz.js';
+import { runKillCycles } from './kill-cycles.js';
 import { runGroupsRebalance } from './groups-rebalance.js';
 import { runMirror } from './link-vs-mm2.js';
 
@@ -10,6 +11,7 @@ const benches: Record<string, (args: string[]) => Promise<void>> = {
   mirror: runMirror,
   groups: runGroupsRebalance,
   fuzz: runFuzz,
+  kill: runKillCycles,
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -11,6 +11,7 @@ const START_WITHIN_MS = 30_000;
 
 export interface OutpostChild {
   port: number;
+  adminPort: number;
   child: ChildProcess;
   /** the exit code (null when killed by a signal) */
   exited: Promise<number | null>;
@@ -35,7 +36,7 @@ export async function spawnOutpost(dataDir: string, args: string[] = []): Promis
     try {
       const conn = await KafkaConnection.open('127.0.0.1', port, { connectTimeoutMs: 1000 });
       await conn.negotiate().finally(() => conn.close());
-      return { port, child, exited, output: () => output };
+      return { port, adminPort, child, exited, output: () => output };
     } catch {
       if (Date.now() > deadline) throw new Error(`outpost did not answer within ${START_WITHIN_MS / 1000} s:\n${output}`);
       await new Promise((r) => setTimeout(r, 50));
