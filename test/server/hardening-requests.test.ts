@@ -298,6 +298,21 @@ test('FindCoordinator v4 with two million keys closes its connection; with 1,000
   assert.is(ok.coordinators.length, 1000);
 });
 
+test('delete.topic.enable=false refuses DeleteTopics with TOPIC_DELETION_DISABLED and the topic stays', async () => {
+  const other = await startOutpost({ configs: { 'delete.topic.enable': 'false' } });
+  const c = await KafkaConnection.open('127.0.0.1', other.port);
+  await c.negotiate();
+  assert.is((await createTopic(c, 'kept')).errorCode, 0);
+  const v6 = await c.request('DeleteTopics', 6, { topics: [{ name: 'kept', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], timeoutMs: 5000 });
+  assert.is(v6.responses[0].errorCode, 73, 'TOPIC_DELETION_DISABLED');
+  const v1 = await c.request('DeleteTopics', 1, { topicNames: ['kept'], timeoutMs: 5000 });
+  assert.is(v1.responses[0].errorCode, 42, 'INVALID_REQUEST before v3, as from Kafka');
+  const md = await c.request('Metadata', 12, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'kept' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+  assert.is(md.topics[0].errorCode, 0);
+  c.close();
+  await other.destroy();
+});
+
 test('acks=all produce to a topic whose min.insync.replicas is above 1: NOT_ENOUGH_REPLICAS; acks=1 is accepted', async () => {
   const c = await open();
   assert.is((await createTopic(c, 'min-isr', { 'min.insync.replicas': '2' })).errorCode, 0);
