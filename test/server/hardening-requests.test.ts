@@ -37,6 +37,20 @@ async function produce(c: KafkaConnection, topic: string, timestamp: number, ack
   return res.responses[0].partitionResponses[0];
 }
 
+/** A commit of one partition's offset outside any generation (as by an assign() consumer); its error code. */
+async function commit(c: KafkaConnection, groupId: string, topic: string, offset: number, metadata = ''): Promise<number> {
+  const res = await c.request('OffsetCommit', 8, {
+    groupId, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1,
+    topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: metadata }] }],
+  });
+  return res.topics[0].partitions[0].errorCode;
+}
+
+async function committed(c: KafkaConnection, groupId: string, topic: string): Promise<number> {
+  const res = await c.request('OffsetFetch', 8, { groups: [{ groupId, topics: [{ name: topic, partitionIndexes: [0] }] }], requireStable: false });
+  return res.groups[0].topics[0].partitions[0].committedOffset;
+}
+
 async function witnessServed(label: string): Promise<void> {
   const md = await witness.request('Metadata', 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
   assert.ok(md.brokers.length === 1, `witness served after ${label}`);
@@ -165,39 +179,26 @@ test('a Long.MAX timestamp that a topic accepts is served by ListOffsets, also a
 test('OffsetCommit of offset Long.MAX is stored and fetched back as Long.MAX, across a restart', async () => {
   let c = await open();
   assert.is((await createTopic(c, 'commit-max')).errorCode, 0);
-  const commit = await c.request('OffsetCommit', 8, {
-    groupId: 'g-max', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1,
-    topics: [{ name: 'commit-max', partitions: [{ partitionIndex: 0, committedOffset: LONG_MAX, committedLeaderEpoch: -1, committedMetadata: '' }] }],
-  });
-  assert.is(commit.topics[0].partitions[0].errorCode, 0);
-  const fetchCommitted = async (conn: KafkaConnection) => {
-    const res = await conn.request('OffsetFetch', 8, { groups: [{ groupId: 'g-max', topics: [{ name: 'commit-max', partitionIndexes: [0] }] }], requireStable: false });
-    return res.groups[0].topics[0].partitions[0].committedOffset;
-  };
-  assert.is(await fetchCommitted(c), LONG_MAX);
+  assert.is(await commit(c, 'g-max', 'commit-max', LONG_MAX), 0);
+  assert.is(await committed(c, 'g-max', 'commit-max'), LONG_MAX);
   c.close();
   await restart();
   c = await open();
-  assert.is(await fetchCommitted(c), LONG_MAX);
+  assert.is(await committed(c, 'g-max', 'commit-max'), LONG_MAX);
   c.close();
 });
 
 test('DeleteRecords on __consumer_offsets is refused and committed offsets survive a restart', async () => {
   let c = await open();
   assert.is((await createTopic(c, 'commit-keep')).errorCode, 0);
-  const commit = await c.request('OffsetCommit', 8, {
-    groupId: 'g-keep', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1,
-    topics: [{ name: 'commit-keep', partitions: [{ partitionIndex: 0, committedOffset: 42, committedLeaderEpoch: -1, committedMetadata: 'm' }] }],
-  });
-  assert.is(commit.topics[0].partitions[0].errorCode, 0);
+  assert.is(await commit(c, 'g-keep', 'commit-keep', 42, 'm'), 0);
   const partitions = Array.from({ length: 50 }, (_, i) => ({ partitionIndex: i, offset: -1 }));
   const res = await c.request('DeleteRecords', 2, { topics: [{ name: '__consumer_offsets', partitions }], timeoutMs: 1000 });
   for (const p of res.topics[0].partitions) assert.is(p.errorCode, 17, 'INVALID_TOPIC_EXCEPTION');
   c.close();
   await restart();
   c = await open();
-  const fetched = await c.request('OffsetFetch', 8, { groups: [{ groupId: 'g-keep', topics: [{ name: 'commit-keep', partitionIndexes: [0] }] }], requireStable: false });
-  assert.is(fetched.groups[0].topics[0].partitions[0].committedOffset, 42);
+  assert.is(await committed(c, 'g-keep', 'commit-keep'), 42);
   c.close();
 });
 
@@ -205,21 +206,12 @@ test('DeleteTopics of __consumer_offsets: made anew at once, commits go on worki
   let c = await open();
   const del = await c.request('DeleteTopics', 6, { topics: [{ name: '__consumer_offsets', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], timeoutMs: 5000 });
   assert.is(del.responses[0].errorCode, 0);
-  const commitOnce = async (conn: KafkaConnection, offset: number) => {
-    const r = await conn.request('OffsetCommit', 8, {
-      groupId: 'g-after', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1,
-      topics: [{ name: 'commit-keep', partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: '' }] }],
-    });
-    return r.topics[0].partitions[0].errorCode;
-  };
-  assert.is(await commitOnce(c, 7), 0);
-  const gone = await c.request('OffsetFetch', 8, { groups: [{ groupId: 'g-keep', topics: [{ name: 'commit-keep', partitionIndexes: [0] }] }], requireStable: false });
-  assert.is(gone.groups[0].topics[0].partitions[0].committedOffset, -1, 'the deleted topic took its offsets with it');
+  assert.is(await commit(c, 'g-after', 'commit-keep', 7), 0);
+  assert.is(await committed(c, 'g-keep', 'commit-keep'), -1, 'the deleted topic took its offsets with it');
   c.close();
   await restart();
   c = await open();
-  const kept = await c.request('OffsetFetch', 8, { groups: [{ groupId: 'g-after', topics: [{ name: 'commit-keep', partitionIndexes: [0] }] }], requireStable: false });
-  assert.is(kept.groups[0].topics[0].partitions[0].committedOffset, 7);
+  assert.is(await committed(c, 'g-after', 'commit-keep'), 7);
   c.close();
 });
 
