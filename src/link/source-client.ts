@@ -139,6 +139,11 @@ export class SourceClient {
     }
     const opening = (async () => {
       const conn = await KafkaConnection.open(address.host, address.port, { clientId: this.opts.clientId, connectTimeoutMs: this.opts.connectTimeoutMs });
+      // Closed while connecting: the negotiation below would wait on a source that may never answer.
+      if (this.closed) {
+        conn.close();
+        throw new Error('the link is stopping');
+      }
       this.live.add(conn);
       try {
         await deadline(conn.negotiate(), this.opts.requestTimeoutMs, () => conn.close(), `ApiVersions to ${address.host}:${address.port}`);

@@ -187,6 +187,11 @@ test('a link created without validation to a source that never answers returns a
   });
   assert.is(res.status, 204, await res.text());
   assert.ok(Date.now() - started < 60_000, 'the creation did not wait for the source');
+  // Deleted at once after its creation, while its first connection is still being made.
+  await b.links.createLink({ name: 'brief', bootstrapServers: `127.0.0.1:${port}`, configs: { 'request.timeout.ms': '120000' } }, { probe: false });
+  const deleting = Date.now();
+  await b.links.deleteLink('brief', { force: true });
+  assert.ok(Date.now() - deleting < 60_000, 'the deletion did not wait for the source');
   // A validating creation waits on the source; a stop must not wait with it.
   const probing = b.links.createLink({ name: 'probing', bootstrapServers: `127.0.0.1:${port}`, configs: { 'request.timeout.ms': '120000' } }).catch((e) => e);
   await settle(300);
