@@ -50,7 +50,6 @@ export function errorName(code: number): string {
   return NAMES[code + 1] ?? `UNKNOWN_ERROR_CODE_${code}`;
 }
 
-/** An error that a handler turns into its Kafka code and message in the response. */
 /**
  * The longest error message sent. Kafka's messages repeat names from the request, which can be
  * as long as a request's strings: whole, they may not fit the int16-length message field of older
@@ -63,6 +62,7 @@ export function boundedMessage(message: string): string {
   return message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS - 3)}...` : message;
 }
 
+/** An error that a handler turns into its Kafka code and message in the response. */
 export class KafkaError extends Error {
   constructor(readonly error: ErrorName, message?: string) {
     super(boundedMessage(message ?? error));

@@ -33,10 +33,10 @@ export function writeInt64(buf: Buffer, at: number, v: number): void {
 }
 
 /** The longest string an int16 length prefix can announce. */
-export const MAX_INT16_STRING_BYTES = 0x7fff;
+const MAX_INT16_STRING_BYTES = 0x7fff;
 
 /** What one decode may allocate: array elements across the whole message, nested ones included. */
-export interface ElementBudget {
+interface ElementBudget {
   left: number;
 }
 

@@ -57,8 +57,6 @@ export const NO_SEQUENCE = -1;
 export const NO_PARTITION_LEADER_EPOCH = -1;
 export const NO_TIMESTAMP = -1;
 
-export { readInt64, writeInt64 };
-
 /** Total bytes of the batch at `pos`, framing included. Reads the length field only. */
 export function batchSize(buf: Buffer, pos: number): number {
   return LOG_OVERHEAD + buf.readInt32BE(pos + LENGTH_OFFSET);

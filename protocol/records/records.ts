@@ -12,8 +12,9 @@ import {
   COMPRESSION_CODEC_MASK, CONTROL_FLAG_MASK, CRC_OFFSET, CURRENT_MAGIC, LAST_OFFSET_DELTA_OFFSET, LENGTH_OFFSET, LOG_OVERHEAD,
   MAGIC_OFFSET, MAX_TIMESTAMP_OFFSET, NO_PARTITION_LEADER_EPOCH, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE,
   PARTITION_LEADER_EPOCH_OFFSET, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, RECORD_COUNT_OFFSET, RECORDS_OFFSET,
-  TIMESTAMP_TYPE_MASK, TimestampType, TRANSACTIONAL_FLAG_MASK, computeBatchCrc, writeInt64,
+  TIMESTAMP_TYPE_MASK, TimestampType, TRANSACTIONAL_FLAG_MASK, computeBatchCrc,
 } from './batch.js';
+import { writeInt64 } from '../primitives.js';
 import { Codec, type CodecId, CompressionError, compress, decompress } from './compression.js';
 import { VarReader, VarintError, varintSize, writeVarint } from './varint.js';
 

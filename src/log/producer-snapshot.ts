@@ -27,7 +27,7 @@
 // Version 101, from before transactions were tracked, is not read: the log is replayed instead,
 // which also builds the transaction indexes its mirrored markers call for.
 import { readFile } from 'node:fs/promises';
-import { readInt64, writeInt64 } from '../../protocol/records/batch.js';
+import { readInt64, writeInt64 } from '../../protocol/primitives.js';
 import { crc32c } from '../../protocol/records/crc32c.js';
 import { writeFileDurably } from './durable-file.js';
 import { MAX_BATCHES_PER_PRODUCER, type BatchMetadata, type ProducerEntry } from './producer-state.js';

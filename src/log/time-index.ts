@@ -2,7 +2,7 @@
 // base: int32), each the largest timestamp seen so far and the last offset of the batch carrying
 // it, so timestamps increase strictly from entry to entry. The last entry holds the segment's
 // largest timestamp once the segment is closed, which retention.ms reads.
-import { readInt64, writeInt64 } from '../../protocol/records/batch.js';
+import { readInt64, writeInt64 } from '../../protocol/primitives.js';
 import { IndexEntries } from './index-entries.js';
 
 export const TIME_INDEX_ENTRY_SIZE = 12;

@@ -13,7 +13,7 @@
 // Like the other indexes (index-entries.ts), the active segment's lives in memory and is written
 // when the segment rolls or the log closes, and replaying the log after a crash rebuilds what was
 // not written. As with Kafka, a segment with no entry has no file.
-import { readInt64, writeInt64 } from '../../protocol/records/batch.js';
+import { readInt64, writeInt64 } from '../../protocol/primitives.js';
 import { IndexEntries } from './index-entries.js';
 
 const ABORTED_TXN_SIZE = 34;

@@ -18,7 +18,7 @@ const MAX_QUEUED_REQUESTS = 16;
 /** Response bytes the client has not read yet before its connection stops being read. */
 const MAX_UNSENT_BYTES = 1024 * 1024;
 /** Array elements one request may hold (see Reader.elements): far above any real client's. */
-export const MAX_REQUEST_ELEMENTS = 200_000;
+const MAX_REQUEST_ELEMENTS = 200_000;
 
 export interface RequestContext {
   header: RequestHeader;
@@ -172,6 +172,7 @@ export class Connection {
           this.opts.logger.error({ conn: this.id, client: this.clientHost, err }, 'request failed');
           this.close();
         }
+        if (this.closed) break; // its accounting went with it
         this.queuedBytes -= frame.length;
         this.updateFlow();
       }

@@ -16,10 +16,6 @@ export class RequestMemory {
   /** `limit` < 0: unbounded, as Kafka's -1. */
   constructor(readonly limit: number) {}
 
-  get bytesUsed(): number {
-    return this.used;
-  }
-
   /** Moves a connection's charge from `from` to `to` bytes: what it holds, whether or not it fits. */
   recharge(from: number, to: number): void {
     this.used += to - from;

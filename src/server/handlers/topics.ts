@@ -40,8 +40,8 @@ function topicSpec(t: any) {
   return { name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, assignments: t.assignments, configs };
 }
 
-/** The metadata records the valid topics of a CreateTopics would write. */
-function recordsToCreate(b: BrokerContext, topics: any[]): number {
+/** Whether the valid topics of a CreateTopics would write more metadata records than one request may. */
+function tooManyRecords(b: BrokerContext, topics: any[]): boolean {
   let records = 0;
   for (const t of topics) {
     const spec = topicSpec(t);
@@ -50,15 +50,16 @@ function recordsToCreate(b: BrokerContext, topics: any[]): number {
     } catch (err) {
       if (!(err instanceof KafkaError)) throw err;
     }
+    if (records > MAX_RECORDS_PER_REQUEST) return true;
   }
-  return records;
+  return false;
 }
 
 export const createTopics = defineHandler('CreateTopics', [2, 7], async (b, req, ctx) => {
   const seen = new Map<string, number>();
   for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
   const unique = req.topics.filter((t: any) => seen.get(t.name) === 1);
-  const tooLarge = recordsToCreate(b, unique) > MAX_RECORDS_PER_REQUEST;
+  const tooLarge = tooManyRecords(b, unique);
   const topics = [];
   for (const t of unique) {
     const result = createResult(t.name);

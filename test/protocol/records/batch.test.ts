@@ -5,9 +5,10 @@ import * as assert from 'uvu/assert';
 import {
   ATTRIBUTES_OFFSET, BATCH_HEADER_SIZE, BatchHeader, CRC_OFFSET, LAST_OFFSET_DELTA_OFFSET, LENGTH_OFFSET, LOG_OVERHEAD,
   MAGIC_OFFSET, RECORD_COUNT_OFFSET, RECORDS_OFFSET, TimestampType, batchSize, computeBatchCrc, iterateBatches,
-  stampBaseOffset, stampMaxTimestampAndLogAppendTime, stampPartitionLeaderEpoch, validateBatch, wholeBatchesEnd, writeInt64,
+  stampBaseOffset, stampMaxTimestampAndLogAppendTime, stampPartitionLeaderEpoch, validateBatch, wholeBatchesEnd,
   type BatchValidation,
 } from '../../../protocol/records/batch.js';
+import { writeInt64 } from '../../../protocol/primitives.js';
 import { Codec } from '../../../protocol/records/compression.js';
 import { buildBatch, readRecords } from '../../../protocol/records/records.js';
 
