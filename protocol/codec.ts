@@ -11,6 +11,18 @@ export type RecordsValue = Buffer | readonly Buffer[] | null;
 /** Unknown tagged fields of a decoded struct, kept so that what we decode we can re-encode. */
 export const UNKNOWN_TAGS = '_unknownTags';
 
+/**
+ * With OUTPOST_STRICT_MESSAGES=1 (the test runner sets it) the encoder refuses a key that the
+ * message does not have, in any version: a misspelled field would otherwise go out as its default.
+ * Off in production, where the check would cost a key walk per struct.
+ */
+let strict = globalThis.process?.env?.OUTPOST_STRICT_MESSAGES === '1';
+
+/** Turns the strict key check on or off for this process (see above). */
+export function strictMessages(on: boolean): void {
+  strict = on;
+}
+
 export interface SizeContext {
   /** bytes of spliced record data, which the Writer does not hold */
   spliced: number;
@@ -217,6 +229,10 @@ export function compileStruct(fields: FieldDefinition[], version: number, flexib
   }
   tagged.sort((a, b) => a.tag! - b.tag!);
   const all = [...regular, ...tagged, ...absent];
+  const known = new Set<string>([...all.map((f) => f.name), UNKNOWN_TAGS]);
+  const checkKeys = (v: any) => {
+    for (const k of Object.keys(v)) if (!known.has(k)) throw new ProtocolError(`${where || 'message'} has no field ${k}`);
+  };
 
   const make = () => {
     const o: any = {};
@@ -242,6 +258,7 @@ export function compileStruct(fields: FieldDefinition[], version: number, flexib
   const codec: StructCodec = {
     make,
     size(v, ctx) {
+      if (strict) checkKeys(v);
       let n = 0;
       for (const f of regular) n += f.codec.size(fieldValue(v, f), ctx);
       if (flexible) {

@@ -22,7 +22,9 @@ function find(dir) {
 
 function runFile(file) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Strict messages: the encoder refuses fields a message does not have (protocol/codec.ts).
+    const env = { ...process.env, OUTPOST_STRICT_MESSAGES: '1' };
+    const child = spawn(process.execPath, ['--enable-source-maps', file], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     child.stdout.on('data', (d) => { out += d; process.stdout.write(d); });
     child.stderr.on('data', (d) => process.stderr.write(d));

@@ -4,13 +4,15 @@
 import { connect, type Socket } from 'node:net';
 import { api as apiByName, type Api } from '../../protocol/apis.js';
 import { API_VERSIONS_KEY, decodeResponse, encodeRequest } from '../../protocol/frames.js';
+import type { ApiMessages, ApiName } from '../../protocol/messages/messages.js';
+import type { Decoded } from '../../protocol/messages/types.js';
 import { FrameReader } from './frame-reader.js';
 
 interface Pending {
   api: Api;
   version: number;
   correlationId: number;
-  resolve: (body: any) => void;
+  resolve: (body: unknown) => void;
   reject: (err: Error) => void;
 }
 
@@ -64,12 +66,12 @@ export class KafkaConnection {
   async negotiate(): Promise<Map<number, { min: number; max: number }>> {
     const res = await this.request('ApiVersions', 3, { clientSoftwareName: 'kafka-outpost', clientSoftwareVersion: '0.1.0' });
     if (res.errorCode !== 0) throw new Error(`ApiVersions failed with error code ${res.errorCode}`);
-    this.versions = new Map(res.apiKeys.map((k: any) => [k.apiKey, { min: k.minVersion, max: k.maxVersion }]));
+    this.versions = new Map(res.apiKeys.map((k) => [k.apiKey, { min: k.minVersion, max: k.maxVersion }]));
     return this.versions;
   }
 
   /** The highest version both sides speak, or undefined. */
-  version(name: string): number | undefined {
+  version(name: ApiName): number | undefined {
     const a = apiByName(name);
     const theirs = this.versions.get(a.key);
     if (!theirs) return undefined;
@@ -78,12 +80,12 @@ export class KafkaConnection {
   }
 
   /** Sends a request; resolves with the decoded response body. */
-  request(name: string, version: number, body: any): Promise<any> {
-    return this.send(apiByName(name), version, body, true) as Promise<any>;
+  request<N extends ApiName>(name: N, version: number, body: ApiMessages[N]['request']): Promise<Decoded<ApiMessages[N]['response']>> {
+    return this.send(apiByName(name), version, body, true) as Promise<Decoded<ApiMessages[N]['response']>>;
   }
 
   /** Sends a request that gets no response (acks=0 produce). */
-  sendOnly(name: string, version: number, body: any): void {
+  sendOnly<N extends ApiName>(name: N, version: number, body: ApiMessages[N]['request']): void {
     void this.send(apiByName(name), version, body, false);
   }
 
@@ -97,7 +99,7 @@ export class KafkaConnection {
     this.fail(new ConnectionClosed('connection closed'));
   }
 
-  private send(api: Api, version: number, body: any, expectResponse: boolean): Promise<any> | undefined {
+  private send(api: Api, version: number, body: unknown, expectResponse: boolean): Promise<unknown> | undefined {
     if (this.closedWith) return Promise.reject(this.closedWith);
     const correlationId = this.nextCorrelationId++;
     const parts = encodeRequest(api, version, { correlationId, clientId: this.opts.clientId ?? 'kafka-outpost' }, body);

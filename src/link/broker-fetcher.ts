@@ -10,6 +10,8 @@
 // answered by asking the source for its log range.
 import type { Logger } from 'pino';
 import { errorName } from '../../protocol/errors.js';
+import type { FetchResponse } from '../../protocol/messages/messages.js';
+import type { Decoded } from '../../protocol/messages/types.js';
 import { ZERO_UUID } from '../../protocol/primitives.js';
 import { LOG_OVERHEAD, batchSize, wholeBatchesEnd } from '../../protocol/records/batch.js';
 import { FetchSessionClient, positionKey, type SessionRequest } from './fetch-session.js';
@@ -179,7 +181,7 @@ export class BrokerFetcher {
     return this.parts.get(p.key) === p && p.leaderEpoch === leaderEpoch;
   }
 
-  private async onPartition(p: MirrorPartition, leaderEpoch: number, d: any, now: number): Promise<void> {
+  private async onPartition(p: MirrorPartition, leaderEpoch: number, d: Decoded<FetchResponse.PartitionData>, now: number): Promise<void> {
     // Moved to another leader, or paused, while the request was out: what it brought is dropped.
     if (!this.current(p, leaderEpoch) || p.phase !== 'fetching' || p.paused) return;
     const error = errorName(d.errorCode);

@@ -390,7 +390,7 @@ export class ClusterLink implements FetcherHost {
   /** The synced configs of `topics` at the source; a source without DescribeConfigs has none to give. */
   private async sourceConfigs(topics: string[]): Promise<Map<string, Record<string, string>>> {
     const { body } = await this.client.request('any', 'DescribeConfigs', () => ({
-      resources: topics.map((name) => ({ resourceType: TOPIC_RESOURCE, resourceName: name, configurationKeys: SYNCED_TOPIC_CONFIGS })),
+      resources: topics.map((name) => ({ resourceType: TOPIC_RESOURCE, resourceName: name, configurationKeys: [...SYNCED_TOPIC_CONFIGS] })),
       includeSynonyms: false,
       includeDocumentation: false,
     })).catch((e: Error) => {

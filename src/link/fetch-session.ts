@@ -5,6 +5,7 @@
 // holds only partitions with news. Any session error, or a lost response, starts over with a
 // full request. Before Fetch v7 there are no sessions: every request is full.
 import { errorName } from '../../protocol/errors.js';
+import type { FetchRequest } from '../../protocol/messages/messages.js';
 
 export interface FetchPosition {
   topic: string;
@@ -20,8 +21,8 @@ export interface FetchPosition {
 export interface SessionRequest {
   sessionId: number;
   sessionEpoch: number;
-  topics: any[];
-  forgottenTopicsData: any[];
+  topics: FetchRequest.FetchTopic[];
+  forgottenTopicsData: FetchRequest.ForgottenTopic[];
   /** the partitions this request leaves the broker's session holding, by key */
   holds: Map<string, FetchPosition>;
   full: boolean;

@@ -4,6 +4,8 @@
 // every request so that a source that stops answering is noticed and its connection dropped.
 import { ZERO_UUID } from '../../protocol/primitives.js';
 import { errorName } from '../../protocol/errors.js';
+import type { ApiMessages, ApiName } from '../../protocol/messages/messages.js';
+import type { Decoded } from '../../protocol/messages/types.js';
 import { KafkaConnection } from '../client/kafka-connection.js';
 import type { HostPort } from './link-spec.js';
 
@@ -32,10 +34,13 @@ export interface SourceMetadata {
   topics: Map<string, SourceTopic>;
 }
 
-export interface Response {
+export interface Response<N extends ApiName> {
   version: number;
-  body: any;
+  body: Decoded<ApiMessages[N]['response']>;
 }
+
+/** Makes a request's body for the version negotiated with the source broker. */
+export type BuildRequest<N extends ApiName> = (version: number) => ApiMessages[N]['request'];
 
 export interface RequestOptions {
   /** lengthens the deadline, for long polls */
@@ -66,7 +71,7 @@ export class SourceClient {
    * resolves with the response. A failure to connect or to answer in time rejects, and the
    * connection is dropped for the next call to redo.
    */
-  async request(target: Target, name: string, build: (version: number) => any, opts: RequestOptions = {}): Promise<Response> {
+  async request<N extends ApiName>(target: Target, name: N, build: BuildRequest<N>, opts: RequestOptions = {}): Promise<Response<N>> {
     if (target === 'any') return this.onAnyBroker((conn) => this.send(conn, name, build, opts));
     const address = this.brokers.get(target);
     if (!address) throw new Error(`source broker ${target} is not in the cluster metadata`);
@@ -81,7 +86,7 @@ export class SourceClient {
       includeTopicAuthorizedOperations: false,
     }));
     if (body.errorCode) throw new Error(`source Metadata failed: ${errorName(body.errorCode)}`);
-    const brokers = new Map<number, HostPort>(body.brokers.map((b: any) => [b.nodeId, { host: b.host, port: b.port }]));
+    const brokers = new Map<number, HostPort>(body.brokers.map((b) => [b.nodeId, { host: b.host, port: b.port }]));
     for (const [id, old] of this.brokers) {
       const now = brokers.get(id);
       if (!now || now.host !== old.host || now.port !== old.port) this.drop(`node ${id}`);
@@ -89,11 +94,13 @@ export class SourceClient {
     this.brokers = brokers;
     const out = new Map<string, SourceTopic>();
     for (const t of body.topics) {
+      // Asked for by name, every topic is answered by name.
+      if (t.name === null) continue;
       out.set(t.name, {
         name: t.name,
         error: errorName(t.errorCode),
         topicId: t.topicId ?? ZERO_UUID,
-        partitions: t.partitions.map((p: any) => ({ partition: p.partitionIndex, error: errorName(p.errorCode), leaderId: p.leaderId, leaderEpoch: p.leaderEpoch ?? -1 })),
+        partitions: t.partitions.map((p) => ({ partition: p.partitionIndex, error: errorName(p.errorCode), leaderId: p.leaderId, leaderEpoch: p.leaderEpoch ?? -1 })),
       });
     }
     return { clusterId: body.clusterId ?? null, topics: out };
@@ -162,7 +169,7 @@ export class SourceClient {
     return opening;
   }
 
-  private send(conn: KafkaConnection, name: string, build: (version: number) => any, opts: RequestOptions): Promise<Response> {
+  private send<N extends ApiName>(conn: KafkaConnection, name: N, build: BuildRequest<N>, opts: RequestOptions): Promise<Response<N>> {
     const version = Math.min(supported(conn, name), opts.maxVersion ?? Infinity);
     const pending = conn.request(name, version, build(version)).then((body) => ({ version, body }));
     return deadline(pending, this.opts.requestTimeoutMs + (opts.extraMs ?? 0), () => conn.close(), name);
@@ -181,7 +188,7 @@ export class SourceClient {
 /** The source broker does not speak the API at any version outpost does. */
 export class UnsupportedApi extends Error {}
 
-function supported(conn: KafkaConnection, name: string): number {
+function supported(conn: KafkaConnection, name: ApiName): number {
   const v = conn.version(name);
   if (v === undefined) throw new UnsupportedApi(`the source broker does not support ${name} at any version outpost speaks`);
   return v;

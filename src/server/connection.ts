@@ -32,7 +32,7 @@ export interface Handler {
   minVersion: number;
   maxVersion: number;
   /** The response body, or null when none is sent (acks=0 produce). */
-  handle(body: any, ctx: RequestContext): Promise<any> | any;
+  handle(body: unknown, ctx: RequestContext): Promise<unknown> | unknown;
 }
 
 export interface ConnectionOptions {
@@ -44,7 +44,7 @@ export interface ConnectionOptions {
   idleMs: number;
   logger: Logger;
   /** what an unsupported ApiVersions version is answered with (v0 layout) */
-  apiVersionsFallback: () => any;
+  apiVersionsFallback: () => unknown;
 }
 
 /**
@@ -211,7 +211,7 @@ export class Connection {
       return this.close(`closing connection: unsupported request ${name} v${apiVersion} from ${header.clientId}`);
     }
     const api = handler.api;
-    let body: any;
+    let body: unknown;
     try {
       r.elements = { left: MAX_REQUEST_ELEMENTS };
       if (api.isFlexible(apiVersion)) skipTaggedFields(r);
@@ -219,7 +219,7 @@ export class Connection {
     } catch (err) {
       return this.close(`closing connection: malformed ${api.name} v${apiVersion} request: ${(err as Error).message}`);
     }
-    let response: any;
+    let response: unknown;
     try {
       response = await handler.handle(body, { header, version: apiVersion, clientHost: this.clientHost, connectionId: this.id });
     } catch (err) {

@@ -183,7 +183,7 @@ test('synced topic configs follow Kafka, and are refused on the mirror', async (
   const change = { resources: [{ resourceType: 2, resourceName: TOPIC, configs: [{ name: 'retention.ms', configOperation: 0, value: '7200000' }] }], validateOnly: false };
   const refused = await ctx.mirror.request('IncrementalAlterConfigs', ctx.mirror.version('IncrementalAlterConfigs')!, change);
   assert.is(errorName(refused.responses[0].errorCode), 'POLICY_VIOLATION');
-  assert.match(refused.responses[0].errorMessage, /retention\.ms is synced from its source topic/);
+  assert.match(refused.responses[0].errorMessage ?? '', /retention\.ms is synced from its source topic/);
   const own = { resources: [{ resourceType: 2, resourceName: TOPIC, configs: [{ name: 'segment.ms', configOperation: 0, value: '3600000' }] }], validateOnly: false };
   const allowed = await ctx.mirror.request('IncrementalAlterConfigs', ctx.mirror.version('IncrementalAlterConfigs')!, own);
   assert.is(allowed.responses[0].errorCode, 0, 'a config of the mirror itself can be set');

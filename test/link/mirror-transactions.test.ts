@@ -168,7 +168,7 @@ async function assertSameAsSource(ctx: Ctx): Promise<void> {
   assert.equal(got.javaUncommitted, want.javaUncommitted, 'the Java consumer at read_uncommitted');
   assert.equal(await kcatConsume(mirrorBootstrap, 'read_uncommitted'), await kcatConsume(ctx.kafka.bootstrap, 'read_uncommitted'), 'kcat at read_uncommitted');
   assert.equal(got.fetchCommitted, want.fetchCommitted, 'read_committed Fetch responses at every offset');
-  assert.ok(got.fetchCommitted.some((f) => f.abortedTransactions.length > 0), 'aborted transactions are listed');
+  assert.ok(got.fetchCommitted.some((f) => (f.abortedTransactions?.length ?? 0) > 0), 'aborted transactions are listed');
   assert.not.ok(got.javaCommitted.some((r) => String(r.value).startsWith('abort-')), 'no record of an aborted transaction is read_committed');
   assert.ok(got.javaUncommitted.some((r) => String(r.value).startsWith('abort-')), 'read_uncommitted reads them');
 }

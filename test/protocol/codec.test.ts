@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { allApis, api } from '../../protocol/apis.js';
-import { UNKNOWN_TAGS, compileStruct, inVersions } from '../../protocol/codec.js';
+import { UNKNOWN_TAGS, compileStruct, inVersions, strictMessages } from '../../protocol/codec.js';
 import { decodeRequestBody, decodeResponse, encodeRequest, encodeResponse, readRequestHeaderStart, skipTaggedFields } from '../../protocol/frames.js';
 import { definitions } from '../../protocol/messages/definitions.js';
 import type { FieldDefinition } from '../../protocol/messages/types.js';
@@ -114,7 +114,6 @@ test('unknown tagged fields survive a decode and re-encode', () => {
   const codec = fetch.response(12);
   const body = codec.make();
   body[UNKNOWN_TAGS] = [[5, Buffer.from([1, 2, 3])], [99, Buffer.from('x')]];
-  body.clusterId = 'abc'; // tag 0 in v12+... only for Fetch responses from v12? not in the schema: stays unknown-free
   const frame = Buffer.concat(encodeResponse(fetch, 12, 1, body));
   const back = decodeResponse(fetch, 12, frame.subarray(4)).body;
   assert.equal(back[UNKNOWN_TAGS], [[5, Buffer.from([1, 2, 3])], [99, Buffer.from('x')]]);
@@ -170,3 +169,19 @@ test('every API with a request also has a response definition', () => {
 });
 
 test.run();
+
+test('in strict mode the encoder refuses a field the message does not have', () => {
+  strictMessages(true);
+  try {
+    const codec = api('Metadata').response(12);
+    const good = { throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: 1, topics: [] };
+    assert.ok(codec.size(good, { spliced: 0 }) > 0);
+    // A field of another version is known; a misspelling, at any depth, is not.
+    assert.ok(codec.size({ ...good, errorCode: 0 }, { spliced: 0 }) > 0);
+    assert.throws(() => codec.size({ ...good, controllerID: 1 }, { spliced: 0 }), (e: Error) => e instanceof ProtocolError && /has no field controllerID/.test(e.message));
+    const topic = { errorCode: 0, name: 't', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', isInternal: false, partitions: [{ errorCode: 0, partitionIndex: 0, leaderId: 1, leaderEpoch: 0, replicaNodes: [], isrNodes: [], offlineReplica: [] }], topicAuthorizedOperations: 0 };
+    assert.throws(() => codec.size({ ...good, topics: [topic] }, { spliced: 0 }), /partitions has no field offlineReplica/);
+  } finally {
+    strictMessages(false);
+  }
+});

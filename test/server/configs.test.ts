@@ -4,6 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { AlterConfigsRequest, ApiMessages, ApiName, IncrementalAlterConfigsRequest } from '../../protocol/messages/messages.js';
 import { KafkaConnection } from '../../src/client/kafka-connection.js';
 import { javaTool, startKafka } from '../peers/kafka.js';
 import { normalise, openSide, type Side } from '../support/differential.js';
@@ -62,7 +63,7 @@ function errorType(err: any): string {
 }
 
 /** One request to outpost with its own client, for what kafkajs cannot send (it refuses the resource name ""). */
-async function request(api: string, version: number, body: unknown): Promise<any> {
+async function request<N extends ApiName>(api: N, version: number, body: ApiMessages[N]['request']) {
   const conn = await KafkaConnection.open('127.0.0.1', broker.port);
   try {
     return await conn.request(api, version, body);
@@ -74,7 +75,7 @@ async function request(api: string, version: number, body: unknown): Promise<any
 /** Replaces a dynamic broker layer ("" or "1") with `configs`, as AlterConfigs does. */
 async function setBrokerConfigs(name: string, configs: Record<string, string>): Promise<void> {
   const res = await request('AlterConfigs', 2, { resources: [{ resourceType: BROKER, resourceName: name, configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }], validateOnly: false });
-  assert.is(res.responses[0].errorCode, 0, res.responses[0].errorMessage);
+  assert.is(res.responses[0].errorCode, 0, res.responses[0].errorMessage ?? undefined);
 }
 
 async function resetBrokerConfigs(): Promise<void> {
@@ -262,7 +263,7 @@ test('differential: the same describe and alter sequence gives the same answers 
     // A request's answers from both; `settle` repeats Kafka's until it matches outpost's (for up
     // to 10 s): Kafka's broker learns of topic and config changes from its controller a moment
     // after the change is acknowledged, outpost at once.
-    const same = async (label: string, api: string, version: number, body: unknown, settle = false) => {
+    const same = async <N extends ApiName>(label: string, api: N, version: number, body: ApiMessages[N]['request'], settle = false) => {
       const mine = normalise(await o.conn.request(api, version, body));
       let theirs = normalise(await k.conn.request(api, version, body));
       for (let i = 0; settle && i < 100 && JSON.stringify(theirs) !== JSON.stringify(mine); i++) {
@@ -274,9 +275,9 @@ test('differential: the same describe and alter sequence gives the same answers 
     };
     const describeAll = (name: string, version = 4) =>
       same(`describe ${name} v${version}`, 'DescribeConfigs', version, { resources: [{ resourceType: TOPIC, resourceName: name, configurationKeys: null }], includeSynonyms: true, includeDocumentation: false }, true);
-    const alter = (label: string, resources: unknown[], version = 2, validateOnly = false) => same(label, 'AlterConfigs', version, { resources, validateOnly });
-    const incremental = (label: string, resources: unknown[], version = 1, validateOnly = false) => same(label, 'IncrementalAlterConfigs', version, { resources, validateOnly });
-    const topic = (name: string, configs: unknown[]) => ({ resourceType: TOPIC, resourceName: name, configs });
+    const alter = (label: string, resources: AlterConfigsRequest.AlterConfigsResource[], version = 2, validateOnly = false) => same(label, 'AlterConfigs', version, { resources, validateOnly });
+    const incremental = (label: string, resources: IncrementalAlterConfigsRequest.AlterConfigsResource[], version = 1, validateOnly = false) => same(label, 'IncrementalAlterConfigs', version, { resources, validateOnly });
+    const topic = <C>(name: string, configs: C[]) => ({ resourceType: TOPIC, resourceName: name, configs });
     const op = (name: string, configOperation: number, value: string | null) => ({ name, configOperation, value });
 
     const created = await same('create', 'CreateTopics', 7, {
@@ -296,7 +297,7 @@ test('differential: the same describe and alter sequence gives the same answers 
       resources: [
         ['no-such-topic', TOPIC], ['bad name!', TOPIC], ['', TOPIC], ['2', BROKER], ['x', BROKER],
         ['', BROKER_LOGGER], ['2', BROKER_LOGGER], ['1', 99], ['1', 0],
-      ].map(([resourceName, resourceType]) => ({ resourceType, resourceName, configurationKeys: null })),
+      ].map(([resourceName, resourceType]) => [String(resourceName), Number(resourceType)] as const).map(([resourceName, resourceType]) => ({ resourceType, resourceName, configurationKeys: null })),
       includeSynonyms: true,
       includeDocumentation: false,
     });

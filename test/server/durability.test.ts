@@ -43,7 +43,7 @@ async function withConnection<T>(fn: (conn: KafkaConnection) => Promise<T>): Pro
 
 async function createTopic(name: string, numPartitions: number): Promise<void> {
   const res = await withConnection((c) => c.request('CreateTopics', 7, { topics: [{ name, numPartitions, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false }));
-  assert.is(res.topics[0].errorCode, 0, res.topics[0].errorMessage);
+  assert.is(res.topics[0].errorCode, 0, res.topics[0].errorMessage ?? undefined);
 }
 
 /** Every record of a partition as served by Fetch, from offset 0 to the high watermark. */

@@ -25,7 +25,7 @@ test.after(async () => {
 
 async function createTopic(name: string, numPartitions: number): Promise<void> {
   const res = await admin.request('CreateTopics', 7, { topics: [{ name, numPartitions, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
-  assert.is(res.topics[0].errorCode, 0, res.topics[0].errorMessage);
+  assert.is(res.topics[0].errorCode, 0, res.topics[0].errorMessage ?? undefined);
 }
 
 interface KcatMessage {

@@ -116,8 +116,8 @@ export class Witness {
       const n = this.produced;
       const records = buildBatch({ records: [{ key: null, value: Buffer.from(`w${n}`) }] });
       const res = await this.timed('produce', this.conn.request('Produce', 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: this.topic, partitionData: [{ index: 0, records }] }] }));
-      const p = res?.responses[0].partitionResponses[0];
       if (!res) break;
+      const p = res.responses[0].partitionResponses[0];
       if (p.errorCode !== 0 || p.baseOffset !== n) this.disturbances.push(`produce of w${n}: error ${p.errorCode} at offset ${p.baseOffset}`);
       else this.produced++;
       const read = await this.timed('fetch', this.readFrom(n));

@@ -18,7 +18,7 @@ const MAX_PARTITIONS = 2000;
 const ALL_TOPIC_OPERATIONS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((bits, op) => bits | (1 << op), 0);
 
 export const describeTopicPartitions = defineHandler('DescribeTopicPartitions', [0, 0], (b, req) => {
-  const asked: string[] = req.topics.length > 0 ? req.topics.map((t: any) => t.name) : listedTopicNames(b);
+  const asked: string[] = req.topics.length > 0 ? req.topics.map((t) => t.name) : listedTopicNames(b);
   const names = [...new Set(asked)].sort();
   const cursor = req.cursor as { topicName: string; partitionIndex: number } | null;
   // A cursor must point into the topics asked for; Kafka fails the whole request otherwise.

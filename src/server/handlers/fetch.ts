@@ -9,7 +9,9 @@ import { brokerNumber } from '../../config/broker-configs.js';
 import type { AbortedTransaction } from '../../log/transaction-index.js';
 import type { BrokerContext } from '../context.js';
 import { mustSend, type RequestedPartition, type SessionPartition } from '../fetch-sessions.js';
-import { defineHandler } from './handler.js';
+import { defineHandler, type ResponseOf } from './handler.js';
+
+type FetchableTopicResponse = ResponseOf<'Fetch'>['responses'][number];
 
 const READ_COMMITTED = 1;
 
@@ -107,9 +109,9 @@ export const fetch = defineHandler('Fetch', [4, 17], async (b, req, ctx) => {
       requested.push({ topic: name, topicId, partition: p.partition, fetchOffset: p.fetchOffset, maxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch, lastFetchedEpoch: p.lastFetchedEpoch });
     }
   }
-  const forgotten = req.forgottenTopicsData.flatMap((t: any) => {
+  const forgotten = req.forgottenTopicsData.flatMap((t) => {
     const name = byId ? b.logs.topicById(t.topicId)?.name ?? `<unknown topic id ${t.topicId}>` : t.topic;
-    return t.partitions.map((partition: number) => ({ topic: name, partition }));
+    return t.partitions.map((partition) => ({ topic: name, partition }));
   });
   const session = ctx.version >= 7 ? b.fetchSessions.resolve(req.sessionId, req.sessionEpoch, requested, forgotten) : b.fetchSessions.resolve(0, -1, requested, []);
   if ('error' in session) {
@@ -130,7 +132,7 @@ export const fetch = defineHandler('Fetch', [4, 17], async (b, req, ctx) => {
   }
 
   // Group by topic in request order; an incremental response leaves out what did not change.
-  const topics = new Map<string, any>();
+  const topics = new Map<string, FetchableTopicResponse>();
   for (const r of reads) {
     const changed = mustSend(r.p, r.bytes > 0, r.error !== 'NONE' || !!r.divergingEpoch, r.highWatermark, r.logStartOffset, r.lastStableOffset);
     if (session.incremental && !changed) continue;

@@ -112,7 +112,7 @@ export const leaveGroupHandler = defineHandler('LeaveGroup', [0, 5], (b, req, ct
   if (typeof coordinator === 'string') return { throttleTimeMs: 0, errorCode: errorCode(coordinator), members: [] };
   // v3 batches members (and lets an admin name static members by instance id alone).
   const batched = ctx.version >= 3;
-  const leaving = batched ? req.members.map((m: any) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })) : [{ memberId: req.memberId, groupInstanceId: null }];
+  const leaving = batched ? req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })) : [{ memberId: req.memberId, groupInstanceId: null }];
   const r = coordinator.leaveGroup(req.groupId, leaving);
   if (batched) return { throttleTimeMs: 0, errorCode: errorCode(r.error), members: r.members };
   // Before v3 the one member's error is the response's.
@@ -169,7 +169,7 @@ export const offsetFetchHandler = defineHandler('OffsetFetch', [1, 9], (b, req, 
     typeof coordinator === 'string' ? { error: coordinator, topics: [] } : coordinator.fetchOffsets(groupId, topics);
   // v8 asks for several groups at once.
   if (ctx.version >= 8) {
-    const groups = req.groups.map((g: any) => {
+    const groups = req.groups.map((g) => {
       const r = fetchGroup(g.groupId, g.topics);
       return { groupId: g.groupId, topics: r.topics, errorCode: errorCode(r.error) };
     });

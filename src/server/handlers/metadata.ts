@@ -5,20 +5,23 @@ import { OFFSETS_TOPIC } from '../../groups/offsets-topic.js';
 import type { BrokerContext } from '../context.js';
 import { topicNameProblem } from '../topic-names.js';
 import { autoCreateTopic } from '../topic-admin.js';
-import { defineHandler } from './handler.js';
+import { defineHandler, type ResponseOf } from './handler.js';
+
+type TopicEntry = Required<Omit<ResponseOf<'Metadata'>['topics'][number], 'partitions'>> & { partitions: PartitionEntry[] };
+type PartitionEntry = Required<ResponseOf<'Metadata'>['topics'][number]['partitions'][number]>;
 
 const NO_OPERATIONS = -2147483648;
 
-function topicEntry(b: BrokerContext, name: string | null, topicId: string, error: ErrorName, partitions: any[] = []) {
+function topicEntry(name: string | null, topicId: string, error: ErrorName, partitions: PartitionEntry[] = []): TopicEntry {
   // Internal topics are listed as Kafka lists them: flagged, so that clients can leave them out.
   return { errorCode: errorCode(error), name, topicId, isInternal: name === OFFSETS_TOPIC, partitions, topicAuthorizedOperations: NO_OPERATIONS };
 }
 
 /** A topic's Metadata entry (also the base of DescribeTopicPartitions'), or null if there is no such topic. */
-export function describeTopic(b: BrokerContext, name: string) {
+export function describeTopic(b: BrokerContext, name: string): TopicEntry | null {
   const t = b.logs.topic(name);
   if (!t) return null;
-  const partitions = [];
+  const partitions: PartitionEntry[] = [];
   for (let p = 0; p < t.partitions; p++) {
     partitions.push({
       errorCode: 0,
@@ -30,7 +33,7 @@ export function describeTopic(b: BrokerContext, name: string) {
       offlineReplicas: [],
     });
   }
-  return topicEntry(b, name, t.topicId, 'NONE', partitions);
+  return topicEntry(name, t.topicId, 'NONE', partitions);
 }
 
 /**
@@ -42,37 +45,38 @@ export function listedTopicNames(b: BrokerContext): string[] {
 }
 
 export const metadata = defineHandler('Metadata', [0, 13], async (b, req, ctx) => {
-  const topics = [];
+  const topics: TopicEntry[] = [];
   // v0 asks for every topic with an empty list; later versions with null.
-  const all = req.topics === null || (ctx.version === 0 && req.topics.length === 0);
+  const wantedTopics = req.topics ?? [];
+  const all = req.topics === null || (ctx.version === 0 && wantedTopics.length === 0);
   // Topic ids came with v12 (v10 and v11 have the fields, which Kafka never implemented): such a
   // request is malformed, and Kafka answers it as a failed one, every topic INVALID_REQUEST.
-  if (!all && ctx.version < 12 && req.topics.some((t: any) => t.name === null || t.topicId !== ZERO_UUID)) {
-    const refused = req.topics.map((t: any) => topicEntry(b, t.name ?? '', t.topicId, 'INVALID_REQUEST'));
+  if (!all && ctx.version < 12 && wantedTopics.some((t) => t.name === null || t.topicId !== ZERO_UUID)) {
+    const refused = wantedTopics.map((t) => topicEntry(t.name ?? '', t.topicId, 'INVALID_REQUEST'));
     return { throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1, topics: refused, clusterAuthorizedOperations: NO_OPERATIONS };
   }
   if (all) {
     for (const name of listedTopicNames(b)) topics.push(describeTopic(b, name)!);
   } else {
     const autoCreate = req.allowAutoTopicCreation && brokerBoolean(b.brokerConfigs, 'auto.create.topics.enable');
-    for (const wanted of req.topics) {
+    for (const wanted of wantedTopics) {
       if (wanted.name === null) {
         // v12+: a topic asked for by id alone.
         const t = wanted.topicId !== ZERO_UUID ? b.logs.topicById(wanted.topicId) : undefined;
-        topics.push(t ? describeTopic(b, t.name)! : topicEntry(b, null, wanted.topicId, 'UNKNOWN_TOPIC_ID'));
+        topics.push(t ? describeTopic(b, t.name)! : topicEntry(null, wanted.topicId, 'UNKNOWN_TOPIC_ID'));
         continue;
       }
       const found = describeTopic(b, wanted.name);
       if (found) {
         topics.push(found);
       } else if (topicNameProblem(wanted.name)) {
-        topics.push(topicEntry(b, wanted.name, ZERO_UUID, 'INVALID_TOPIC_EXCEPTION'));
+        topics.push(topicEntry(wanted.name, ZERO_UUID, 'INVALID_TOPIC_EXCEPTION'));
       } else if (autoCreate) {
         const error = await autoCreateTopic(b, wanted.name);
         // Kafka answers LEADER_NOT_AVAILABLE for a topic it has just created; clients retry.
-        topics.push(topicEntry(b, wanted.name, b.logs.topic(wanted.name)?.topicId ?? ZERO_UUID, error ?? 'LEADER_NOT_AVAILABLE'));
+        topics.push(topicEntry(wanted.name, b.logs.topic(wanted.name)?.topicId ?? ZERO_UUID, error ?? 'LEADER_NOT_AVAILABLE'));
       } else {
-        topics.push(topicEntry(b, wanted.name, ZERO_UUID, 'UNKNOWN_TOPIC_OR_PARTITION'));
+        topics.push(topicEntry(wanted.name, ZERO_UUID, 'UNKNOWN_TOPIC_OR_PARTITION'));
       }
     }
   }

@@ -58,9 +58,9 @@ export const listOffsets = defineHandler('ListOffsets', [1, 10], async (b, req, 
 });
 
 export const offsetForLeaderEpoch = defineHandler('OffsetForLeaderEpoch', [2, 4], (b, req) => {
-  const topics = req.topics.map((t: any) => ({
+  const topics = req.topics.map((t) => ({
     topic: t.topic,
-    partitions: t.partitions.map((p: any) => {
+    partitions: t.partitions.map((p) => {
       const log = b.logs.getLog(t.topic, p.partition);
       const problem: ErrorName | null = !log ? 'UNKNOWN_TOPIC_OR_PARTITION' : epochProblem(p.currentLeaderEpoch, log.leaderEpoch);
       if (problem || !log) return { errorCode: errorCode(problem!), partition: p.partition, leaderEpoch: -1, endOffset: -1 };

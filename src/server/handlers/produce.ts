@@ -39,22 +39,22 @@ function recordsProblem(records: Buffer | null, version: number): ErrorName | nu
   return version < ZSTD_MIN_VERSION && codec === Codec.ZSTD ? 'UNSUPPORTED_COMPRESSION_TYPE' : null;
 }
 
-async function appendPartition(b: BrokerContext, topic: string, p: any, now: number, acks: number): Promise<PartitionResult> {
-  const log = b.logs.getLog(topic, p.index)!;
+async function appendPartition(b: BrokerContext, topic: string, index: number, records: Buffer, now: number, acks: number): Promise<PartitionResult> {
+  const log = b.logs.getLog(topic, index)!;
   // This node is the whole in-sync replica set: acks=all cannot be met if it must be more.
   const minIsr = b.logs.topicConfig(topic)?.minInsyncReplicas ?? 1;
   if (acks === -1 && minIsr > 1) {
-    b.logger.debug({ topic, partition: p.index, minIsr }, 'produce refused: the in-sync replicas are fewer than min.insync.replicas');
-    return failed(p.index, 'NOT_ENOUGH_REPLICAS');
+    b.logger.debug({ topic, partition: index, minIsr }, 'produce refused: the in-sync replicas are fewer than min.insync.replicas');
+    return failed(index, 'NOT_ENOUGH_REPLICAS');
   }
-  const r = await log.appendAsLeader(p.records, { leaderEpoch: log.leaderEpoch, now });
+  const r = await log.appendAsLeader(records, { leaderEpoch: log.leaderEpoch, now });
   if (!r.ok) {
-    b.logger.debug({ topic, partition: p.index, error: r.error, reason: r.reason }, 'produce refused');
+    b.logger.debug({ topic, partition: index, error: r.error, reason: r.reason }, 'produce refused');
     // Errors of single records go back with them, and the reason, as Kafka's RecordValidationException.
-    if (r.recordErrors) return { ...failed(p.index, r.error, r.reason), recordErrors: r.recordErrors };
-    return failed(p.index, r.error);
+    if (r.recordErrors) return { ...failed(index, r.error, r.reason), recordErrors: r.recordErrors };
+    return failed(index, r.error);
   }
-  return { index: p.index, errorCode: 0, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTime, logStartOffset: r.logStartOffset, recordErrors: [], errorMessage: null };
+  return { index: index, errorCode: 0, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTime, logStartOffset: r.logStartOffset, recordErrors: [], errorMessage: null };
 }
 
 export const produce = defineHandler('Produce', [3, 12], async (b, req, ctx) => {
@@ -73,7 +73,8 @@ export const produce = defineHandler('Produce', [3, 12], async (b, req, ctx) => 
       if (problem) partitionResponses.push(failed(p.index, problem));
       else if (internal) partitionResponses.push(failed(p.index, 'INVALID_TOPIC_EXCEPTION', `Cannot append to internal topic ${t.name}`));
       else if (refusal) partitionResponses.push(failed(p.index, 'POLICY_VIOLATION', refusal));
-      else partitionResponses.push(await appendPartition(b, t.name, p, now, req.acks));
+      // recordsProblem found records there
+      else partitionResponses.push(await appendPartition(b, t.name, p.index, p.records!, now, req.acks));
     }
     responses.push({ name: t.name, partitionResponses });
   }

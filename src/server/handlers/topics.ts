@@ -7,7 +7,10 @@ import { newTopicId } from '../../log/log-manager.js';
 import { mirrorRefusal } from '../../link/read-only.js';
 import type { BrokerContext } from '../context.js';
 import { checkCreatePartitions, checkCreateTopic, createTopic, deleteTopic } from '../topic-admin.js';
-import { defineHandler } from './handler.js';
+import { defineHandler, type RequestOf, type ResponseOf } from './handler.js';
+
+type CreatableTopic = RequestOf<'CreateTopics'>['topics'][number];
+type CreateResult = ResponseOf<'CreateTopics'>['topics'][number];
 
 /** A KafkaError as a result's code and message; one made without a message is sent without one. */
 function failure(err: unknown): { errorCode: number; errorMessage: string | null } {
@@ -16,15 +19,15 @@ function failure(err: unknown): { errorCode: number; errorMessage: string | null
 }
 
 /** The created topic's configs, in name order as Kafka's controller lists them. */
-function createdConfigs(b: BrokerContext, overrides: Record<string, string>) {
+function createdConfigs(b: BrokerContext, overrides: Record<string, string>): NonNullable<CreateResult['configs']> {
   return describeTopicConfigs(overrides, b.brokerConfigs, { includeSynonyms: false })
     .map((c) => ({ name: c.name, value: c.value, readOnly: c.readOnly, configSource: c.configSource, isSensitive: c.isSensitive }))
     .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
 }
 
-function createResult(name: string) {
+function createResult(name: string): CreateResult {
   // Kafka sends an empty config list, not null, for a topic it did not create.
-  return { name, topicId: ZERO_UUID, errorCode: 0, errorMessage: null as string | null, topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: [] as unknown[] };
+  return { name, topicId: ZERO_UUID, errorCode: 0, errorMessage: null, topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: [] };
 }
 
 /**
@@ -34,14 +37,14 @@ function createResult(name: string) {
 const MAX_RECORDS_PER_REQUEST = 10_000;
 const TOO_LARGE = () => new KafkaError('POLICY_VIOLATION', 'Unable to perform excessively large batch operation.');
 
-function topicSpec(t: any) {
+function topicSpec(t: CreatableTopic) {
   const configs: Record<string, string> = {};
   for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
   return { name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, assignments: t.assignments, configs };
 }
 
 /** Whether the valid topics of a CreateTopics would write more metadata records than one request may. */
-function tooManyRecords(b: BrokerContext, topics: any[]): boolean {
+function tooManyRecords(b: BrokerContext, topics: CreatableTopic[]): boolean {
   let records = 0;
   for (const t of topics) {
     const spec = topicSpec(t);
@@ -58,13 +61,13 @@ function tooManyRecords(b: BrokerContext, topics: any[]): boolean {
 export const createTopics = defineHandler('CreateTopics', [2, 7], async (b, req, ctx) => {
   const seen = new Map<string, number>();
   for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
-  const unique = req.topics.filter((t: any) => seen.get(t.name) === 1);
+  const unique = req.topics.filter((t) => seen.get(t.name) === 1);
   const tooLarge = tooManyRecords(b, unique);
-  const topics = [];
+  const topics: CreateResult[] = [];
   for (const t of unique) {
     const result = createResult(t.name);
     if (tooLarge) {
-      topics.push(Object.assign(result, failure(TOO_LARGE())));
+      topics.push({ ...result, ...failure(TOO_LARGE()) });
       continue;
     }
     const spec = topicSpec(t);
@@ -72,16 +75,16 @@ export const createTopics = defineHandler('CreateTopics', [2, 7], async (b, req,
     try {
       // Kafka makes up a topic id even for a creation it only validates.
       const made = req.validateOnly ? { topicId: newTopicId(), ...checkCreateTopic(b, spec) } : await createTopic(b, spec);
-      Object.assign(result, {
+      topics.push({
+        ...result,
         topicId: made.topicId,
         numPartitions: made.partitions,
         replicationFactor: made.replicationFactor,
         configs: ctx.version >= 5 ? createdConfigs(b, configs) : [],
       });
     } catch (err) {
-      Object.assign(result, failure(err));
+      topics.push({ ...result, ...failure(err) });
     }
-    topics.push(result);
   }
   // A name asked for more than once gets one result, after all the others (as from Kafka).
   for (const [name, n] of seen) {
