@@ -1,4 +1,4 @@
-// Produce and consume throughput of outpost against Apache Kafka 4.0.1 on this machine, with the
+// Produce and consume throughput of outpost against Apache Kafka 4.4.0 on this machine, with the
 // same client (Kafka's own ProducerPerformance and ConsumerPerformance), 1 KiB records, printed as
 // ratios outpost/Kafka, with each broker's peak resident memory (VmHWM).
 //
@@ -95,7 +95,7 @@ export async function runThroughput(args: string[]): Promise<void> {
   }
   const k = results.kafka!, o = results.outpost!;
   const med = (fs: Figures[], key: keyof Figures) => median(fs.map((f) => f[key]));
-  console.log(`\n${records} records of 1 KiB, ${runs} runs, medians; same client (Kafka 4.0.1 perf tools), same machine`);
+  console.log(`\n${records} records of 1 KiB, ${runs} runs, medians; same client (Kafka 4.4.0 perf tools), same machine`);
   console.log(`produce acks=1   kafka ${med(k, 'produceMBs').toFixed(1)} MB/s  outpost ${med(o, 'produceMBs').toFixed(1)} MB/s  ratio outpost/kafka ${(med(o, 'produceMBs') / med(k, 'produceMBs')).toFixed(2)}`);
   console.log(`consume          kafka ${med(k, 'consumeMBs').toFixed(1)} MB/s  outpost ${med(o, 'consumeMBs').toFixed(1)} MB/s  ratio outpost/kafka ${(med(o, 'consumeMBs') / med(k, 'consumeMBs')).toFixed(2)}`);
   console.log(`peak RSS         kafka ${med(k, 'peakRssMB').toFixed(0)} MB  outpost ${med(o, 'peakRssMB').toFixed(0)} MB  ratio outpost/kafka ${(med(o, 'peakRssMB') / med(k, 'peakRssMB')).toFixed(2)}`);

@@ -1,6 +1,6 @@
 // How long consumer groups take to reach a stable assignment: 50 kafkajs consumers in 10 groups
 // (5 each) on one broker, all started at once, then one member of each group leaving. Measured on
-// outpost and on Apache Kafka 4.0.1 with the same group configs, printed side by side.
+// outpost and on Apache Kafka 4.4.0 with the same group configs, printed side by side.
 //
 //   npm run bench -- groups [--groups 10] [--members 5] [--partitions 20] [--delay-ms 3000] [--outpost-only]
 //

@@ -4,7 +4,7 @@
 //   npm run bench -- mirror [--records N] [--runs R] [--rate R] [--seconds S] [--only outpost|mm2]
 //                           [--mm2 key=value ...]   (mm2.properties settings over the bench's own)
 //
-// One source Apache Kafka 4.0.1 gets a one-partition topic preloaded with N 1 KiB records. Then,
+// One source Apache Kafka 4.4.0 gets a one-partition topic preloaded with N 1 KiB records. Then,
 // for each replicator in turn (alternating which goes first from run to run):
 //   (a) catch-up: the clock starts when the mirror is created (outpost: POST of the mirror topic
 //       to a running outpost whose link to the source exists; MM2: the start of its JVM, which is
@@ -245,7 +245,7 @@ function printSummary(opts: Options, mm2Version: string, results: Record<System,
   const runs = Math.max(o.length, m.length);
   const shortest = Math.min(...[...o, ...m].map((d) => d.copyS));
   if (shortest < 2) console.log(`\nnote: a copy took ${shortest.toFixed(2)} s, a coarse window for 50 ms polls: the copy rate wants more --records`);
-  console.log(`\n${opts.records} records of 1 KiB, ${runs} run(s), medians; source Apache Kafka 4.0.1, MM2 = connect-mirror ${mm2Version} (dedicated mode)`);
+  console.log(`\n${opts.records} records of 1 KiB, ${runs} run(s), medians; source Apache Kafka 4.4.0, MM2 = connect-mirror ${mm2Version} (dedicated mode)`);
   const settings = { ...MM2_SETTINGS, ...opts.mm2 };
   console.log(`MM2 settings beyond its defaults: ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(', ')}; replication factors 1`);
   console.log('outpost: the link\'s and mirror\'s defaults; both read the same source topic, whose batches outpost copies as they are and MM2 re-batches');

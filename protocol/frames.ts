@@ -4,7 +4,7 @@
 // client that does not yet know our versions can read them.
 import type { Api } from './apis.js';
 import type { SizeContext } from './codec.js';
-import { ProtocolError, Reader, Writer, stringSize, uvarintSize } from './primitives.js';
+import { Reader, Writer, stringSize, uvarintSize } from './primitives.js';
 
 export const API_VERSIONS_KEY = 18;
 
@@ -38,11 +38,13 @@ export function responseHeaderIsFlexible(api: Api, version: number): boolean {
   return api.key !== API_VERSIONS_KEY && api.isFlexible(version);
 }
 
-/** Decodes a request body that starts at the reader's position. */
-export function decodeRequestBody(api: Api, version: number, r: Reader): any {
-  const body = api.request(version).read(r);
-  if (r.remaining !== 0) throw new ProtocolError(`${api.name}Request v${version}: ${r.remaining} bytes after the body`);
-  return body;
+/**
+ * Decodes a request body that starts at the reader's position. Bytes after the body are ignored,
+ * as by Kafka, which reads the fields it knows: librdkafka 2.3 and later send Metadata v12 and
+ * v13 with a few bytes to spare.
+ */
+export function decodeRequestBody(api: Api, version: number, r: Reader): unknown {
+  return api.request(version).read(r);
 }
 
 /** Encodes a response frame, size prefix included; record data stays in the caller's buffers. */

@@ -7,14 +7,15 @@
 # Why Maven and not the binary tarball: the only network reachable here is the package registries,
 # and Maven Central carries every jar of the distribution.
 #
-# Env: OUTPOST_CACHE (default ~/.cache/kafka-outpost), OUTPOST_KAFKA_VERSION (default 4.0.1).
+# Env: OUTPOST_CACHE (default ~/.cache/kafka-outpost), OUTPOST_KAFKA_VERSION (default 4.4.0; the
+# compatibility run sets 3.9.1).
 set -euo pipefail
 
 name=kafka
-wanted="${OUTPOST_KAFKA_VERSION:-4.0.1}"
-# 4.0.0 is the one fallback the project accepts: same protocol line (4.0), same tool class names.
-fallback="4.0.0"
-# The log4j2 release that Kafka 4.0 itself ships with; log4j-slf4j-impl binds slf4j 1.7 (Kafka's).
+wanted="${OUTPOST_KAFKA_VERSION:-4.4.0}"
+# No fallback: the tests compare outpost with exactly this release.
+fallback="$wanted"
+# A log4j2 binding for the tools and broker; log4j-slf4j-impl binds the slf4j 1.7 API the jars log through.
 log4j_version="2.24.3"
 # Bump when deps change, so stale caches are rebuilt rather than trusted.
 layout="2"
@@ -25,7 +26,7 @@ deps() {
     <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$version</version></dependency>
     <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>$version</version>
       <!-- Kafka Connect is not needed (only ConnectPluginPath uses it), and the registry reachable
-           here does not serve connect-api/json/transforms 4.0.1: without this 4.0.1 won't resolve. -->
+           here has not always served connect-api/json/transforms: without this a release may not resolve. -->
       <exclusions><exclusion><groupId>org.apache.kafka</groupId><artifactId>connect-runtime</artifactId></exclusion></exclusions>
     </dependency>
     <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-clients</artifactId><version>$version</version></dependency>

@@ -1,4 +1,4 @@
-// The broker configs outpost knows, by Kafka name, with Kafka 4.0's types, defaults and checks;
+// The broker configs outpost knows, by Kafka name, with Kafka 4.4's types, defaults and checks;
 // which of them AlterConfigs may change at run time; and what DescribeConfigs answers for a
 // BROKER resource. Kafka has some 290 broker configs: only those outpost acts on, or that a
 // topic config falls back to, are here.
@@ -19,10 +19,11 @@ function key(name: string, type: ConfigKey['type'], dflt: string | null, dynamic
   return { name, type, default: dflt, dynamic, validator };
 }
 
-// In the order a Kafka 4.0 broker lists them in DescribeConfigs (it walks a hash map, so the
+// In the order a Kafka 4.4 broker lists them in DescribeConfigs (it walks a hash map, so the
 // order looks arbitrary but is fixed); tools that diff the two answers line up this way.
 const BROKER_KEYS: BrokerConfigKey[] = [
   key('log.cleaner.min.compaction.lag.ms', 'LONG', '0', true, atLeast(0)),
+  key('offsets.topic.num.partitions', 'INT', '50', false, atLeast(1)),
   key('log.flush.interval.messages', 'LONG', LONG_MAX, true, atLeast(1)),
   key('log.flush.interval.ms', 'LONG', null, true),
   key('min.insync.replicas', 'INT', '1', true, atLeast(1)),
@@ -32,25 +33,31 @@ const BROKER_KEYS: BrokerConfigKey[] = [
   key('socket.request.max.bytes', 'INT', '104857600', false, atLeast(1)),
   key('log.message.timestamp.type', 'STRING', 'CreateTime', true, oneOf('CreateTime', 'LogAppendTime')),
   key('connections.max.idle.ms', 'LONG', '600000', false),
+  // Applied as read at start-up (Kafka can change the first two at run time).
+  key('max.connections', 'INT', '2147483647', false, atLeast(0)),
   key('log.retention.hours', 'INT', '168', false),
   key('log.roll.ms', 'LONG', null, true),
   // No default, as in Kafka, where every broker's properties must set it: loadSettings does.
   key('node.id', 'INT', null, false, atLeast(0)),
   key('log.local.retention.ms', 'LONG', '-2', true, atLeast(-2)),
+  key('max.connections.per.ip', 'INT', '2147483647', false, atLeast(0)),
   key('log.segment.bytes', 'INT', '1073741824', true, atLeast(1048576)),
   key('group.max.session.timeout.ms', 'INT', '1800000', false),
   key('log.message.timestamp.after.max.ms', 'LONG', '3600000', true, atLeast(0)),
-  key('log.segment.delete.delay.ms', 'LONG', '60000', true, atLeast(0)),
   key('log.retention.minutes', 'INT', null, false),
+  key('log.segment.delete.delay.ms', 'LONG', '60000', true, atLeast(0)),
   key('log.message.timestamp.before.max.ms', 'LONG', LONG_MAX, true, atLeast(0)),
   key('log.cleaner.min.cleanable.ratio', 'DOUBLE', '0.5', true, between(0, 1)),
   key('compression.gzip.level', 'INT', '-1', true, betweenOrEqual(1, 9, -1)),
   key('unclean.leader.election.enable', 'BOOLEAN', 'false', true),
+  key('max.decompressed.message.bytes', 'INT', '2147483639', true, between(1, 2147483639)),
   key('offsets.retention.check.interval.ms', 'LONG', '600000', false, atLeast(1)),
+  key('log.remote.copy.lag.ms', 'LONG', '0', true, atLeast(-1)),
   key('log.retention.check.interval.ms', 'LONG', '300000', false, atLeast(1)),
   // Kafka defaults to true; outpost to false, so that a mirror's topic name is never taken first by
   // an accidental auto-create from a stray producer or consumer.
   key('auto.create.topics.enable', 'BOOLEAN', 'false', false),
+  key('log.remote.copy.lag.bytes', 'LONG', '-1', true, atLeast(-1)),
   key('default.replication.factor', 'INT', '1', false),
   key('log.preallocate', 'BOOLEAN', 'false', true),
   key('delete.topic.enable', 'BOOLEAN', 'true', false),
@@ -59,7 +66,6 @@ const BROKER_KEYS: BrokerConfigKey[] = [
   key('log.local.retention.bytes', 'LONG', '-2', true, atLeast(-2)),
   key('log.retention.bytes', 'LONG', '-1', true),
   key('offsets.retention.minutes', 'INT', '10080', false, atLeast(1)),
-  key('offsets.topic.num.partitions', 'INT', '50', false, atLeast(1)),
   key('compression.zstd.level', 'INT', '3', true, between(-131072, 22)),
   key('num.partitions', 'INT', '1', false, atLeast(1)),
   key('log.flush.scheduler.interval.ms', 'LONG', LONG_MAX, false),
@@ -76,9 +82,6 @@ const BROKER_KEYS: BrokerConfigKey[] = [
   key('max.incremental.fetch.session.cache.slots', 'INT', '1000', false, atLeast(0)),
   key('group.min.session.timeout.ms', 'INT', '6000', false),
   key('group.max.size', 'INT', '2147483647', false, atLeast(1)),
-  // Applied as read at start-up (Kafka can change the first two at run time).
-  key('max.connections', 'INT', '2147483647', false, atLeast(0)),
-  key('max.connections.per.ip', 'INT', '2147483647', false, atLeast(0)),
   // Kafka's default is -1, unbounded; outpost bounds it (see RequestMemory).
   key('queued.max.request.bytes', 'LONG', '209715200', false, atLeast(-1)),
 ];

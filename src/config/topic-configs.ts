@@ -1,6 +1,7 @@
-// The topic configs outpost accepts, by Kafka name, with Kafka 4.0's types, defaults and checks,
-// and the broker config each falls back to. Every topic config Kafka 4.0 has is here, also those
-// outpost only stores and reports (compaction, compression levels, tiered storage), so that
+// The topic configs outpost accepts, by Kafka name, with Kafka 4.4's types, defaults and checks,
+// and the broker config each falls back to. Every topic config Kafka 4.4 has is here, also those
+// outpost only stores and reports (compaction, compression levels, tiered storage, share-group
+// dead-letter queues, the decompressed record limit), so that
 // tools that create topics with them, or compare DescribeConfigs answers, meet no surprise.
 import type { TopicConfig } from '../log/topic-config.js';
 import { brokerConfigValue, brokerSynonyms, type BrokerConfigs } from './broker-configs.js';
@@ -25,7 +26,7 @@ function key(name: string, type: ConfigKey['type'], dflt: string, serverDefault?
 
 // In Kafka's definition order, which is the order it parses (and so reports bad) values in.
 const TOPIC_KEYS: TopicConfigKey[] = [
-  // Kafka 4.0 checks only that a segment can hold a record header; the broker-wide
+  // Kafka 4.4 checks only that a segment can hold a record header; the broker-wide
   // log.segment.bytes is the one held to 1 MiB.
   key('segment.bytes', 'INT', '1073741824', 'log.segment.bytes', atLeast(14)),
   key('segment.ms', 'LONG', '604800000', 'log.roll.ms', atLeast(1)),
@@ -60,6 +61,10 @@ const TOPIC_KEYS: TopicConfigKey[] = [
   key('local.retention.bytes', 'LONG', '-2', 'log.local.retention.bytes', atLeast(-2)),
   key('remote.log.copy.disable', 'BOOLEAN', 'false'),
   key('remote.log.delete.on.disable', 'BOOLEAN', 'false'),
+  key('remote.copy.lag.ms', 'LONG', '0', 'log.remote.copy.lag.ms', atLeast(-1)),
+  key('remote.copy.lag.bytes', 'LONG', '-1', 'log.remote.copy.lag.bytes', atLeast(-1)),
+  key('errors.deadletterqueue.group.enable', 'BOOLEAN', 'false'),
+  key('max.decompressed.message.bytes', 'INT', '2147483639', 'max.decompressed.message.bytes', between(1, 2147483639)),
 ];
 
 const TOPIC_CONFIG_KEYS: ReadonlyMap<string, TopicConfigKey> = new Map(TOPIC_KEYS.map((k) => [k.name, k]));
@@ -69,16 +74,19 @@ export function topicConfigKey(name: string): TopicConfigKey | undefined {
   return TOPIC_CONFIG_KEYS.get(name);
 }
 
-// The order a Kafka 4.0 broker lists a topic's configs in DescribeConfigs. It walks a hash map
+// The order a Kafka 4.4 broker lists a topic's configs in DescribeConfigs. It walks a hash map
 // of this fixed set of names, so the order looks arbitrary but never changes.
 const DESCRIBE_ORDER = [
-  'compression.type', 'remote.log.delete.on.disable', 'leader.replication.throttled.replicas', 'remote.storage.enable',
-  'min.insync.replicas', 'segment.jitter.ms', 'remote.log.copy.disable', 'local.retention.ms', 'cleanup.policy', 'flush.ms',
-  'follower.replication.throttled.replicas', 'compression.lz4.level', 'segment.bytes', 'retention.ms', 'compression.gzip.level',
-  'flush.messages', 'compression.zstd.level', 'max.compaction.lag.ms', 'file.delete.delay.ms', 'max.message.bytes',
-  'min.compaction.lag.ms', 'message.timestamp.type', 'local.retention.bytes', 'preallocate', 'min.cleanable.dirty.ratio',
-  'index.interval.bytes', 'unclean.leader.election.enable', 'retention.bytes', 'delete.retention.ms',
-  'message.timestamp.after.max.ms', 'message.timestamp.before.max.ms', 'segment.ms', 'segment.index.bytes',
+  'compression.type', 'errors.deadletterqueue.group.enable', 'remote.copy.lag.bytes', 'remote.log.delete.on.disable',
+  'leader.replication.throttled.replicas', 'remote.storage.enable', 'min.insync.replicas', 'segment.jitter.ms',
+  'remote.log.copy.disable', 'local.retention.ms', 'cleanup.policy', 'flush.ms',
+  'follower.replication.throttled.replicas', 'compression.lz4.level', 'segment.bytes', 'retention.ms',
+  'compression.gzip.level', 'remote.copy.lag.ms', 'flush.messages', 'compression.zstd.level',
+  'max.compaction.lag.ms', 'file.delete.delay.ms', 'max.message.bytes', 'min.compaction.lag.ms',
+  'message.timestamp.type', 'local.retention.bytes', 'preallocate', 'index.interval.bytes',
+  'min.cleanable.dirty.ratio', 'unclean.leader.election.enable', 'retention.bytes', 'delete.retention.ms',
+  'message.timestamp.after.max.ms', 'max.decompressed.message.bytes', 'message.timestamp.before.max.ms',
+  'segment.ms', 'segment.index.bytes',
 ];
 
 export interface TopicConfigProblem {
@@ -154,7 +162,7 @@ export function resolveTopicConfig(overrides: Readonly<Record<string, string>>, 
 }
 
 /**
- * DescribeConfigs for a TOPIC resource, as Kafka 4.0 answers it: every topic config, each with
+ * DescribeConfigs for a TOPIC resource, as Kafka 4.4 answers it: every topic config, each with
  * its source and synonyms (the topic's override, then the broker synonyms of the config it falls
  * back to). Values are written as Kafka writes them, so " 100 " reads back as "100".
  */

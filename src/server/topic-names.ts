@@ -6,7 +6,7 @@ const LEGAL = /^[a-zA-Z0-9._-]+$/;
 export const MAX_NAME_LENGTH = 249;
 
 /**
- * Why a name is not a legal topic name, or null when it is. Kafka 4.0's controller answers
+ * Why a name is not a legal topic name, or null when it is. Kafka 4.4's controller answers
  * CreateTopics with the same wording as Topic.validate (invalidTopicName below).
  */
 export function topicNameProblem(name: string | null): string | null {

@@ -1,6 +1,6 @@
 // `outpost link ...` and `outpost mirror ...` as a user runs them (the compiled bin/outpost.js),
 // against an outpost in this process that mirrors from a second outpost, and once from a real
-// Apache Kafka 4.0.1.
+// Apache Kafka 4.4.0.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -196,7 +196,7 @@ test('link delete: refused while the link has mirrors, unless --force', async ()
   assert.match(await fails('link', 'describe', 'src'), /src/);
 });
 
-test('a real Kafka 4.0.1 source: link, mirror --sync, offsets as the source\'s', async () => {
+test('a real Kafka 4.4.0 source: link, mirror --sync, offsets as the source\'s', async () => {
   const kafka = await startKafka();
   try {
     await createTopic(kafka, 'events', 2);

@@ -5,7 +5,7 @@ import { kafkaMapOrder } from '../../src/config/describe.js';
 
 const names = (list: string[]) => kafkaMapOrder(list.map((name) => ({ name }))).map((e) => e.name);
 
-test('a few names come out in the order a Kafka 4.0.1 broker answered them', () => {
+test('a few names come out in the order a Kafka 4.4.0 broker answered them', () => {
   // DescribeConfigs of broker 1 with these five configurationKeys, in any order.
   const asked = ['log.retention.ms', 'log.retention.hours', 'log.cleanup.policy', 'log.segment.bytes', 'message.max.bytes'];
   const kafka = ['log.retention.hours', 'log.segment.bytes', 'log.retention.ms', 'message.max.bytes', 'log.cleanup.policy'];

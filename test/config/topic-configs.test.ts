@@ -1,5 +1,5 @@
 // Topic config resolution, validation and DescribeConfigs answers. The expected messages, values,
-// sources and synonyms are what a Kafka 4.0.1 broker answered for the same overrides.
+// sources and synonyms are what a Kafka 4.4.0 broker answered for the same overrides.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BrokerConfigLayers } from '../../src/config/broker-configs.js';
@@ -8,7 +8,7 @@ import { describeTopicConfigs, resolveTopicConfig, validateTopicConfigs } from '
 const syn = (entries: { synonyms: { name: string; value: string | null; source: number }[] }) =>
   entries.synonyms.map((s) => `${s.source}:${s.name}=${s.value}`);
 
-test('defaults are Kafka 4.0 defaults', () => {
+test('defaults are Kafka 4.4 defaults', () => {
   assert.equal(resolveTopicConfig({}, {}), {
     segmentBytes: 1073741824,
     segmentMs: 604800000,
@@ -103,8 +103,8 @@ test('the compaction-lag check uses the broker default for the side not given', 
 
 test('describe: Kafka order, values, sources and synonyms on a default broker', () => {
   const entries = describeTopicConfigs({}, { 'node.id': '1' }, { includeSynonyms: true });
-  assert.is(entries.length, 33);
-  assert.equal(entries.slice(0, 3).map((e) => e.name), ['compression.type', 'remote.log.delete.on.disable', 'leader.replication.throttled.replicas']);
+  assert.is(entries.length, 37);
+  assert.equal(entries.slice(0, 3).map((e) => e.name), ['compression.type', 'errors.deadletterqueue.group.enable', 'remote.copy.lag.bytes']);
   assert.is(entries[entries.length - 1].name, 'segment.index.bytes');
   const byName = new Map(entries.map((e) => [e.name, e]));
   // log.retention.ms is unset, so Kafka drops the hours synonym and reports no synonyms at all.
@@ -143,7 +143,7 @@ test('describe: dynamic layers as sources', () => {
 test('describe: without synonyms, and only the keys asked for', () => {
   const entries = describeTopicConfigs({ 'retention.ms': '1000' }, {}, { includeSynonyms: false, keys: ['segment.ms', 'retention.ms', 'nope'] });
   assert.equal(entries.map((e) => [e.name, e.value, e.configSource, e.synonyms]), [['retention.ms', '1000', 1, []], ['segment.ms', '604800000', 5, []]]);
-  assert.is(describeTopicConfigs({}, {}, { includeSynonyms: false, keys: [] }).length, 33);
+  assert.is(describeTopicConfigs({}, {}, { includeSynonyms: false, keys: [] }).length, 37);
 });
 
 test.run();

@@ -1,4 +1,4 @@
-// Cluster links from Apache Kafka 4.0.1 through the source's failures. A one-node source killed
+// Cluster links from Apache Kafka 4.4.0 through the source's failures. A one-node source killed
 // (and, separately, stopped gracefully) and restarted on the same port and data: the link and its
 // mirror say SOURCE_UNAVAILABLE and why, the mirror keeps serving, and once Kafka is back they
 // turn ACTIVE by themselves and catch up. A two-broker source with replicated partitions: the link

@@ -1,4 +1,4 @@
-// Cluster links from a real Apache Kafka 4.0.1: data written by kcat (every codec), kafkajs and
+// Cluster links from a real Apache Kafka 4.4.0: data written by kcat (every codec), kafkajs and
 // the Java producer (transactions committed and aborted, so control batches are among it) is
 // mirrored byte for byte at Kafka's offsets; the mirror is read-only, follows Kafka's log start,
 // configs and partition count, and notices when Kafka goes away.

@@ -103,7 +103,8 @@ test('new source records reach the mirror', async (ctx) => {
 test('a produce, DeleteRecords or CreatePartitions to a mirror is refused and changes nothing', async (ctx) => {
   const mirror = await conn(ctx, ctx.b);
   const before = await highWatermarks(mirror, 'orders');
-  const produceVersion = mirror.version('Produce')!;
+  // v8-v12: an error message, and the topic by name (v13 names it by id).
+  const produceVersion = Math.min(mirror.version('Produce')!, 12);
   assert.ok(produceVersion >= 8, 'Produce v8+ carries an error message');
   const records = buildBatch({ records: [{ value: Buffer.from('intruder') }] });
   const r = await mirror.request('Produce', produceVersion, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'orders', partitionData: [{ index: 0, records }] }] });

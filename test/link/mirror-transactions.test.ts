@@ -1,4 +1,4 @@
-// Transactions through a cluster link from a real Apache Kafka 4.0.1: the Java producer commits
+// Transactions through a cluster link from a real Apache Kafka 4.4.0: the Java producer commits
 // and aborts transactions at Kafka (interleaved, and some left open for a while), and outpost,
 // running as its own process, mirrors them. A read_committed consumer of the mirror (the Java
 // consumer, librdkafka through kcat) must get exactly what one of Kafka gets, with the same

@@ -221,7 +221,7 @@ export async function createTopic(peer: { bootstrap: string }, topic: string, pa
 
 /**
  * kafka-console-producer.sh: sends each line of `lines` as one record (stdin). Pass e.g.
- * ['--property', 'parse.key=true', '--property', 'key.separator=:'] for keys, or
+ * ['--reader-property', 'parse.key=true', '--reader-property', 'key.separator=:'] for keys, or
  * ['--producer-property', 'compression.type=zstd'].
  */
 export function consoleProduce(peer: { bootstrap: string }, topic: string, lines: string[], args: string[] = [], opts: JavaToolOptions = {}): Promise<RunResult> {

@@ -1,4 +1,4 @@
-// Proves the test peers against the REAL Kafka 4.0: if these fail, every test that compares
+// Proves the test peers against the REAL Kafka 4.4: if these fail, every test that compares
 // outpost with Kafka is meaningless. Needs java, mvn (first run) and kcat: missing ones fail.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,7 +10,7 @@ import {
 } from './kafka.js';
 import { kcat } from './kcat.js';
 
-const peers = suite<{ kafka?: KafkaPeer }>('peers: real Kafka 4.0');
+const peers = suite<{ kafka?: KafkaPeer }>('peers: real Kafka 4.4');
 
 peers.before(async (ctx) => {
   ctx.kafka = await startKafka();
@@ -93,11 +93,11 @@ peers('kcat produces and consumes with every codec, and the broker keeps the cod
 peers('console producer and console consumer round trip', async ({ kafka }) => {
   await createTopic(kafka!, 'console', 1);
   const lines = ['a:apple', 'b:banana', 'c:cherry'];
-  const p = await consoleProduce(kafka!, 'console', lines, ['--property', 'parse.key=true', '--property', 'key.separator=:']);
+  const p = await consoleProduce(kafka!, 'console', lines, ['--reader-property', 'parse.key=true', '--reader-property', 'key.separator=:']);
   assert.is(p.code, 0, p.stderr);
   const c = await consoleConsume(kafka!, 'console', {
     maxMessages: 3,
-    args: ['--property', 'print.key=true', '--property', 'print.offset=true'],
+    args: ['--formatter-property', 'print.key=true', '--formatter-property', 'print.offset=true'],
   });
   assert.is(c.code, 0, c.stderr);
   assert.equal(c.stdout.trim().split('\n'), ['Offset:0\ta\tapple', 'Offset:1\tb\tbanana', 'Offset:2\tc\tcherry']);

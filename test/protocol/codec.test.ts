@@ -78,7 +78,7 @@ test('every request and response round-trips at every version', () => {
         const h = readRequestHeaderStart(r);
         assert.equal([h.apiKey, h.apiVersion, h.correlationId, h.clientId], [a.key, v, 7, 'c']);
         if (a.isFlexible(v)) skipTaggedFields(r);
-        const back = decodeRequestBody(a, v, r);
+        const back = decodeRequestBody(a, v, r) as any;
         assert.equal(strip(back, def.request, v), strip(req, def.request, v), `${def.name}Request v${v}`);
 
         const res = randomStruct(def.response, v);
@@ -103,7 +103,7 @@ test('records are spliced by reference, not copied', () => {
   const r = new Reader(frame, 4);
   readRequestHeaderStart(r);
   skipTaggedFields(r);
-  const back = decodeRequestBody(produce, 9, r);
+  const back = decodeRequestBody(produce, 9, r) as any;
   const got: Buffer = back.topicData[0].partitionData[0].records;
   assert.is(got.buffer, frame.buffer, 'decoded records are a view into the frame');
   assert.is(got.toString(), 'the-batch-bytes');
@@ -141,7 +141,7 @@ test('fields absent from a version decode as their defaults', () => {
   const frame = Buffer.concat(encodeRequest(a, 1, { correlationId: 1, clientId: 'x' }, req));
   const r = new Reader(frame, 4);
   readRequestHeaderStart(r);
-  const back = decodeRequestBody(a, 1, r);
+  const back = decodeRequestBody(a, 1, r) as any;
   assert.is(back.isolationLevel, 0);
   assert.is(back.topics[0].partitions[0].currentLeaderEpoch, -1);
 });
@@ -153,12 +153,17 @@ test('malformed input is a ProtocolError, never a hang or a huge allocation', ()
   const lying = Buffer.from([0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
   assert.throws(() => compileStruct(definitions.find((d) => d.name === 'Metadata')!.request, 4, false).read(new Reader(lying)), (e: unknown) => e instanceof ProtocolError);
   assert.throws(() => codec.read(new Reader(Buffer.from([0x05]))), (e: unknown) => e instanceof ProtocolError);
-  // Trailing garbage after a well-formed body.
-  const frame = Buffer.concat(encodeRequest(a, 12, { correlationId: 1, clientId: null }, codec.make()));
+});
+
+test('bytes after a well-formed request body are ignored, as by Kafka', () => {
+  const a = api('Metadata');
+  const body = { topics: null, allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false };
+  const frame = Buffer.concat(encodeRequest(a, 12, { correlationId: 1, clientId: null }, body));
   const r = new Reader(Buffer.concat([frame, Buffer.from([1, 2])]), 4);
   readRequestHeaderStart(r);
   skipTaggedFields(r);
-  assert.throws(() => decodeRequestBody(a, 12, r), /bytes after the body/);
+  const got = decodeRequestBody(a, 12, r) as typeof body;
+  assert.equal({ topics: got.topics, allowAutoTopicCreation: got.allowAutoTopicCreation }, { topics: null, allowAutoTopicCreation: true });
 });
 
 test('every API with a request also has a response definition', () => {

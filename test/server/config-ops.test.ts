@@ -1,5 +1,5 @@
 // IncrementalAlterConfigs' operations on a topic's overrides and on a dynamic broker layer. The
-// expected values are what a Kafka 4.0.1 broker stored for the same operations.
+// expected values are what a Kafka 4.4.0 broker stored for the same operations.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CONFIG_OP, ConfigError, applyBrokerOps, applyTopicOps, splitList, type ConfigOp } from '../../src/server/config-ops.js';

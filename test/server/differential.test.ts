@@ -1,4 +1,4 @@
-// Differential tests: each scenario is sent with outpost's own client to a real Apache Kafka 4.0.1
+// Differential tests: each scenario is sent with outpost's own client to a real Apache Kafka 4.4.0
 // and to outpost at the same API versions (the oldest both accept and the newest), and the two
 // responses must be equal field by field once normalise() (test/support/differential.ts) has
 // replaced what two brokers legitimately disagree on. Any other difference is a bug in outpost,
@@ -152,7 +152,7 @@ function produceV2(): Buffer {
 
 // -----------------------------------------------------------------------------------------------
 
-test('ApiVersions: every API outpost serves, at exactly the versions Kafka 4.0 serves', async () => {
+test('ApiVersions: every API outpost serves, at exactly the versions Kafka 4.4 serves', async () => {
   const [k, o] = sides.map((s) => s.conn.versions);
   for (const [key, range] of o!) assert.equal(range, k!.get(key), `API key ${key}`);
 });
@@ -258,7 +258,7 @@ test('Produce v3 and v12: offsets, unknown topic and partition, too large, corru
   assert.equal(acks0, { open: true, closed: true });
 });
 
-test('Fetch v4 and v17: records, out of range, unknown topic, min bytes with nothing, a first batch over the partition limit', async () => {
+test('Fetch v4 and v18: records, out of range, unknown topic, min bytes with nothing, a first batch over the partition limit', async () => {
   await setUp([topicSpec('fetch', 2)]);
   const codecs: CodecId[] = [Codec.NONE, Codec.GZIP, Codec.SNAPPY, Codec.LZ4, Codec.ZSTD];
   for (const s of sides) {
@@ -267,7 +267,7 @@ test('Fetch v4 and v17: records, out of range, unknown topic, min bytes with not
       assert.is(r.responses[0].partitionResponses[0].errorCode, 0);
     }
   }
-  for (const v of [4, 17]) {
+  for (const v of [4, 18]) {
     const all: any = await same(`v${v} everything`, (s) => fetch(s, v, 'fetch', [{ partition: 0, fetchOffset: 0 }, { partition: 1, fetchOffset: 0 }]));
     assert.equal(all.responses[0].partitions[0].records.map((b: any) => b.attributes & 7), codecs);
     await same(`v${v} from the middle of a batch`, (s) => fetch(s, v, 'fetch', [{ partition: 0, fetchOffset: 7 }]));
@@ -281,12 +281,12 @@ test('Fetch v4 and v17: records, out of range, unknown topic, min bytes with not
   }
   await same('v4 unknown topic', (s) => fetch(s, 4, 'no-such-topic', [{ partition: 0, fetchOffset: 0 }]));
   const unknownId = randomBytes(16).toString('base64url');
-  await same('v17 unknown topic id', (s) => fetch(s, 17, 'no-such-topic', [{ partition: 0, fetchOffset: 0 }], { id: unknownId }));
+  await same('v18 unknown topic id', (s) => fetch(s, 18, 'no-such-topic', [{ partition: 0, fetchOffset: 0 }], { id: unknownId }));
 });
 
-test('Fetch sessions v7 and v17: full, incremental, bad epoch, unknown session', async () => {
+test('Fetch sessions v7 and v18: full, incremental, bad epoch, unknown session', async () => {
   await setUp([topicSpec('sessions', 2)]);
-  for (const v of [7, 17]) {
+  for (const v of [7, 18]) {
     const ids = new Map<Side, number>();
     const parts = [{ partition: 0, fetchOffset: 0 }, { partition: 1, fetchOffset: 0 }];
     await same(`v${v} full`, async (s) => {
@@ -305,14 +305,14 @@ test('Fetch sessions v7 and v17: full, incremental, bad epoch, unknown session',
   }
 });
 
-test('ListOffsets v1 and v10: earliest, latest, by timestamp, max timestamp, unknown partition', async () => {
+test('ListOffsets v1 and v11: earliest, latest, by timestamp, max timestamp, tiered, unknown partition', async () => {
   await setUp([topicSpec('offsets')]);
   for (const s of sides) {
     // Out of order timestamps, so that the max timestamp is not the last record's.
     await produce(s, 12, 'offsets', [{ index: 0, records: batch(0, 4) }]);
     await produce(s, 12, 'offsets', [{ index: 0, records: buildBatch({ records: [{ value: Buffer.from('late'), timestamp: T0 + 100_000 }, { value: Buffer.from('early'), timestamp: T0 + 1 }] }) }]);
   }
-  for (const v of [1, 10]) {
+  for (const v of [1, 11]) {
     for (const [what, ts] of [['earliest', -2], ['latest', -1], ['at a record', T0 + 2000], ['between records', T0 + 2500], ['after all', T0 + 1_000_000], ['before all', T0 - 5]] as const) {
       await same(`v${v} ${what}`, (s) => listOffsets(s, v, 'offsets', 0, ts));
     }
@@ -320,6 +320,12 @@ test('ListOffsets v1 and v10: earliest, latest, by timestamp, max timestamp, unk
     await same(`v${v} unknown topic`, (s) => listOffsets(s, v, 'no-such-topic', 0, -1));
   }
   await same('v10 max timestamp', (s) => listOffsets(s, 10, 'offsets', 0, -3));
+  // Without tiered storage: the local start is the start, and nothing is tiered or pending upload.
+  for (const [what, ts] of [['earliest local', -4], ['latest tiered', -5], ['earliest pending upload', -6], ['an unknown special timestamp', -7]] as const) {
+    await same(`v11 ${what}`, (s) => listOffsets(s, 11, 'offsets', 0, ts));
+  }
+  await same('v10 earliest pending upload, which v11 brought', (s) => listOffsets(s, 10, 'offsets', 0, -6));
+  await same('v1 an unknown special timestamp', (s) => listOffsets(s, 1, 'offsets', 0, -7));
   await same('v10 current leader epoch ahead', (s) => listOffsets(s, 10, 'offsets', 0, -1, 3));
 });
 
@@ -405,6 +411,60 @@ test('DescribeCluster v0, v1 and v2', async () => {
   await same('v2 an unknown endpoint type', (s) => s.conn.request('DescribeCluster', 2, { includeClusterAuthorizedOperations: false, endpointType: 3, includeFencedBrokers: false }));
 });
 
+test('Kafka 4.4 versions: Produce v13 and the offset APIs v10 by topic id, ApiVersions v5 targets, DeleteGroups v3, DescribeLogDirs v5', async () => {
+  await setUp([topicSpec('by-id', 2)]);
+  const unknownId = 'AAAAAAAAAAAAAAAAAAAAAB';
+  const idOf = async (s: Side, name: string): Promise<string> => (await metadata(s, 12, [name])).topics[0].topicId;
+  const produceById = async (s: Side, topicId: string, index: number, records: Buffer) =>
+    s.conn.request('Produce', 13, { transactionalId: null, acks: 1, timeoutMs: 10_000, topicData: [{ topicId, partitionData: [{ index, records }] }] });
+  const produced: any = await same('Produce v13 by id', async (s) => produceById(s, await idOf(s, 'by-id'), 1, batch(0, 3)));
+  assert.is(produced.responses[0].partitionResponses[0].baseOffset, 0);
+  await same('Produce v13 an unknown partition', async (s) => produceById(s, await idOf(s, 'by-id'), 5, batch(0, 1)));
+  await same('Produce v13 an unknown id', (s) => produceById(s, unknownId, 0, batch(0, 1)));
+  await same('what v13 stored', (s) => fetch(s, 18, 'by-id', [{ partition: 1, fetchOffset: 0 }]));
+
+  // ApiVersions v5: a client may name the cluster and node it means to reach.
+  await same('ApiVersions v5 targets', async (s) => {
+    const md = await s.conn.request('Metadata', 12, { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    const ask = async (clusterId: string | null, nodeId: number) => {
+      const r = await s.conn.request('ApiVersions', 5, { clientSoftwareName: 'differential', clientSoftwareVersion: '1', clusterId, nodeId });
+      return { errorCode: r.errorCode, apis: r.apiKeys.length > 0 };
+    };
+    return [await ask(md.clusterId, md.controllerId), await ask('another-cluster', 1), await ask(md.clusterId, 9), await ask(null, 1), await ask(md.clusterId, -1), await ask(null, -1)];
+  });
+
+  // The group coordinator comes up a moment after the first FindCoordinator on Kafka.
+  for (const s of sides) {
+    for (let i = 0; ; i++) {
+      const r = await s.conn.request('FindCoordinator', 4, { keyType: 0, coordinatorKeys: ['by-id-group'] });
+      if (r.coordinators[0]!.errorCode === 0) break;
+      if (i > 150) throw new Error(`${s.name}: no group coordinator`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const commit = (s: Side, topicId: string, partitionIndex: number, committedOffset: number) => s.conn.request('OffsetCommit', 10, {
+    groupId: 'by-id-group', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null,
+    topics: [{ topicId, partitions: [{ partitionIndex, committedOffset, committedLeaderEpoch: -1, committedMetadata: 'm' }] }],
+  });
+  await same('OffsetCommit v10 by id', async (s) => commit(s, await idOf(s, 'by-id'), 1, 2));
+  await same('OffsetCommit v10 an unknown partition', async (s) => commit(s, await idOf(s, 'by-id'), 7, 2));
+  await same('OffsetCommit v10 an unknown id', (s) => commit(s, unknownId, 0, 2));
+  const fetchOffsets = (s: Side, version: number, topics: { name?: string; topicId?: string; partitionIndexes: number[] }[] | null) =>
+    s.conn.request('OffsetFetch', version, { groups: [{ groupId: 'by-id-group', memberId: null, memberEpoch: -1, topics }], requireStable: false });
+  await same('OffsetFetch v10 by id', async (s) => fetchOffsets(s, 10, [{ topicId: await idOf(s, 'by-id'), partitionIndexes: [0, 1] }, { topicId: unknownId, partitionIndexes: [0] }]));
+  await same('OffsetFetch v10 every topic', (s) => fetchOffsets(s, 10, null));
+  await same('OffsetFetch v9 by name', (s) => fetchOffsets(s, 9, [{ name: 'by-id', partitionIndexes: [1] }]));
+
+  await same('DeleteGroups v3', (s) => s.conn.request('DeleteGroups', 3, { groupsNames: ['by-id-group', 'no-such-group'] })
+    .then((r) => ({ ...r, results: [...r.results].sort((a, b) => a.groupId.localeCompare(b.groupId)) })));
+  await same('DescribeLogDirs v5', async (s) => {
+    const r = await s.conn.request('DescribeLogDirs', 5, { topics: [{ topic: 'by-id', partitions: [0, 1] }] });
+    // Each broker has its own directory and disk; the shape and the flags are compared.
+    // Kafka lists partitions in its own map's order: compared sorted.
+    return r.results.map((d) => ({ errorCode: d.errorCode, isCordoned: d.isCordoned, sized: d.totalBytes > 0 && d.usableBytes > 0, topics: d.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => [p.partitionIndex, p.offsetLag, p.isFutureKey]).sort() })) }));
+  });
+});
+
 test('unsupported versions: ApiVersions v99 gets UNSUPPORTED_VERSION, an unsupported Produce closes the connection', async () => {
   await same('ApiVersions v99', async (s) => {
     // A header v2, as a client sends for an ApiVersions version newer than it knows the broker has.
@@ -414,10 +474,10 @@ test('unsupported versions: ApiVersions v99 gets UNSUPPORTED_VERSION, an unsuppo
     // Kafka lists every API it has; outpost, only those it serves (checked above against Kafka's).
     return { correlationId, errorCode: body.errorCode, apiVersions: body.apiKeys.find((k: any) => k.apiKey === 18) };
   });
-  // Kafka 4.0 advertises Produce v0-v2 but refuses them: a well-formed v2 request closes the
+  // Kafka 4.4 advertises Produce v0-v2 but refuses them: a well-formed v2 request closes the
   // connection like a version it never heard of.
   await same('Produce v2', (s) => rawExchange(s.port, produceV2()));
-  for (const version of [13, 99]) {
+  for (const version of [14, 99]) {
     await same(`Produce v${version}`, (s) => rawExchange(s.port, rawRequest(0, version, 8, Buffer.alloc(16))));
   }
 });

@@ -1,4 +1,4 @@
-// The Java clients (Kafka 4.0.1) against outpost as their group coordinator: KafkaConsumer with
+// The Java clients (Kafka 4.4.0) against outpost as their group coordinator: KafkaConsumer with
 // the classic protocol under an eager and a cooperative assignor; group.protocol=consumer failing
 // as Java expects of a broker without KIP-848; and kafka-consumer-groups --list, --describe,
 // --reset-offsets and --delete. Needs Java: without it these fail, they do not skip.

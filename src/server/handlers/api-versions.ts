@@ -1,8 +1,9 @@
-import { errorCode } from '../../../protocol/errors.js';
+import { errorCode, type ErrorName } from '../../../protocol/errors.js';
 import type { Handler } from '../connection.js';
+import type { BrokerContext } from '../context.js';
 import { defineHandler, type ResponseOf } from './handler.js';
 
-// Kafka 4.0 advertises Produce from v0 although it refuses v0-v2 (closing the connection, as for
+// Kafka 4.4 advertises Produce from v0 although it refuses v0-v2 (closing the connection, as for
 // any version it does not serve): librdkafka releases of its time will not produce compressed
 // batches to a broker whose Produce range starts above v0 (KAFKA-18659). outpost does the same.
 const ADVERTISED_MIN_VERSION = new Map([[0, 0]]);
@@ -15,6 +16,21 @@ export function apiVersionsBody(handlers: Map<number, Handler>, error: 'NONE' | 
   return { errorCode: errorCode(error), apiKeys, throttleTimeMs: 0, supportedFeatures: [], finalizedFeaturesEpoch: -1, finalizedFeatures: [], zkMigrationReady: false };
 }
 
+/**
+ * From v5 (KIP-1242) a client may say which cluster and node it means to reach; Kafka refuses
+ * one of the two alone, and answers a mismatch with REBOOTSTRAP_REQUIRED (the address now
+ * leads elsewhere), with no API list.
+ */
+function targetProblem(b: BrokerContext, clusterId: string | null, nodeId: number): ErrorName | null {
+  if (clusterId === null && nodeId === -1) return null;
+  if (clusterId === null || nodeId === -1) return 'INVALID_REQUEST';
+  return clusterId === b.clusterId && nodeId === b.nodeId ? null : 'REBOOTSTRAP_REQUIRED';
+}
+
 // The handler map is only complete once every handler exists, so it is passed in late.
 export const apiVersions = (all: () => Map<number, Handler>) =>
-  defineHandler('ApiVersions', [0, 4], () => apiVersionsBody(all()));
+  defineHandler('ApiVersions', [0, 5], (b, req) => {
+    const problem = targetProblem(b, req.clusterId, req.nodeId);
+    if (problem) return { errorCode: errorCode(problem), apiKeys: [], throttleTimeMs: 0 };
+    return apiVersionsBody(all());
+  });

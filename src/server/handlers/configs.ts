@@ -1,7 +1,7 @@
 // DescribeConfigs, AlterConfigs and IncrementalAlterConfigs for TOPIC, BROKER and BROKER_LOGGER
 // resources. Kafka splits the work between the broker (request shape, BROKER and BROKER_LOGGER
 // changes) and its controller (topic names, values, existence); outpost makes the same checks in
-// the same order, with the same error codes and messages, as a Kafka 4.0 broker answers them.
+// the same order, with the same error codes and messages, as a Kafka 4.4 broker answers them.
 import { KafkaError, errorCode } from '../../../protocol/errors.js';
 import { describeBrokerConfigs, validateBrokerConfigChanges } from '../../config/broker-configs.js';
 import { kafkaMapOrder, type DescribedConfig } from '../../config/describe.js';
@@ -15,7 +15,7 @@ import { defineHandler, type HandlerFactory } from './handler.js';
 
 /** Kafka's ConfigResource.Type ids; GROUP and CLIENT_METRICS are not served. */
 const RESOURCE = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
-/** Every type Kafka 4.0 knows (those above, CLIENT_METRICS 16, GROUP 32). */
+/** Every type Kafka 4.4 knows (those above, CLIENT_METRICS 16, GROUP 32). */
 const KAFKA_TYPES = new Set([2, 4, 8, 16, 32]);
 
 // Kafka's default text for INVALID_REQUEST, which DescribeConfigs gives for a resource type it
@@ -62,7 +62,7 @@ function describeResource(b: BrokerContext, r: DescribeResource, includeSynonyms
       const invalid = invalidTopicName(name);
       if (invalid) fail('INVALID_TOPIC_EXCEPTION', invalid);
       const topic = b.logs.topic(name);
-      // Kafka 4.0 sets no message here: the field keeps its default, the empty string.
+      // Kafka 4.4 sets no message here: the field keeps its default, the empty string.
       if (!topic) fail('UNKNOWN_TOPIC_OR_PARTITION', '');
       return filtered(describeTopicConfigs(topic.configs, b.brokerConfigs, opts));
     }
@@ -235,7 +235,7 @@ type IncrementalResource = Resource & { configs: ConfigOp[] };
 function checkLoggerChange(b: BrokerContext, name: string, ops: readonly ConfigOp[]): void {
   const id = javaInt(name);
   if (id === null) fail('INVALID_REQUEST', `Node id must be an integer, but it is: ${name}`);
-  // Kafka 4.0's message names its own id twice.
+  // Kafka 4.4's message names its own id twice.
   if (id !== b.nodeId) fail('INVALID_REQUEST', `Unexpected node id. Expected ${b.nodeId}, but received ${b.nodeId}`);
   for (const op of ops) {
     switch (op.configOperation) {

@@ -1,4 +1,4 @@
-// DescribeTopicPartitions (KIP-966), which Kafka 4.0's admin client describes topics with when the
+// DescribeTopicPartitions (KIP-966), which Kafka 4.4's admin client describes topics with when the
 // broker serves it: the topics asked for (or all of them) in name order, their partitions paged by
 // a partition limit and a cursor. With one node there are no eligible leader replicas: both ELR
 // lists are empty, as from a Kafka broker that does not use them.

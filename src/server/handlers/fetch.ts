@@ -99,7 +99,7 @@ function waitForAppend(b: BrokerContext, parts: SessionPartition[], ms: number):
   });
 }
 
-export const fetch = defineHandler('Fetch', [4, 17], async (b, req, ctx) => {
+export const fetch = defineHandler('Fetch', [4, 18], async (b, req, ctx) => {
   const byId = ctx.version >= 13;
   const requested: RequestedPartition[] = [];
   for (const t of req.topics) {

@@ -5,6 +5,7 @@
 // ConsumerGroupHeartbeat (KIP-848's consumer protocol) is not served, so it is not advertised,
 // and a consumer with group.protocol=consumer fails as it does against a broker without it.
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
+import { ZERO_UUID } from '../../../protocol/primitives.js';
 import type { GroupCoordinator } from '../../groups/coordinator.js';
 import type { RequestContext } from '../connection.js';
 import type { BrokerContext } from '../context.js';
@@ -41,7 +42,7 @@ function findCoordinator(b: BrokerContext, keyType: number): { nodeId: number; h
     const error: ErrorName = keyType === GROUP_KEY_TYPE && !b.groups ? 'COORDINATOR_NOT_AVAILABLE' : 'NONE';
     return error === 'NONE' ? { nodeId: b.nodeId, host: b.host, port: b.port, error, message: null } : { ...none, error, message: null };
   }
-  // Share groups (KIP-932) are off, as in a default Kafka 4.0 broker.
+  // Share groups (KIP-932) are off, as in a default Kafka 4.4 broker.
   if (keyType === SHARE_KEY_TYPE) return { ...none, error: 'INVALID_REQUEST', message: '' };
   return { ...none, error: 'INVALID_REQUEST', message: INVALID_REQUEST_MESSAGE };
 }
@@ -122,26 +123,46 @@ export const leaveGroupHandler = defineHandler('LeaveGroup', [0, 5], (b, req, ct
 
 // ---- offsets --------------------------------------------------------------------------------
 
+/** A request's topic as the broker knows it: by name, or from v10 of the offset APIs by topic id. */
+interface TopicRef {
+  /** null: the topic id names no topic here */
+  name: string | null;
+  topicId: string;
+}
+
+/** OffsetCommit and OffsetFetch name topics by id from v10 (KIP-848). */
+const FIRST_TOPIC_ID_VERSION = 10;
+
+function topicRef(b: BrokerContext, version: number, t: { name: string; topicId: string }): TopicRef {
+  if (version < FIRST_TOPIC_ID_VERSION) return { name: t.name, topicId: b.logs.topic(t.name)?.topicId ?? ZERO_UUID };
+  const name = b.logs.topicById(t.topicId)?.name ?? null;
+  // Kafka answers an unknown id with the zero id, as it cannot vouch for it.
+  return { name, topicId: name === null ? ZERO_UUID : t.topicId };
+}
+
 /** Partition results grouped by topic, errors found before the coordinator first (Kafka's order). */
 class TopicResults<T> {
-  private readonly topics = new Map<string, T[]>();
-  add(topic: string, result: T): void {
-    let list = this.topics.get(topic);
-    if (!list) this.topics.set(topic, (list = []));
-    list.push(result);
+  private readonly topics = new Map<string, { ref: TopicRef; partitions: T[] }>();
+  add(ref: TopicRef, result: T): void {
+    const key = ref.name ?? `id:${ref.topicId}`;
+    let entry = this.topics.get(key);
+    if (!entry) this.topics.set(key, (entry = { ref, partitions: [] }));
+    entry.partitions.push(result);
   }
-  toArray(): { name: string; partitions: T[] }[] {
-    return [...this.topics].map(([name, partitions]) => ({ name, partitions }));
+  toArray(): { name: string; topicId: string; partitions: T[] }[] {
+    return [...this.topics.values()].map(({ ref, partitions }) => ({ name: ref.name ?? '', topicId: ref.topicId, partitions }));
   }
 }
 
-export const offsetCommitHandler = defineHandler('OffsetCommit', [2, 9], async (b, req, ctx) => {
+export const offsetCommitHandler = defineHandler('OffsetCommit', [2, 10], async (b, req, ctx) => {
   const results = new TopicResults<{ partitionIndex: number; errorCode: number }>();
-  const accepted: { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }[] = [];
+  const accepted: { ref: TopicRef; topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }[] = [];
   for (const t of req.topics) {
+    const ref = topicRef(b, ctx.version, t);
     for (const p of t.partitions) {
-      if (!b.logs.getLog(t.name, p.partitionIndex)) results.add(t.name, { partitionIndex: p.partitionIndex, errorCode: errorCode('UNKNOWN_TOPIC_OR_PARTITION') });
-      else accepted.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata });
+      if (ref.name === null) results.add(ref, { partitionIndex: p.partitionIndex, errorCode: errorCode('UNKNOWN_TOPIC_ID') });
+      else if (!b.logs.getLog(ref.name, p.partitionIndex)) results.add(ref, { partitionIndex: p.partitionIndex, errorCode: errorCode('UNKNOWN_TOPIC_OR_PARTITION') });
+      else accepted.push({ ref, topic: ref.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata });
     }
   }
   if (accepted.length > 0) {
@@ -158,15 +179,36 @@ export const offsetCommitHandler = defineHandler('OffsetCommit', [2, 9], async (
           unknownGroupError: ctx.version >= 9 ? 'GROUP_ID_NOT_FOUND' : 'ILLEGAL_GENERATION',
           partitions: accepted,
         });
-    accepted.forEach((p, i) => results.add(p.topic, { partitionIndex: p.partition, errorCode: errorCode(errors[i]!) }));
+    accepted.forEach((p, i) => results.add(p.ref, { partitionIndex: p.partition, errorCode: errorCode(errors[i]!) }));
   }
   return { throttleTimeMs: 0, topics: results.toArray() };
 });
 
-export const offsetFetchHandler = defineHandler('OffsetFetch', [1, 9], (b, req, ctx) => {
+export const offsetFetchHandler = defineHandler('OffsetFetch', [1, 10], (b, req, ctx) => {
   const coordinator = coordinatorOf(b);
-  const fetchGroup = (groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null) =>
-    typeof coordinator === 'string' ? { error: coordinator, topics: [] } : coordinator.fetchOffsets(groupId, topics);
+  const fetchGroup = (groupId: string, topics: { name: string; topicId: string; partitionIndexes: number[] }[] | null) => {
+    if (typeof coordinator === 'string') return { error: coordinator, topics: [] };
+    const byId = ctx.version >= FIRST_TOPIC_ID_VERSION;
+    if (topics === null) {
+      const r = coordinator.fetchOffsets(groupId, null);
+      // By id, a committed topic that no longer exists has no id to be named by: it is left out.
+      const named = r.topics.map((t) => ({ ...t, topicId: b.logs.topic(t.name)?.topicId ?? ZERO_UUID }));
+      return { error: r.error, topics: byId ? named.filter((t) => t.topicId !== ZERO_UUID) : named };
+    }
+    const refs = topics.map((t) => ({ ref: topicRef(b, ctx.version, t), partitionIndexes: t.partitionIndexes }));
+    const known = refs.filter((t) => t.ref.name !== null);
+    const r = coordinator.fetchOffsets(groupId, known.map((t) => ({ name: t.ref.name!, partitionIndexes: t.partitionIndexes })));
+    if (r.error !== 'NONE') return { error: r.error, topics: [] };
+    let next = 0;
+    const out = refs.map(({ ref, partitionIndexes }) => {
+      if (ref.name !== null) return { ...r.topics[next++]!, topicId: ref.topicId };
+      const partitions = partitionIndexes.map((partitionIndex) => ({
+        partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: errorCode('UNKNOWN_TOPIC_ID'),
+      }));
+      return { name: '', topicId: ref.topicId, partitions };
+    });
+    return { error: r.error, topics: out };
+  };
   // v8 asks for several groups at once.
   if (ctx.version >= 8) {
     const groups = req.groups.map((g) => {
@@ -175,7 +217,7 @@ export const offsetFetchHandler = defineHandler('OffsetFetch', [1, 9], (b, req, 
     });
     return { throttleTimeMs: 0, groups };
   }
-  const r = fetchGroup(req.groupId, req.topics);
+  const r = fetchGroup(req.groupId, req.topics && req.topics.map((t) => ({ ...t, topicId: ZERO_UUID })));
   return { throttleTimeMs: 0, topics: r.topics, errorCode: errorCode(r.error) };
 });
 
@@ -187,7 +229,7 @@ export const offsetDeleteHandler = defineHandler('OffsetDelete', [0, 0], async (
   for (const t of req.topics) {
     for (const p of t.partitions) {
       if (!b.logs.getLog(t.name, p.partitionIndex)) {
-        results.add(t.name, { partitionIndex: p.partitionIndex, errorCode: errorCode('UNKNOWN_TOPIC_OR_PARTITION') });
+        results.add({ name: t.name, topicId: ZERO_UUID }, { partitionIndex: p.partitionIndex, errorCode: errorCode('UNKNOWN_TOPIC_OR_PARTITION') });
         continue;
       }
       let list = known.get(t.name);
@@ -197,8 +239,8 @@ export const offsetDeleteHandler = defineHandler('OffsetDelete', [0, 0], async (
   }
   const r = await coordinator.deleteOffsets(req.groupId, [...known].map(([name, partitions]) => ({ name, partitions })));
   if (r.error !== 'NONE') return { errorCode: errorCode(r.error), throttleTimeMs: 0, topics: [] };
-  for (const t of r.topics) for (const p of t.partitions) results.add(t.name, p);
-  return { errorCode: 0, throttleTimeMs: 0, topics: results.toArray() };
+  for (const t of r.topics) for (const p of t.partitions) results.add({ name: t.name, topicId: ZERO_UUID }, p);
+  return { errorCode: 0, throttleTimeMs: 0, topics: results.toArray().map(({ name, partitions }) => ({ name, partitions })) };
 });
 
 // ---- group admin ----------------------------------------------------------------------------
@@ -224,7 +266,7 @@ export const listGroupsHandler = defineHandler('ListGroups', [0, 5], (b, req) =>
   return { throttleTimeMs: 0, errorCode: 0, groups: coordinator.listGroups(req.statesFilter, req.typesFilter) };
 });
 
-export const deleteGroupsHandler = defineHandler('DeleteGroups', [0, 2], async (b, req) => {
+export const deleteGroupsHandler = defineHandler('DeleteGroups', [0, 3], async (b, req) => {
   const coordinator = coordinatorOf(b);
   const results = typeof coordinator === 'string'
     ? [...new Set<string>(req.groupsNames)].map((groupId) => ({ groupId, errorCode: errorCode(coordinator) }))

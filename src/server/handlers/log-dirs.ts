@@ -3,7 +3,7 @@ import { statfs } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { defineHandler } from './handler.js';
 
-export const describeLogDirs = defineHandler('DescribeLogDirs', [1, 4], async (b, req) => {
+export const describeLogDirs = defineHandler('DescribeLogDirs', [1, 5], async (b, req) => {
   const wanted: Map<string, number[] | null> = new Map();
   if (req.topics === null) for (const t of b.logs.topics()) wanted.set(t.name, null);
   else for (const t of req.topics) wanted.set(t.topic, t.partitions);
@@ -23,6 +23,6 @@ export const describeLogDirs = defineHandler('DescribeLogDirs', [1, 4], async (b
   return {
     throttleTimeMs: 0,
     errorCode: 0,
-    results: [{ errorCode: 0, logDir: resolve(b.logs.dataDir), topics, totalBytes: fs.blocks * fs.bsize, usableBytes: fs.bavail * fs.bsize }],
+    results: [{ errorCode: 0, logDir: resolve(b.logs.dataDir), topics, totalBytes: fs.blocks * fs.bsize, usableBytes: fs.bavail * fs.bsize, isCordoned: false }],
   };
 });

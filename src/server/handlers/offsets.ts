@@ -3,13 +3,18 @@
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
 import { OFFSETS_TOPIC } from '../../groups/offsets-topic.js';
 import { mirrorRefusal } from '../../link/read-only.js';
-import { defineHandler } from './handler.js';
+import { defineHandler, type ResponseOf } from './handler.js';
+
+type ListOffsetsPartitionResponse = ResponseOf<'ListOffsets'>['topics'][number]['partitions'][number];
 
 const LATEST = -1;
 const EARLIEST = -2;
 const MAX_TIMESTAMP = -3;
 const EARLIEST_LOCAL = -4;
-const EARLIEST_PENDING_UPLOAD = -5;
+const LATEST_TIERED = -5;
+const EARLIEST_PENDING_UPLOAD = -6;
+/** The ListOffsets version that brought EARLIEST_PENDING_UPLOAD (KIP-1023). */
+const FIRST_PENDING_UPLOAD_VERSION = 11;
 const READ_COMMITTED = 1;
 
 function epochProblem(current: number, ours: number): ErrorName | null {
@@ -17,12 +22,12 @@ function epochProblem(current: number, ours: number): ErrorName | null {
   return current < ours ? 'FENCED_LEADER_EPOCH' : 'UNKNOWN_LEADER_EPOCH';
 }
 
-export const listOffsets = defineHandler('ListOffsets', [1, 10], async (b, req, ctx) => {
-  const topics = [];
+export const listOffsets = defineHandler('ListOffsets', [1, 11], async (b, req, ctx) => {
+  const topics: ResponseOf<'ListOffsets'>['topics'] = [];
   for (const t of req.topics) {
-    const partitions = [];
+    const partitions: ListOffsetsPartitionResponse[] = [];
     for (const p of t.partitions) {
-      const out = { partitionIndex: p.partitionIndex, errorCode: 0, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
+      const out: ListOffsetsPartitionResponse = { partitionIndex: p.partitionIndex, errorCode: 0, timestamp: -1, offset: -1, leaderEpoch: -1 };
       const log = b.logs.getLog(t.name, p.partitionIndex);
       const problem: ErrorName | null = !log ? 'UNKNOWN_TOPIC_OR_PARTITION' : epochProblem(p.currentLeaderEpoch, log.leaderEpoch);
       if (problem || !log) {
@@ -36,21 +41,25 @@ export const listOffsets = defineHandler('ListOffsets', [1, 10], async (b, req, 
         found = { offset, timestamp: -1, leaderEpoch: log.epochForOffset(offset) };
       } else if (ts === EARLIEST || ts === EARLIEST_LOCAL) {
         found = { offset: log.logStartOffset, timestamp: -1, leaderEpoch: log.epochForOffset(log.logStartOffset) };
-      } else if (ts === EARLIEST_PENDING_UPLOAD) {
-        // Nothing is tiered: there is no pending upload, answered as Kafka does without tiered storage.
+      } else if (ts === EARLIEST_PENDING_UPLOAD && ctx.version < FIRST_PENDING_UPLOAD_VERSION) {
+        partitions.push({ ...out, errorCode: errorCode('UNSUPPORTED_VERSION') });
+        continue;
+      } else if (ts === LATEST_TIERED || ts === EARLIEST_PENDING_UPLOAD) {
+        // Nothing is tiered: no tiered offset and no pending upload, answered as Kafka does without
+        // tiered storage (offset -1).
         found = null;
       } else if (ts === MAX_TIMESTAMP) {
         found = await log.maxTimestampOffset();
       } else if (ts < 0) {
-        partitions.push({ ...out, errorCode: errorCode('UNKNOWN_SERVER_ERROR') });
+        // A special timestamp newer than any version outpost serves.
+        partitions.push({ ...out, errorCode: errorCode('UNSUPPORTED_VERSION') });
         continue;
       } else {
         found = await log.offsetForTimestamp(ts);
         // A timestamp lookup never answers past what the isolation level lets the client read.
         if (found && req.isolationLevel === READ_COMMITTED && found.offset >= log.lastStableOffset) found = null;
       }
-      if (found) Object.assign(out, { offset: found.offset, timestamp: found.timestamp, leaderEpoch: ctx.version >= 4 ? found.leaderEpoch : -1 });
-      partitions.push(out);
+      partitions.push(found ? { ...out, offset: found.offset, timestamp: found.timestamp, leaderEpoch: ctx.version >= 4 ? found.leaderEpoch : -1 } : out);
     }
     topics.push({ name: t.name, partitions });
   }

@@ -2,12 +2,13 @@
 // the socket (offsets and the leader epoch are stamped in place). Nothing is decoded.
 import { OFFSETS_TOPIC } from '../../groups/offsets-topic.js';
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
+import { ZERO_UUID } from '../../../protocol/primitives.js';
 import { ATTRIBUTES_OFFSET, COMPRESSION_CODEC_MASK, CURRENT_MAGIC, MAGIC_OFFSET } from '../../../protocol/records/batch.js';
 import { Codec } from '../../../protocol/records/compression.js';
 import { mirrorRefusal } from '../../link/read-only.js';
 import { CloseConnection } from '../connection.js';
 import type { BrokerContext } from '../context.js';
-import { defineHandler } from './handler.js';
+import { defineHandler, type ResponseOf } from './handler.js';
 
 const ACKS = new Set([-1, 0, 1]);
 /** The first Produce version that may carry zstd batches (KIP-110). */
@@ -57,26 +58,37 @@ async function appendPartition(b: BrokerContext, topic: string, index: number, r
   return { index: index, errorCode: 0, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTime, logStartOffset: r.logStartOffset, recordErrors: [], errorMessage: null };
 }
 
-export const produce = defineHandler('Produce', [3, 12], async (b, req, ctx) => {
+/** Produce names topics by id from v13 (KIP-516). */
+const FIRST_TOPIC_ID_VERSION = 13;
+
+export const produce = defineHandler('Produce', [3, 13], async (b, req, ctx) => {
   const now = Date.now();
-  const responses = [];
+  const responses: ResponseOf<'Produce'>['responses'] = [];
   const acksOk = ACKS.has(req.acks);
+  const byId = ctx.version >= FIRST_TOPIC_ID_VERSION;
   for (const t of req.topicData) {
-    const partitionResponses = [];
+    const partitionResponses: PartitionResult[] = [];
+    const name = byId ? b.logs.topicById(t.topicId)?.name : t.name;
+    if (name === undefined) {
+      // Kafka answers an unknown id with the zero id, every partition UNKNOWN_TOPIC_ID.
+      for (const p of t.partitionData) partitionResponses.push(failed(p.index, 'UNKNOWN_TOPIC_ID'));
+      responses.push({ topicId: ZERO_UUID, partitionResponses });
+      continue;
+    }
     // A mirror topic's data comes only from its source: nothing a producer sends may land.
-    const refusal = b.logs.topic(t.name) ? mirrorRefusal(b.links, t.name, 'produce') : null;
+    const refusal = b.logs.topic(name) ? mirrorRefusal(b.links, name, 'produce') : null;
     // The group coordinator's topic is written by the coordinator alone, as in Kafka.
-    const internal = t.name === OFFSETS_TOPIC;
+    const internal = name === OFFSETS_TOPIC;
     for (const p of t.partitionData) {
       // Kafka's order: an unknown partition, then bad records, then bad acks for the rest.
-      const problem = !b.logs.getLog(t.name, p.index) ? 'UNKNOWN_TOPIC_OR_PARTITION' : recordsProblem(p.records, ctx.version) ?? (acksOk ? null : 'INVALID_REQUIRED_ACKS');
+      const problem = !b.logs.getLog(name, p.index) ? 'UNKNOWN_TOPIC_OR_PARTITION' : recordsProblem(p.records, ctx.version) ?? (acksOk ? null : 'INVALID_REQUIRED_ACKS');
       if (problem) partitionResponses.push(failed(p.index, problem));
-      else if (internal) partitionResponses.push(failed(p.index, 'INVALID_TOPIC_EXCEPTION', `Cannot append to internal topic ${t.name}`));
+      else if (internal) partitionResponses.push(failed(p.index, 'INVALID_TOPIC_EXCEPTION', `Cannot append to internal topic ${name}`));
       else if (refusal) partitionResponses.push(failed(p.index, 'POLICY_VIOLATION', refusal));
       // recordsProblem found records there
-      else partitionResponses.push(await appendPartition(b, t.name, p.index, p.records!, now, req.acks));
+      else partitionResponses.push(await appendPartition(b, name, p.index, p.records!, now, req.acks));
     }
-    responses.push({ name: t.name, partitionResponses });
+    responses.push(byId ? { topicId: t.topicId, partitionResponses } : { name, partitionResponses });
   }
   if (req.acks !== 0) return { responses, throttleTimeMs: 0 };
   if (responses.some((t) => t.partitionResponses.some((p) => p.errorCode !== 0))) throw new CloseConnection('closing the connection after a failed acks=0 produce');
