@@ -1,100 +1,39 @@
-// The records of the internal topic __consumer_offsets, in Kafka's own schemas, so that the data
-// is what Kafka's tools expect and a log copied from Kafka loads here. Each key and value is an
-// int16 schema version followed by the struct that version describes:
+// The records of the internal topic __consumer_offsets, in Kafka's own schemas (generated from
+// its JSON into protocol/messages/coordinator-records.ts), so that the data is what Kafka's tools
+// expect and a log copied from Kafka loads here. A key is an int16 record type and the key struct;
+// a value, an int16 schema version and the struct that version describes:
 //
-//   key version 0 or 1   OffsetCommitKey    group, topic, partition
-//   key version 2        GroupMetadataKey   group
+//   key type 0 or 1      OffsetCommitKey    group, topic, partition (0 is the legacy type)
+//   key type 2           GroupMetadataKey   group
 //   OffsetCommitValue    v0-4 (Kafka 4 writes v3, or v1 when the commit carries an expiry time)
 //   GroupMetadataValue   v0-4 (Kafka 4 writes v3)
 //
 // A null value is a tombstone: the key's offset, or the group, is gone.
-import { compileStruct } from '../../protocol/codec.js';
-import type { FieldDefinition } from '../../protocol/messages/types.js';
+import {
+  GroupMetadataKeyDefinition, GroupMetadataValueDefinition, OffsetCommitKeyDefinition, OffsetCommitValueDefinition,
+  type GroupMetadataValue as GroupMetadataValueMessage, type OffsetCommitKey as OffsetCommitKeyMessage,
+  type OffsetCommitValue as OffsetCommitValueMessage,
+} from '../../protocol/messages/coordinator-records.js';
+import type { Decoded, RecordDefinition } from '../../protocol/messages/types.js';
+import { compileStruct, inVersions } from '../../protocol/codec.js';
 import { ProtocolError, Reader, Writer } from '../../protocol/primitives.js';
 
-const OFFSET_COMMIT_KEY_FIELDS: FieldDefinition[] = [
-  { n: 'group', t: 'string', v: '0+' },
-  { n: 'topic', t: 'string', v: '0+' },
-  { n: 'partition', t: 'int32', v: '0+' },
-];
-
-const GROUP_METADATA_KEY_FIELDS: FieldDefinition[] = [{ n: 'group', t: 'string', v: '0+' }];
-
-const OFFSET_COMMIT_VALUE_FIELDS: FieldDefinition[] = [
-  { n: 'offset', t: 'int64', v: '0+' },
-  { n: 'leaderEpoch', t: 'int32', v: '3+', d: '-1' },
-  { n: 'metadata', t: 'string', v: '0+' },
-  { n: 'commitTimestamp', t: 'int64', v: '0+' },
-  { n: 'expireTimestamp', t: 'int64', v: '1', d: '-1' },
-];
-
-const GROUP_METADATA_VALUE_FIELDS: FieldDefinition[] = [
-  { n: 'protocolType', t: 'string', v: '0+' },
-  { n: 'generation', t: 'int32', v: '0+' },
-  { n: 'protocol', t: 'string', v: '0+', nv: '0+' },
-  { n: 'leader', t: 'string', v: '0+', nv: '0+' },
-  { n: 'currentStateTimestamp', t: 'int64', v: '2+', d: '-1' },
-  {
-    n: 'members', t: '[]struct', v: '0+', f: [
-      { n: 'memberId', t: 'string', v: '0+' },
-      { n: 'groupInstanceId', t: 'string', v: '3+', nv: '3+', d: 'null' },
-      { n: 'clientId', t: 'string', v: '0+' },
-      { n: 'clientHost', t: 'string', v: '0+' },
-      { n: 'rebalanceTimeout', t: 'int32', v: '1+' },
-      { n: 'sessionTimeout', t: 'int32', v: '0+' },
-      { n: 'subscription', t: 'bytes', v: '0+' },
-      { n: 'assignment', t: 'bytes', v: '0+' },
-    ],
-  },
-];
-
-const OFFSET_COMMIT_KEY_VERSION = 1;
-const LEGACY_OFFSET_COMMIT_KEY_VERSION = 0;
-const GROUP_METADATA_KEY_VERSION = 2;
+/** Kafka 4 writes LegacyOffsetCommitKey's type (0) no more, but reads it: the same fields. */
+const LEGACY_OFFSET_COMMIT_KEY_TYPE = 0;
+/** The value versions Kafka 4 writes: v3, or v1 when the commit carries an expiry time. */
 const OFFSET_COMMIT_VALUE_VERSION = 3;
 const OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRY = 1;
 const GROUP_METADATA_VALUE_VERSION = 3;
-const MAX_VALUE_VERSION = 4;
-/** The first version of both value schemas to be flexible (tagged fields). */
-const FIRST_FLEXIBLE_VALUE_VERSION = 4;
 
-export interface OffsetCommitKey {
-  group: string;
-  topic: string;
-  partition: number;
-}
-
-export interface OffsetCommitValue {
-  offset: number;
-  /** -1: none */
-  leaderEpoch: number;
-  metadata: string;
-  commitTimestamp: number;
-  /** -1: none (retention applies); set only by OffsetCommit v2-4's retentionTimeMs */
-  expireTimestamp: number;
-}
-
-export interface GroupMemberRecord {
-  memberId: string;
-  groupInstanceId: string | null;
-  clientId: string;
-  clientHost: string;
-  rebalanceTimeout: number;
-  sessionTimeout: number;
-  /** the member's metadata for the group's chosen protocol */
-  subscription: Buffer;
-  assignment: Buffer;
-}
-
-export interface GroupMetadataValue {
-  protocolType: string;
-  generation: number;
-  protocol: string | null;
-  leader: string | null;
-  /** when the group entered its current state, -1 if unknown */
-  currentStateTimestamp: number;
-  members: GroupMemberRecord[];
-}
+export type OffsetCommitKey = Decoded<OffsetCommitKeyMessage>;
+/**
+ * A commit as the coordinator keeps it: leaderEpoch -1 for none, expireTimestamp -1 for none
+ * (retention applies; only OffsetCommit v2-4's retentionTimeMs sets one). The topic id of value
+ * v4 is neither written nor used.
+ */
+export type OffsetCommitValue = Omit<Decoded<OffsetCommitValueMessage>, 'topicId'>;
+export type GroupMetadataValue = Decoded<GroupMetadataValueMessage>;
+export type GroupMemberRecord = GroupMetadataValue['members'][number];
 
 export type CoordinatorRecord =
   | { type: 'offset'; key: OffsetCommitKey; value: OffsetCommitValue | null }
@@ -106,10 +45,20 @@ export interface RawRecord {
   value: Buffer | null;
 }
 
-function encodeVersioned(fields: FieldDefinition[], version: number, flexible: boolean, value: object): Buffer {
-  const codec = compileStruct(fields, version, flexible);
+/** A key: its record type, then the key struct at version 0 (Kafka's only key version). */
+function encodeKey(def: RecordDefinition, key: object): Buffer {
+  return encodeWith(def, def.key, 0, key);
+}
+
+/** A value: its schema version, then the struct at that version. */
+function encodeValue(def: RecordDefinition, version: number, value: object): Buffer {
+  return encodeWith(def, version, version, value);
+}
+
+function encodeWith(def: RecordDefinition, prefix: number, version: number, value: object): Buffer {
+  const codec = compileStruct(def.fields, version, inVersions(def.flexible, version), def.name);
   const w = new Writer(2 + codec.size(value, { spliced: 0 }));
-  w.int16(version);
+  w.int16(prefix);
   codec.write(w, value);
   return w.finish()[0]!;
 }
@@ -117,23 +66,23 @@ function encodeVersioned(fields: FieldDefinition[], version: number, flexible: b
 export function encodeOffsetCommit(key: OffsetCommitKey, value: OffsetCommitValue | null): RawRecord {
   const valueVersion = value && value.expireTimestamp >= 0 ? OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRY : OFFSET_COMMIT_VALUE_VERSION;
   return {
-    key: encodeVersioned(OFFSET_COMMIT_KEY_FIELDS, OFFSET_COMMIT_KEY_VERSION, false, key),
-    value: value && encodeVersioned(OFFSET_COMMIT_VALUE_FIELDS, valueVersion, false, value),
+    key: encodeKey(OffsetCommitKeyDefinition, key),
+    value: value && encodeValue(OffsetCommitValueDefinition, valueVersion, value),
   };
 }
 
 export function encodeGroupMetadata(group: string, value: GroupMetadataValue | null): RawRecord {
   return {
-    key: encodeVersioned(GROUP_METADATA_KEY_FIELDS, GROUP_METADATA_KEY_VERSION, false, { group }),
-    value: value && encodeVersioned(GROUP_METADATA_VALUE_FIELDS, GROUP_METADATA_VALUE_VERSION, false, value),
+    key: encodeKey(GroupMetadataKeyDefinition, { group }),
+    value: value && encodeValue(GroupMetadataValueDefinition, GROUP_METADATA_VALUE_VERSION, value),
   };
 }
 
-function decodeValue(fields: FieldDefinition[], buf: Buffer, what: string): any {
+function decodeValue<T>(def: RecordDefinition, buf: Buffer): T {
   const r = new Reader(buf);
   const version = r.int16();
-  if (version < 0 || version > MAX_VALUE_VERSION) throw new ProtocolError(`${what} has unknown version ${version}`);
-  return compileStruct(fields, version, version >= FIRST_FLEXIBLE_VALUE_VERSION).read(r);
+  if (!inVersions(def.valid, version)) throw new ProtocolError(`${def.name} has unknown version ${version}`);
+  return compileStruct(def.fields, version, inVersions(def.flexible, version), def.name).read(r) as T;
 }
 
 /**
@@ -142,16 +91,16 @@ function decodeValue(fields: FieldDefinition[], buf: Buffer, what: string): any 
  */
 export function decodeCoordinatorRecord(key: Buffer, value: Buffer | null): CoordinatorRecord | null {
   const r = new Reader(key);
-  const version = r.int16();
-  if (version === OFFSET_COMMIT_KEY_VERSION || version === LEGACY_OFFSET_COMMIT_KEY_VERSION) {
-    const k = compileStruct(OFFSET_COMMIT_KEY_FIELDS, 0, false).read(r) as OffsetCommitKey;
-    const v = value && (decodeValue(OFFSET_COMMIT_VALUE_FIELDS, value, 'OffsetCommitValue') as OffsetCommitValue);
+  const type = r.int16();
+  if (type === OffsetCommitKeyDefinition.key || type === LEGACY_OFFSET_COMMIT_KEY_TYPE) {
+    const k = compileStruct(OffsetCommitKeyDefinition.fields, 0, false).read(r) as OffsetCommitKey;
+    if (value === null) return { type: 'offset', key: k, value: null };
+    const { topicId: _unused, ...v } = decodeValue<Decoded<OffsetCommitValueMessage>>(OffsetCommitValueDefinition, value);
     return { type: 'offset', key: k, value: v };
   }
-  if (version === GROUP_METADATA_KEY_VERSION) {
-    const k = compileStruct(GROUP_METADATA_KEY_FIELDS, 0, false).read(r) as { group: string };
-    const v = value && (decodeValue(GROUP_METADATA_VALUE_FIELDS, value, 'GroupMetadataValue') as GroupMetadataValue);
-    return { type: 'group', key: k, value: v };
+  if (type === GroupMetadataKeyDefinition.key) {
+    const k = compileStruct(GroupMetadataKeyDefinition.fields, 0, false).read(r) as { group: string };
+    return { type: 'group', key: k, value: value && decodeValue<GroupMetadataValue>(GroupMetadataValueDefinition, value) };
   }
   return null;
 }

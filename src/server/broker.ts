@@ -61,9 +61,7 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 export async function startBroker(settings: Settings, opts: { logger?: Logger } = {}): Promise<RunningBroker> {
   const logger = opts.logger ?? createLogger();
   // Settings always carry node.id; brokers started from Settings built by hand default to 1.
-  // Kafka 4.4 counts min.insync.replicas among a broker's static configs even when its properties
-  // leave it out (at its default, 1), and DescribeConfigs reports it so.
-  const configs = { 'node.id': '1', 'min.insync.replicas': '1', ...settings.configs };
+  const configs = { 'node.id': '1', ...settings.configs };
   const nodeId = brokerNumber(configs, 'node.id');
   await mkdir(settings.dataDir, { recursive: true });
   const unlock = await lockDataDir(settings.dataDir);

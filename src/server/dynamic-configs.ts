@@ -14,6 +14,12 @@ import { writeFileDurably } from '../log/durable-file.js';
 
 export const DYNAMIC_CONFIGS_FILE = 'dynamic-broker-configs.json';
 const VERSION = 1;
+/**
+ * What a data dir without the file starts with: a Kafka 4.4 cluster is formatted with
+ * min.insync.replicas as a cluster-wide dynamic config (the eligible leader replicas of KIP-966
+ * need it set), which DescribeConfigs then reports; AlterConfigs may remove it like any other.
+ */
+const FORMATTED_CLUSTER_DEFAULT: Readonly<Record<string, string>> = { 'min.insync.replicas': '1' };
 
 /** Which dynamic layer: the cluster default ("") or this broker's own id. */
 export type DynamicLayer = 'clusterDefault' | 'broker';
@@ -37,13 +43,13 @@ export class DynamicBrokerConfigs {
   }
 
   /**
-   * Reads the file (none: no dynamic configs). An entry that no longer passes the checks, say
+   * Reads the file (none: the configs of a freshly formatted cluster). An entry that no longer passes the checks, say
    * after an upgrade, is left out with a warning rather than stopping the broker: Kafka also
    * starts with the dynamic configs it cannot apply ignored.
    */
   static async load(dataDir: string, staticConfigs: Readonly<Record<string, string>>, warn: (message: string) => void): Promise<DynamicBrokerConfigs> {
     const path = join(dataDir, DYNAMIC_CONFIGS_FILE);
-    const stored: Stored = { clusterDefault: {}, brokers: {} };
+    const stored: Stored = { clusterDefault: { ...FORMATTED_CLUSTER_DEFAULT }, brokers: {} };
     let text: string | null = null;
     try {
       text = await readFile(path, 'utf8');

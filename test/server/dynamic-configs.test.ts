@@ -18,10 +18,14 @@ test.after.each(async () => {
 
 const noWarnings = (m: string) => assert.unreachable(m);
 
-test('no file: no dynamic configs, only the static ones', async () => {
+test('no file: the static configs and, as a freshly formatted Kafka 4.4 cluster has, min.insync.replicas as a cluster default', async () => {
   const d = await DynamicBrokerConfigs.load(dir, { 'node.id': '3', 'num.partitions': '2' }, noWarnings);
-  assert.equal([d.layers.staticConfigs, d.layers.dynamicDefault, d.layers.dynamicBroker], [{ 'node.id': '3', 'num.partitions': '2' }, {}, {}]);
+  assert.equal([d.layers.staticConfigs, d.layers.dynamicDefault, d.layers.dynamicBroker], [{ 'node.id': '3', 'num.partitions': '2' }, { 'min.insync.replicas': '1' }, {}]);
   assert.equal(await readdir(dir), []);
+  // Removed like any dynamic config, it stays removed.
+  await d.replace('clusterDefault', {});
+  const again = await DynamicBrokerConfigs.load(dir, { 'node.id': '3' }, noWarnings);
+  assert.equal(again.layers.dynamicDefault, {});
 });
 
 test('each change is on disk before it is in effect, and survives a reload', async () => {

@@ -218,7 +218,8 @@ export const offsetFetchHandler = defineHandler('OffsetFetch', [1, 10], (b, req,
     return { throttleTimeMs: 0, groups };
   }
   const r = fetchGroup(req.groupId, req.topics && req.topics.map((t) => ({ ...t, topicId: ZERO_UUID })));
-  return { throttleTimeMs: 0, topics: r.topics, errorCode: errorCode(r.error) };
+  // Before v8 topics are named by name alone.
+  return { throttleTimeMs: 0, topics: r.topics.map(({ name, partitions }) => ({ name, partitions })), errorCode: errorCode(r.error) };
 });
 
 export const offsetDeleteHandler = defineHandler('OffsetDelete', [0, 0], async (b, req) => {
