@@ -1,7 +1,7 @@
 // The admin HTTP listener: GET /health for probes, GET /metrics for Prometheus, and cluster links
 // under /kafka/v3 (links-rest.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { register as defaultRegistry, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { sendJson } from './json.js';
 import { linksRest, type LinksRestOptions } from './links-rest.js';
 
@@ -11,8 +11,8 @@ export interface AdminHttpOptions {
   port: number;
   /** merged into /health's body; a `status` other than 'ok' (say 'stopping') answers 503 */
   health: () => Record<string, unknown>;
-  /** default: prom-client's global registry */
-  registry?: Registry;
+  /** the broker's own metrics */
+  registry: Registry;
   /** serves the cluster-link REST API when given */
   links?: LinksRestOptions;
 }
@@ -23,7 +23,7 @@ export interface AdminHttp {
 }
 
 export async function startAdminHttp(opts: AdminHttpOptions): Promise<AdminHttp> {
-  const registry = opts.registry ?? defaultRegistry;
+  const { registry } = opts;
   const rest = opts.links && linksRest(opts.links);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

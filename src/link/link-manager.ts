@@ -1,6 +1,7 @@
 // The cluster-link engine behind LinkManagerApi: the links of one broker, persisted in its data
 // directory (link-store.ts), each running while the broker runs. Changes go one at a time, each
 // persisted before it answers.
+import type { Registry } from 'prom-client';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { validateTopicConfigs } from '../config/topic-configs.js';
@@ -11,7 +12,7 @@ import { ClusterLink, type LinkDeps } from './cluster-link.js';
 import { effectiveLinkConfigs, linkConfigsProblem, maskedLinkConfigs, resolveLinkSettings, storedOnlyConfigs } from './link-configs.js';
 import { checkLinkSpec, parseBootstrapServers } from './link-spec.js';
 import { LINK_STORE_FILE, readLinkStore, writeLinkStore, type StoredLink } from './link-store.js';
-import { trackLinkMetrics } from './metrics.js';
+import { registerLinkMetrics } from './metrics.js';
 import type { MirrorTopic } from './mirror-topic.js';
 import { SourceClient } from './source-client.js';
 import { isSyncedConfig } from './topic-sync.js';
@@ -20,6 +21,8 @@ import { LinkError, type LinkDescription, type LinkManagerApi, type LinkSpec, ty
 export interface LinkManagerOptions {
   logs: LogManager;
   logger: Logger;
+  /** the broker's metrics registry, which the link gauges join */
+  registry: Registry;
 }
 
 export class LinkManager implements LinkManagerApi {
@@ -32,8 +35,6 @@ export class LinkManager implements LinkManagerApi {
   private markClosing: (v: null) => void = () => {};
   /** resolves (with null) when close() begins */
   private readonly closing = new Promise<null>((resolve) => (this.markClosing = resolve));
-  private untrack: (() => void) | null = null;
-
   private constructor(private readonly dataDir: string, private readonly opts: LinkManagerOptions) {
     this.deps = { logs: opts.logs, logger: opts.logger, persist: () => this.saver.run() };
   }
@@ -44,6 +45,7 @@ export class LinkManager implements LinkManagerApi {
    */
   static async open(dataDir: string, opts: LinkManagerOptions): Promise<LinkManager> {
     const manager = new LinkManager(dataDir, opts);
+    registerLinkMetrics(opts.registry, manager);
     for (const record of await readLinkStore(dataDir)) {
       const problem = linkConfigsProblem(record.configs);
       if (problem) throw new Error(`${LINK_STORE_FILE}: cluster link ${record.name}: ${problem}`);
@@ -68,7 +70,6 @@ export class LinkManager implements LinkManagerApi {
     if (this.started || this.closed) return;
     this.started = true;
     for (const link of this.links.values()) link.start();
-    this.untrack = trackLinkMetrics(this);
   }
 
   /** Stops every link (appends in progress finish); the logs can be closed after this. */
@@ -78,7 +79,6 @@ export class LinkManager implements LinkManagerApi {
     this.markClosing(null);
     await this.admin.catch(() => undefined);
     await Promise.all([...this.links.values()].map((l) => l.stop()));
-    this.untrack?.();
     await this.saver.run();
   }
 

@@ -1,7 +1,7 @@
 // Prometheus gauges of the cluster links (served on the admin listener's /metrics), read from the
-// link managers at scrape time. They are registered once per process; a test process may run
-// several brokers, so every open manager is read.
-import { Gauge } from 'prom-client';
+// link manager at scrape time. Each broker has a registry of its own, so several brokers in one
+// process (the tests) never report each other's links.
+import { Gauge, type Registry } from 'prom-client';
 import type { LinkDescription, MirrorDescription } from './types.js';
 
 interface LinkMetricsSource {
@@ -9,15 +9,12 @@ interface LinkMetricsSource {
   listMirrors(): MirrorDescription[];
 }
 
-const sources = new Set<LinkMetricsSource>();
-let registered = false;
-
-function links(): LinkDescription[] {
-  return [...sources].flatMap((s) => s.listLinks());
-}
-
-function register(): void {
+/** Registers the link gauges of `source` in `registry`. */
+export function registerLinkMetrics(registry: Registry, source: LinkMetricsSource): void {
+  const registers = [registry];
+  const links = () => source.listLinks();
   new Gauge({
+    registers,
     name: 'outpost_cluster_link_up',
     help: 'Whether the cluster link reaches its source cluster (1) or not (0: unavailable or failed)',
     labelNames: ['link'],
@@ -27,6 +24,7 @@ function register(): void {
     },
   });
   new Gauge({
+    registers,
     name: 'outpost_cluster_link_bytes_per_second',
     help: 'Bytes of record batches mirrored per second over the last seconds',
     labelNames: ['link'],
@@ -36,6 +34,7 @@ function register(): void {
     },
   });
   new Gauge({
+    registers,
     name: 'outpost_cluster_link_records_per_second',
     help: 'Records (offsets) mirrored per second over the last seconds',
     labelNames: ['link'],
@@ -45,6 +44,7 @@ function register(): void {
     },
   });
   new Gauge({
+    registers,
     name: 'outpost_cluster_link_fetch_partitions',
     help: 'Mirrored partitions the link fetches from each source broker, all in one Fetch request to it',
     labelNames: ['link', 'broker'],
@@ -54,22 +54,13 @@ function register(): void {
     },
   });
   new Gauge({
+    registers,
     name: 'outpost_mirror_partition_lag_records',
     help: "Offsets between the source partition's high watermark (as last fetched) and the mirror's log end",
     labelNames: ['link', 'topic', 'partition'],
     collect() {
       this.reset();
-      for (const s of sources) {
-        for (const m of s.listMirrors()) for (const p of m.partitions) this.set({ link: m.linkName, topic: m.topic, partition: String(p.partition) }, p.lag);
-      }
+      for (const m of source.listMirrors()) for (const p of m.partitions) this.set({ link: m.linkName, topic: m.topic, partition: String(p.partition) }, p.lag);
     },
   });
-  registered = true;
-}
-
-/** Reads `source` at every scrape until the returned function is called. */
-export function trackLinkMetrics(source: LinkMetricsSource): () => void {
-  if (!registered) register();
-  sources.add(source);
-  return () => sources.delete(source);
 }

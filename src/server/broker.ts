@@ -1,4 +1,5 @@
 // Starts and stops a broker: its identity, its logs, the Kafka listener and the admin listener.
+import { Registry } from 'prom-client';
 import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import type { Logger } from 'pino';
@@ -78,9 +79,11 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
   // Loaded before the logs, which resolve their topic configs against the dynamic defaults too.
   const dynamicConfigs = await DynamicBrokerConfigs.load(settings.dataDir, configs, (m) => logger.warn(m));
   const logs = await LogManager.open(settings.dataDir, { resolveTopicConfig: (overrides) => resolveTopicConfig(overrides, dynamicConfigs.layers), logger });
-  // Cluster links (issue 4): they fill their mirror topics, which are read-only to clients.
-  const links = await LinkManager.open(settings.dataDir, { logs, logger });
-  // Consumer groups (issue 3): offsets and group metadata live in __consumer_offsets on our own log.
+  // This broker's metrics alone: several brokers may share a process.
+  const registry = new Registry();
+  // Cluster links: they fill their mirror topics, which are read-only to clients.
+  const links = await LinkManager.open(settings.dataDir, { logs, logger, registry });
+  // Consumer groups: offsets and group metadata live in __consumer_offsets on our own log.
   const groups = await GroupCoordinator.open({ logs, brokerConfigs: dynamicConfigs.layers, logger });
   const shutdownListeners = new Set<() => void>();
 
@@ -156,7 +159,7 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
   if (advertised.port === 0) broker.port = kafkaPort;
   logs.start();
   links.start();
-  // Management faces (issue 4): the links and mirrors the settings file declares, made now if missing.
+  // The links and mirrors the settings file declares, made now if missing.
   if (settings.links) await createDeclaredLinks(links, settings.links, logger);
 
   const admin = await startAdminHttp({
@@ -164,6 +167,7 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
     port: settings.admin.port,
     health: () => ({ status: broker.stopping ? 'stopping' : 'ok', clusterId: identity.clusterId, nodeId, topics: logs.topics().length }),
     links: { clusterId: identity.clusterId, links },
+    registry,
   });
   logger.info({ listener: `${settings.listen.host}:${kafkaPort}`, advertised: `${broker.host}:${broker.port}`, admin: `${settings.admin.host}:${admin.port}`, dataDir: settings.dataDir, clusterId: identity.clusterId }, 'outpost is serving');
 

@@ -49,7 +49,7 @@ test('other paths and methods', async () => {
 });
 
 test('close() returns even with a keep-alive connection open', async () => {
-  const other = await startAdminHttp({ host: '127.0.0.1', port: 0, health: () => ({}) });
+  const other = await startAdminHttp({ host: '127.0.0.1', port: 0, health: () => ({}), registry: new Registry() });
   await fetch(`http://127.0.0.1:${other.port}/health`, { keepalive: true });
   await other.close();
 });

@@ -210,6 +210,10 @@ test('lag and throughput are on /metrics', async (ctx) => {
   assert.match(text, /outpost_cluster_link_up\{link="pausing"\} 1/);
   assert.match(text, /outpost_mirror_partition_lag_records\{link="pausing",topic="paused",partition="0"\} 0/);
   assert.match(text, /outpost_cluster_link_bytes_per_second\{link="pausing"\}/);
+  // The source broker runs in this same process and has no links: it reports none of b's.
+  const source = await (await fetch(`http://127.0.0.1:${ctx.a.adminPort}/metrics`)).text();
+  assert.match(source, /# TYPE outpost_cluster_link_up gauge/);
+  assert.not.match(source, /link="pausing"/);
 });
 
 test.run();
