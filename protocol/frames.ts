@@ -8,6 +8,13 @@ import { Reader, Writer, stringSize, uvarintSize } from './primitives.js';
 
 export const API_VERSIONS_KEY = 18;
 
+/** A size prefix past what the reader accepts (socket.request.max.bytes for a broker). */
+export class FrameTooLarge extends Error {
+  constructor(readonly size: number, readonly limit: number) {
+    super(`frame of ${size} bytes exceeds the limit of ${limit}`);
+  }
+}
+
 export interface RequestHeader {
   apiKey: number;
   apiVersion: number;

@@ -5,6 +5,7 @@
 // Every answer other than 2xx is {error_code: <the HTTP status>, message}.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { isSensitiveConfig } from '../config/config-def.js';
 import { LinkError, type LinkDescription, type LinkManagerApi, type MirrorDescription, type MirrorPartitionStatus } from '../link/types.js';
 import { HttpError, readJsonBody, sendJson } from './json.js';
 
@@ -117,9 +118,6 @@ function mirrorData(call: Call, m: MirrorDescription) {
     source_topic_id: m.sourceTopicId,
   };
 }
-
-// The names the engine masks (link-configs.ts): passwords, secrets, keys, JAAS lines.
-const SENSITIVE = /password|jaas\.config|secret|key$/i;
 
 // ---------------------------------------------------------------------------------------------
 // Routes
@@ -265,7 +263,7 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
   }
 
   function configData(c: Call, linkName: string, name: string, value: string, set: boolean) {
-    const sensitive = SENSITIVE.test(name);
+    const sensitive = isSensitiveConfig(name);
     return {
       kind: 'KafkaLinkConfigData',
       metadata: { self: `${c.base}/links/${enc(linkName)}/configs/${enc(name)}` },

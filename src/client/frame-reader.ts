@@ -4,7 +4,7 @@
 // copied together from them afterwards: the kernel writes each byte once, where it stays. Short
 // reads (size prefixes, small frames, the start of a large one) go to a reused scratch buffer and
 // are copied out of it.
-import { FrameTooLarge } from '../server/frame-splitter.js';
+import { FrameTooLarge } from '../../protocol/frames.js';
 
 const SCRATCH_BYTES = 64 * 1024;
 /** Below this much left of a frame, read into scratch: it may bring the next frames along. */

@@ -1,4 +1,5 @@
 // The shape of a DescribeConfigs answer, shared by the TOPIC and BROKER describers.
+import { javaStringHash } from '../common/java-string-hash.js';
 
 /** DescribeConfigs' configSource / synonym source ids. */
 export const CONFIG_SOURCE = {
@@ -70,8 +71,3 @@ export function kafkaMapOrder<T extends { name: string }>(entries: readonly T[])
   return keyed.map((k) => k.e);
 }
 
-function javaStringHash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}

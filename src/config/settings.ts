@@ -23,14 +23,9 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { checkLinkSpec } from '../link/link-spec.js';
-import type { LinkSpec } from '../link/types.js';
 import { checkStaticBrokerConfig } from './broker-configs.js';
-
-export interface HostPort {
-  host: string;
-  port: number;
-}
+import { parseHostPort, type HostPort } from './host-port.js';
+import { linkSpecProblem, type LinkSpec } from './link-spec.js';
 
 export interface Settings {
   listen: HostPort;
@@ -62,14 +57,6 @@ export class SettingsError extends Error {}
 
 const DEFAULT_LISTEN: HostPort = { host: '127.0.0.1', port: 9092 };
 const DEFAULT_ADMIN: HostPort = { host: '127.0.0.1', port: 8090 };
-
-/** HOST:PORT or [IPV6]:PORT; null if it is neither. */
-export function parseHostPort(text: string): HostPort | null {
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]/]+)):(\d{1,5})$/.exec(text);
-  if (!m) return null;
-  const port = Number(m[3]);
-  return port > 65535 ? null : { host: m[1] ?? m[2], port };
-}
 
 const scalar = z.union([z.string(), z.number(), z.bigint(), z.boolean()], {
   errorMap: () => ({ message: 'expected a string, number or boolean' }),
@@ -184,11 +171,8 @@ export async function loadSettings(flags: SettingsFlags): Promise<Settings> {
         mirrors: l.mirrors ?? [],
       };
       // The engine's own checks, so that a bad link stops start-up like any other bad setting.
-      try {
-        checkLinkSpec(link);
-      } catch (err) {
-        throw new SettingsError(`${fileKey(`links.${i}`)} ${(err as Error).message}`);
-      }
+      const problem = linkSpecProblem(link);
+      if (problem) throw new SettingsError(`${fileKey(`links.${i}`)} ${problem}`);
       return link;
     });
   }

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { ErrorName } from '../../protocol/errors.js';
 import { BatchHeader, iterateBatches } from '../../protocol/records/batch.js';
 import { buildBatch, readRecords } from '../../protocol/records/records.js';
+import { javaStringHash } from '../common/java-string-hash.js';
 import type { LogManager } from '../log/log-manager.js';
 import type { RawRecord } from './coordinator-records.js';
 
@@ -15,13 +16,6 @@ const TOPIC_CONFIGS = { 'cleanup.policy': 'compact', 'compression.type': 'produc
 
 /** Bytes asked of the log per read while loading. */
 const LOAD_READ_BYTES = 1 << 20;
-
-/** Java's String.hashCode: UTF-16 code units, 32-bit wrap-around. */
-function javaStringHash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
 
 /** Kafka's partitionFor(groupId): Utils.abs(hashCode) modulo the partition count. */
 export function partitionForGroup(groupId: string, partitions: number): number {

@@ -15,7 +15,7 @@ import type { Decoded } from '../../protocol/messages/types.js';
 import { ZERO_UUID } from '../../protocol/primitives.js';
 import { LOG_OVERHEAD, batchSize, wholeBatchesEnd } from '../../protocol/records/batch.js';
 import { FetchSessionClient, positionKey, type SessionRequest } from './fetch-session.js';
-import type { LinkSettings } from './link-configs.js';
+import type { LinkSettings } from '../config/link-configs.js';
 import type { MirrorPartition } from './mirror-partition.js';
 import type { SourceClient } from './source-client.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, READ_COMMITTED, READ_UNCOMMITTED, listOffsets, offsetsForLeaderEpochs, refKey } from './source-offsets.js';

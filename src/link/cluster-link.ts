@@ -4,19 +4,18 @@
 // grows mirrors whose source gained partitions, fails those whose source topic is gone, replaced
 // or shrunk, and copies the synced topic configs. While the source cannot be reached it retries
 // with backoff (reconnect.backoff.ms doubling up to reconnect.backoff.max.ms) and says why.
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { KafkaError } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/primitives.js';
+import { resolveLinkSettings, type LinkSettings } from '../config/link-configs.js';
 import type { LogManager } from '../log/log-manager.js';
+import { newTopicId } from '../log/topic-names.js';
 import { BrokerFetcher, type FetcherHost } from './broker-fetcher.js';
-import { resolveLinkSettings, type LinkSettings } from './link-configs.js';
-import { parseBootstrapServers } from './link-spec.js';
 import type { StoredLink, StoredMirror } from './link-store.js';
 import type { MirrorPartition } from './mirror-partition.js';
 import { MirrorTopic } from './mirror-topic.js';
 import { RateMeter } from './rate-meter.js';
-import { SourceClient, UnsupportedApi, type SourceMetadata, type SourceTopic } from './source-client.js';
+import { UnsupportedApi, sourceClientFor, type SourceClient, type SourceMetadata, type SourceTopic } from './source-client.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, READ_COMMITTED, listOffsets, refKey } from './source-offsets.js';
 import { mergeSyncedConfigs, sameConfigs, SYNCED_TOPIC_CONFIGS, syncedFromSource } from './topic-sync.js';
 import { LinkError, type LinkState } from './types.js';
@@ -53,11 +52,7 @@ export class ClusterLink implements FetcherHost {
 
   constructor(readonly record: StoredLink, private readonly deps: LinkDeps) {
     this.settings = resolveLinkSettings(record.name, record.configs);
-    this.client = new SourceClient(parseBootstrapServers(record.bootstrapServers), {
-      clientId: this.settings.clientId,
-      requestTimeoutMs: this.settings.requestTimeoutMs,
-      connectTimeoutMs: this.settings.connectTimeoutMs,
-    });
+    this.client = sourceClientFor(record.bootstrapServers, this.settings);
     this.logger = deps.logger.child({ link: record.name });
     for (const m of record.mirrors) {
       const mirror = new MirrorTopic(m);
@@ -430,13 +425,5 @@ export class ClusterLink implements FetcherHost {
       throw new LinkError('SOURCE', `cannot find where to start mirroring ${t.name}: ${(e as Error).message}`);
     }
     return offsets;
-  }
-}
-
-/** A random topic id as Kafka prints one; like Kafka's, never one whose text starts with '-'. */
-function newTopicId(): string {
-  for (;;) {
-    const id = randomBytes(16).toString('base64url');
-    if (!id.startsWith('-') && id !== ZERO_UUID) return id;
   }
 }

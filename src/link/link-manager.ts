@@ -1,22 +1,22 @@
 // The cluster-link engine behind LinkManagerApi: the links of one broker, persisted in its data
 // directory (link-store.ts), each running while the broker runs. Changes go one at a time, each
 // persisted before it answers.
-import type { Registry } from 'prom-client';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { effectiveLinkConfigs, linkConfigsProblem, maskedLinkConfigs, resolveLinkSettings, storedOnlyConfigs } from '../config/link-configs.js';
+import { linkSpecProblem, type LinkSpec } from '../config/link-spec.js';
 import { validateTopicConfigs } from '../config/topic-configs.js';
 import { CoalescedTask } from '../log/durable-file.js';
 import type { LogManager } from '../log/log-manager.js';
-import { topicNameProblem } from '../server/topic-names.js';
+import { topicNameProblem } from '../log/topic-names.js';
 import { ClusterLink, type LinkDeps } from './cluster-link.js';
-import { effectiveLinkConfigs, linkConfigsProblem, maskedLinkConfigs, resolveLinkSettings, storedOnlyConfigs } from './link-configs.js';
-import { checkLinkSpec, parseBootstrapServers } from './link-spec.js';
 import { LINK_STORE_FILE, readLinkStore, writeLinkStore, type StoredLink } from './link-store.js';
 import { registerLinkMetrics } from './metrics.js';
 import type { MirrorTopic } from './mirror-topic.js';
-import { SourceClient } from './source-client.js';
+import { sourceClientFor } from './source-client.js';
 import { isSyncedConfig } from './topic-sync.js';
-import { LinkError, type LinkDescription, type LinkManagerApi, type LinkSpec, type MirrorDescription } from './types.js';
+import { LinkError, type LinkDescription, type LinkManagerApi, type MirrorDescription } from './types.js';
 
 export interface LinkManagerOptions {
   logs: LogManager;
@@ -91,7 +91,8 @@ export class LinkManager implements LinkManagerApi {
    */
   createLink(spec: LinkSpec, opts: { validateOnly?: boolean; probe?: boolean } = {}): Promise<LinkDescription> {
     return this.serially(async () => {
-      checkLinkSpec(spec);
+      const problem = linkSpecProblem(spec);
+      if (problem) throw new LinkError('INVALID', problem);
       if (this.links.has(spec.name)) throw new LinkError('ALREADY_EXISTS', `cluster link ${spec.name} already exists`);
       const record: StoredLink = {
         name: spec.name,
@@ -262,11 +263,7 @@ export class LinkManager implements LinkManagerApi {
   /** One Metadata round trip to the source: its cluster id, or why it could not be reached. */
   private async probe(record: StoredLink): Promise<{ clusterId: string | null; error: string | null }> {
     const settings = resolveLinkSettings(record.name, record.configs);
-    const client = new SourceClient(parseBootstrapServers(record.bootstrapServers), {
-      clientId: settings.clientId,
-      requestTimeoutMs: settings.requestTimeoutMs,
-      connectTimeoutMs: settings.connectTimeoutMs,
-    });
+    const client = sourceClientFor(record.bootstrapServers, settings);
     try {
       // A shutdown does not wait for a source that is slow to answer, or never does.
       const md = await Promise.race([client.metadata([]), this.closing]);

@@ -2,12 +2,14 @@
 // source broker (opened on demand, version-negotiated, reopened after a failure), Metadata from
 // whichever broker answers (known brokers first, then the bootstrap servers), and a deadline on
 // every request so that a source that stops answering is noticed and its connection dropped.
-import { ZERO_UUID } from '../../protocol/primitives.js';
 import { errorName } from '../../protocol/errors.js';
 import type { ApiMessages, ApiName } from '../../protocol/messages/messages.js';
 import type { Decoded } from '../../protocol/messages/types.js';
+import { ZERO_UUID } from '../../protocol/primitives.js';
 import { KafkaConnection } from '../client/kafka-connection.js';
-import type { HostPort } from './link-spec.js';
+import { parseBootstrapServers, type HostPort } from '../config/host-port.js';
+import type { LinkSettings } from '../config/link-configs.js';
+import { LinkError } from './types.js';
 
 export interface SourceClientOptions {
   clientId: string;
@@ -183,6 +185,13 @@ export class SourceClient {
       this.live.delete(c);
     }, () => undefined);
   }
+}
+
+/** A link's client of its source, as its settings say: the one place a source client is made. */
+export function sourceClientFor(bootstrapServers: string, settings: LinkSettings): SourceClient {
+  const bootstrap = parseBootstrapServers(bootstrapServers);
+  if ('problem' in bootstrap) throw new LinkError('INVALID', bootstrap.problem);
+  return new SourceClient(bootstrap, { clientId: settings.clientId, requestTimeoutMs: settings.requestTimeoutMs, connectTimeoutMs: settings.connectTimeoutMs });
 }
 
 /** The source broker does not speak the API at any version outpost does. */

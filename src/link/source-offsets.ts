@@ -8,11 +8,11 @@ export const EARLIEST_TIMESTAMP = -2;
 export const LATEST_TIMESTAMP = -1;
 export const READ_UNCOMMITTED = 0;
 /**
- * The link reads the source at read_committed: outpost's log keeps no transaction index (its last
- * stable offset is its high watermark), so a mirror must never hold a transaction that is still
- * open at the source. The source's last stable offset is at or below its high watermark, so the
- * mirror's high watermark never passes the source's either. Aborted batches and transaction
- * markers below it are copied like any other batch.
+ * The link fetches from the source at read_committed, up to the source's last stable offset: a
+ * mirror never holds a transaction that is still open at the source, which, were the source lost
+ * and the mirror promoted, no marker would ever end. The mirror's high watermark so never passes
+ * the source's either. Aborted batches and transaction markers below it are copied like any other
+ * batch, and the mirror's own transaction index serves them to read_committed consumers.
  */
 export const READ_COMMITTED = 1;
 const CONSUMER_REPLICA_ID = -1;

@@ -1,19 +1,10 @@
 // What the cluster-link engine offers to the management faces (REST on the admin listener, the
 // CLI through it) and to the rest of the broker. One implementation, LinkManager, stands behind it.
 
+import type { LinkSpec } from '../config/link-spec.js';
+
 export type LinkState = 'ACTIVE' | 'SOURCE_UNAVAILABLE' | 'FAILED';
 export type MirrorState = 'ACTIVE' | 'PAUSED' | 'SOURCE_UNAVAILABLE' | 'FAILED';
-
-export interface LinkSpec {
-  name: string;
-  /** the source cluster's bootstrap servers, "host:port,host:port" */
-  bootstrapServers: string;
-  /** checked against the source's cluster id when given */
-  sourceClusterId?: string;
-  /** client settings (Kafka names: security.protocol, sasl.*, ssl.*) and link configs
-   *  (Confluent names where Confluent has one: topic.config.sync.ms, mirror.start.offset.spec, ...) */
-  configs: Record<string, string>;
-}
 
 export interface LinkDescription extends LinkSpec {
   linkId: string;

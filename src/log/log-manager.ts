@@ -22,7 +22,7 @@
 // Creating a topic records it first and then creates its directories; deleting one renames its
 // directories away first and then forgets it; so a crash in between leaves either a known
 // partition without a directory (created empty at start-up) or a -delete directory (removed).
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { access, mkdir, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KafkaError } from '../../protocol/errors.js';
@@ -32,9 +32,10 @@ import { parsePartitionDirName, partitionDirName } from './file-names.js';
 import { partitionKey, readLogStartOffsets, writeLogStartOffsets } from './log-start-offsets.js';
 import { PartitionLog } from './partition-log.js';
 import { readPartitionTopicId, writePartitionTopicId } from './partition-metadata.js';
+import { runLimited } from './run-limited.js';
 import { createIndexCache, type IndexCache } from './segment.js';
 import type { TopicConfig } from './topic-config.js';
-import { runLimited } from './run-limited.js';
+import { collisionKey, newTopicId, topicNameProblem } from './topic-names.js';
 import { readTopicStore, writeTopicStore, type TopicInfo } from './topic-store.js';
 
 export type { TopicInfo } from './topic-store.js';
@@ -45,7 +46,6 @@ const DELETE_SUFFIX = '-delete';
 const MAX_DIR_NAME_BYTES = 255;
 const STRAY_SUFFIX = '-stray';
 /** Kafka's limit on topic names (so that `<topic>-<partition>` stays a legal file name). */
-const MAX_TOPIC_NAME_LENGTH = 249;
 const LOAD_CONCURRENCY = 8;
 
 export interface LogManagerOptions {
@@ -397,28 +397,6 @@ export class LogManager {
 
 function copyInfo(info: TopicInfo): TopicInfo {
   return { ...info, configs: { ...info.configs } };
-}
-
-/** Kafka's rules for a topic name, which also keep `<topic>-<partition>` a safe directory name. */
-function topicNameProblem(name: string): string | null {
-  if (name.length === 0) return 'Topic name is illegal, it can\'t be empty';
-  if (name === '.' || name === '..') return 'Topic name cannot be "." or ".."';
-  if (name.length > MAX_TOPIC_NAME_LENGTH) return `Topic name is illegal, it can't be longer than ${MAX_TOPIC_NAME_LENGTH} characters`;
-  if (!/^[a-zA-Z0-9._-]+$/.test(name)) return `Topic name "${name}" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`;
-  return null;
-}
-
-/** Metric names replace '.' with '_', so Kafka refuses two topics that differ only there. */
-function collisionKey(name: string): string {
-  return name.replace(/\./g, '_');
-}
-
-/** A random topic id as Kafka prints one; like Kafka, never one whose text starts with '-'. */
-export function newTopicId(): string {
-  for (;;) {
-    const id = randomBytes(16).toString('base64url');
-    if (!id.startsWith('-') && id !== 'AAAAAAAAAAAAAAAAAAAAAA') return id;
-  }
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,22 +1,22 @@
 // Starts and stops a broker: its identity, its logs, the Kafka listener and the admin listener.
-import { Registry } from 'prom-client';
 import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import { startAdminHttp } from '../admin/http.js';
 import { brokerNumber } from '../config/broker-configs.js';
-import { resolveTopicConfig } from '../config/topic-configs.js';
 import type { Settings } from '../config/settings.js';
+import { resolveTopicConfig } from '../config/topic-configs.js';
 import { GroupCoordinator } from '../groups/coordinator.js';
 import { LinkManager } from '../link/link-manager.js';
 import type { LinkManagerApi } from '../link/types.js';
 import { LogManager } from '../log/log-manager.js';
 import { createLogger } from '../logger.js';
-import { Connection, type Handler } from './connection.js';
 import { ConnectionLimits } from './connection-limits.js';
+import { Connection, type Handler } from './connection.js';
+import type { BrokerContext } from './context.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { createDeclaredLinks } from './declared-links.js';
-import type { BrokerContext } from './context.js';
 import { DynamicBrokerConfigs } from './dynamic-configs.js';
 import { FetchSessions } from './fetch-sessions.js';
 import { apiVersions, apiVersionsBody } from './handlers/api-versions.js';

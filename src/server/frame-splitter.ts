@@ -1,11 +1,6 @@
 // Reassembles length-prefixed frames from TCP chunks. A frame that arrives whole inside one chunk
 // is handed on as a view of that chunk; only frames split across chunks are copied together.
-
-export class FrameTooLarge extends Error {
-  constructor(readonly size: number, readonly limit: number) {
-    super(`frame of ${size} bytes exceeds socket.request.max.bytes ${limit}`);
-  }
-}
+import { FrameTooLarge } from '../../protocol/frames.js';
 
 export class FrameSplitter {
   private pending: Buffer[] = [];

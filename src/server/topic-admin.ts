@@ -5,9 +5,8 @@ import { brokerNumber } from '../config/broker-configs.js';
 import { validateTopicConfigs } from '../config/topic-configs.js';
 import { offsetsTopicPartitions } from '../groups/group-config.js';
 import { OFFSETS_TOPIC, OffsetsTopic } from '../groups/offsets-topic.js';
-import { newTopicId } from '../log/log-manager.js';
 import type { BrokerContext } from './context.js';
-import { collisionKey, topicNameProblem } from './topic-names.js';
+import { collisionKey, newTopicId, topicNameProblem } from '../log/topic-names.js';
 
 export interface CreateTopicSpec {
   name: string;

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FrameReader } from '../../src/client/frame-reader.js';
-import { FrameTooLarge } from '../../src/server/frame-splitter.js';
+import { FrameTooLarge } from '../../protocol/frames.js';
 
 function framed(payloads: Buffer[]): Buffer {
   return Buffer.concat(payloads.flatMap((p) => {

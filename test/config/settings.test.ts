@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadSettings, parseHostPort, type SettingsFlags } from '../../src/config/settings.js';
+import { parseHostPort } from '../../src/config/host-port.js';
+import { loadSettings, type SettingsFlags } from '../../src/config/settings.js';
 
 let dir = '';
 test.before(async () => {

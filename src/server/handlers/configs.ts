@@ -10,7 +10,7 @@ import { syncedConfigRefusal } from '../../link/read-only.js';
 import { CONFIG_OP, ConfigError, applyBrokerOps, applyTopicOps, type ConfigOp, type Configs } from '../config-ops.js';
 import type { BrokerContext } from '../context.js';
 import type { DynamicLayer } from '../dynamic-configs.js';
-import { invalidTopicName } from '../topic-names.js';
+import { topicNameProblem } from '../../log/topic-names.js';
 import { defineHandler, type HandlerFactory } from './handler.js';
 
 /** Kafka's ConfigResource.Type ids; GROUP and CLIENT_METRICS are not served. */
@@ -59,7 +59,7 @@ function describeResource(b: BrokerContext, r: DescribeResource, includeSynonyms
   const name = r.resourceName;
   switch (r.resourceType) {
     case RESOURCE.TOPIC: {
-      const invalid = invalidTopicName(name);
+      const invalid = topicNameProblem(name);
       if (invalid) fail('INVALID_TOPIC_EXCEPTION', invalid);
       const topic = b.logs.topic(name);
       // Kafka 4.4 sets no message here: the field keeps its default, the empty string.
@@ -139,7 +139,7 @@ async function alterTopic(b: BrokerContext, name: string, change: (current: Conf
   const current = b.logs.topic(name)?.configs ?? {};
   const next = change(current);
   if (name === '') fail('INVALID_REQUEST', 'Default topic resources are not allowed.');
-  const invalid = invalidTopicName(name);
+  const invalid = topicNameProblem(name);
   if (invalid) fail('INVALID_TOPIC_EXCEPTION', invalid);
   const problem = validateTopicConfigs(next, b.brokerConfigs);
   if (problem) fail('INVALID_CONFIG', problem.message);

@@ -4,7 +4,7 @@
 // lists are empty, as from a Kafka broker that does not use them.
 import { errorCode } from '../../../protocol/errors.js';
 import { ZERO_UUID } from '../../../protocol/primitives.js';
-import { topicNameProblem } from '../topic-names.js';
+import { topicNameProblem } from '../../log/topic-names.js';
 import { defineHandler } from './handler.js';
 import { describeTopic, listedTopicNames } from './metadata.js';
 

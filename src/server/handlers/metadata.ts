@@ -3,7 +3,7 @@ import { ZERO_UUID } from '../../../protocol/primitives.js';
 import { brokerBoolean } from '../../config/broker-configs.js';
 import { OFFSETS_TOPIC } from '../../groups/offsets-topic.js';
 import type { BrokerContext } from '../context.js';
-import { topicNameProblem } from '../topic-names.js';
+import { topicNameProblem } from '../../log/topic-names.js';
 import { autoCreateTopic } from '../topic-admin.js';
 import { defineHandler, type ResponseOf } from './handler.js';
 

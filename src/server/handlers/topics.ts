@@ -3,7 +3,7 @@ import { KafkaError, errorCode } from '../../../protocol/errors.js';
 import { ZERO_UUID } from '../../../protocol/primitives.js';
 import { brokerBoolean } from '../../config/broker-configs.js';
 import { describeTopicConfigs } from '../../config/topic-configs.js';
-import { newTopicId } from '../../log/log-manager.js';
+import { newTopicId } from '../../log/topic-names.js';
 import { mirrorRefusal } from '../../link/read-only.js';
 import type { BrokerContext } from '../context.js';
 import { checkCreatePartitions, checkCreateTopic, createTopic, deleteTopic } from '../topic-admin.js';

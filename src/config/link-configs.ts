@@ -1,66 +1,76 @@
 // A cluster link's settings: the source client's (Kafka's client config names) and the link's own
-// (Confluent's cluster-link names where Confluent has one). Every name here is accepted and
-// stored; `acted` says whether this version acts on it or only keeps it for the feature that
-// will (consumer offset sync, ACL sync, TLS and SASL).
+// (Confluent's cluster-link names where Confluent has one), defined and checked with src/config's
+// config definitions, as broker and topic configs are. Every name here is accepted and stored;
+// `acted` says whether this version acts on it or only keeps it for the feature that will
+// (consumer offset sync, ACL sync, TLS and SASL).
+import {
+  atLeast, checkConfigValue, invalidValueMessage, isSensitiveConfig, toSafeNumber, type ConfigKey, type ConfigType, type Validator,
+} from './config-def.js';
 
-export type LinkConfigType = 'INT' | 'LONG' | 'BOOLEAN' | 'STRING' | 'START_SPEC' | 'PROTOCOL';
-
-interface LinkConfigDef {
-  name: string;
-  type: LinkConfigType;
-  default: string | null;
+interface LinkConfigKey extends ConfigKey {
+  /** whether this version acts on it, or only stores it */
   acted: boolean;
-  /** the smallest number accepted (INT and LONG) */
-  min?: number;
 }
 
-const def = (name: string, type: LinkConfigType, dflt: string | null, acted: boolean, min?: number): LinkConfigDef => ({ name, type, default: dflt, acted, min });
-
-const DEFS: LinkConfigDef[] = [
-  // The source client, with the Kafka client's names and defaults.
-  def('security.protocol', 'PROTOCOL', 'PLAINTEXT', true),
-  def('client.id', 'STRING', null, true),
-  def('request.timeout.ms', 'INT', '30000', true, 1),
-  def('socket.connection.setup.timeout.ms', 'LONG', '10000', true, 1),
-  def('reconnect.backoff.ms', 'LONG', '50', true, 0),
-  def('reconnect.backoff.max.ms', 'LONG', '1000', true, 0),
-  def('retry.backoff.ms', 'LONG', '100', true, 0),
-  def('metadata.max.age.ms', 'LONG', '300000', false, 0),
-  def('connections.max.idle.ms', 'LONG', '540000', false),
-  def('client.dns.lookup', 'STRING', 'use_all_dns_ips', false),
-  def('send.buffer.bytes', 'INT', '131072', false, -1),
-  def('receive.buffer.bytes', 'INT', '65536', false, -1),
-  // The link, with Confluent's names and defaults.
-  def('topic.config.sync.ms', 'INT', '5000', true, 1),
-  def('mirror.start.offset.spec', 'START_SPEC', 'earliest', true),
-  def('replica.fetch.max.bytes', 'INT', '1048576', true, 1),
-  def('replica.fetch.response.max.bytes', 'INT', '10485760', true, 1),
-  def('replica.fetch.min.bytes', 'INT', '1', true, 1),
-  def('replica.fetch.wait.max.ms', 'INT', '500', true, 0),
-  def('replica.fetch.backoff.ms', 'INT', '1000', true, 0),
-  def('consumer.offset.sync.enable', 'BOOLEAN', 'false', false),
-  def('consumer.offset.sync.ms', 'INT', '30000', false, 1),
-  def('consumer.offset.group.filters', 'STRING', null, false),
-  def('acl.sync.enable', 'BOOLEAN', 'false', false),
-  def('acl.sync.ms', 'INT', '5000', false, 1),
-  def('acl.filters', 'STRING', null, false),
-  def('auto.create.mirror.topics.enable', 'BOOLEAN', 'false', false),
-  def('auto.create.mirror.topics.filters', 'STRING', null, false),
-  def('cluster.link.retry.timeout.ms', 'INT', '300000', false, 0),
-  def('availability.check.ms', 'INT', '60000', false, 0),
-  def('availability.check.consecutive.failure.threshold', 'INT', '5', false, 1),
-];
-
-const BY_NAME: ReadonlyMap<string, LinkConfigDef> = new Map(DEFS.map((d) => [d.name, d]));
-
-/** TLS and SASL settings, stored for when the link speaks them: any name under these prefixes. */
-const STORED_PREFIXES = ['ssl.', 'sasl.'];
-const SENSITIVE = /password|jaas\.config|secret|key$/i;
-const HIDDEN = '[hidden]';
+const def = (name: string, type: ConfigType, dflt: string | null, acted: boolean, validator?: Validator): LinkConfigKey => ({ name, type, default: dflt, acted, validator });
 
 const PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 // ISO-8601 date and time with an explicit zone, the form Confluent's mirror.start.offset.spec takes.
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** The Kafka client's security.protocol: its four names, of which the link speaks PLAINTEXT so far. */
+const securityProtocol: Validator = (value) => {
+  const p = String(value).toUpperCase();
+  if (!PROTOCOLS.includes(p)) return { shown: String(value), reason: `String must be one of: ${PROTOCOLS.join(', ')}` };
+  if (p !== 'PLAINTEXT') {
+    return { shown: p, reason: 'not supported yet: cluster links connect with PLAINTEXT only for now (TLS and SASL come in a later version; their ssl.* and sasl.* settings are accepted and stored meanwhile)' };
+  }
+  return null;
+};
+
+const startOffsetSpec: Validator = (value) =>
+  parseStartOffsetSpec(String(value)) ? null : { shown: String(value), reason: 'expected earliest, latest or an ISO-8601 timestamp with a zone, such as 2024-05-01T00:00:00Z' };
+
+const DEFS: LinkConfigKey[] = [
+  // The source client, with the Kafka client's names and defaults.
+  def('security.protocol', 'STRING', 'PLAINTEXT', true, securityProtocol),
+  def('client.id', 'STRING', null, true),
+  def('request.timeout.ms', 'INT', '30000', true, atLeast(1)),
+  def('socket.connection.setup.timeout.ms', 'LONG', '10000', true, atLeast(1)),
+  def('reconnect.backoff.ms', 'LONG', '50', true, atLeast(0)),
+  def('reconnect.backoff.max.ms', 'LONG', '1000', true, atLeast(0)),
+  def('retry.backoff.ms', 'LONG', '100', true, atLeast(0)),
+  def('metadata.max.age.ms', 'LONG', '300000', false, atLeast(0)),
+  def('connections.max.idle.ms', 'LONG', '540000', false),
+  def('client.dns.lookup', 'STRING', 'use_all_dns_ips', false),
+  def('send.buffer.bytes', 'INT', '131072', false, atLeast(-1)),
+  def('receive.buffer.bytes', 'INT', '65536', false, atLeast(-1)),
+  // The link, with Confluent's names and defaults.
+  def('topic.config.sync.ms', 'INT', '5000', true, atLeast(1)),
+  def('mirror.start.offset.spec', 'STRING', 'earliest', true, startOffsetSpec),
+  def('replica.fetch.max.bytes', 'INT', '1048576', true, atLeast(1)),
+  def('replica.fetch.response.max.bytes', 'INT', '10485760', true, atLeast(1)),
+  def('replica.fetch.min.bytes', 'INT', '1', true, atLeast(1)),
+  def('replica.fetch.wait.max.ms', 'INT', '500', true, atLeast(0)),
+  def('replica.fetch.backoff.ms', 'INT', '1000', true, atLeast(0)),
+  def('consumer.offset.sync.enable', 'BOOLEAN', 'false', false),
+  def('consumer.offset.sync.ms', 'INT', '30000', false, atLeast(1)),
+  def('consumer.offset.group.filters', 'STRING', null, false),
+  def('acl.sync.enable', 'BOOLEAN', 'false', false),
+  def('acl.sync.ms', 'INT', '5000', false, atLeast(1)),
+  def('acl.filters', 'STRING', null, false),
+  def('auto.create.mirror.topics.enable', 'BOOLEAN', 'false', false),
+  def('auto.create.mirror.topics.filters', 'STRING', null, false),
+  def('cluster.link.retry.timeout.ms', 'INT', '300000', false, atLeast(0)),
+  def('availability.check.ms', 'INT', '60000', false, atLeast(0)),
+  def('availability.check.consecutive.failure.threshold', 'INT', '5', false, atLeast(1)),
+];
+
+const BY_NAME: ReadonlyMap<string, LinkConfigKey> = new Map(DEFS.map((d) => [d.name, d]));
+
+/** TLS and SASL settings, stored for when the link speaks them: any name under these prefixes. */
+const STORED_PREFIXES = ['ssl.', 'sasl.'];
+const HIDDEN = '[hidden]';
 
 export type StartOffsetSpec = { kind: 'earliest' } | { kind: 'latest' } | { kind: 'timestamp'; ms: number };
 
@@ -89,35 +99,6 @@ export function parseStartOffsetSpec(text: string): StartOffsetSpec | null {
   return Number.isNaN(ms) ? null : { kind: 'timestamp', ms };
 }
 
-function valueProblem(d: LinkConfigDef, value: string): string | null {
-  const bad = (why: string) => `Invalid value ${value} for link config ${d.name}: ${why}`;
-  switch (d.type) {
-    case 'INT':
-    case 'LONG': {
-      if (!/^\s*[+-]?\d+\s*$/.test(value)) return bad(`not a number of type ${d.type}`);
-      const n = Number(value);
-      const max = d.type === 'INT' ? 0x7fffffff : Number.MAX_SAFE_INTEGER;
-      if (n > max) return bad(`must be at most ${max}`);
-      if (d.min !== undefined && n < d.min) return bad(`must be at least ${d.min}`);
-      return null;
-    }
-    case 'BOOLEAN':
-      return /^\s*(true|false)\s*$/i.test(value) ? null : bad('expected true or false');
-    case 'START_SPEC':
-      return parseStartOffsetSpec(value) ? null : bad('expected earliest, latest or an ISO-8601 timestamp with a zone, such as 2024-05-01T00:00:00Z');
-    case 'PROTOCOL': {
-      const p = value.trim().toUpperCase();
-      if (!PROTOCOLS.includes(p)) return bad(`expected one of ${PROTOCOLS.join(', ')}`);
-      if (p !== 'PLAINTEXT') {
-        return `security.protocol=${p} is not supported yet: cluster links connect with PLAINTEXT only for now (TLS and SASL come in a later version; their ssl.* and sasl.* settings are accepted and stored meanwhile)`;
-      }
-      return null;
-    }
-    case 'STRING':
-      return null;
-  }
-}
-
 /** What is wrong with a link's configs (the first problem, as a message), or null. */
 export function linkConfigsProblem(configs: Readonly<Record<string, string>>): string | null {
   for (const [name, value] of Object.entries(configs)) {
@@ -125,8 +106,8 @@ export function linkConfigsProblem(configs: Readonly<Record<string, string>>): s
     if (STORED_PREFIXES.some((p) => name.startsWith(p))) continue;
     const d = BY_NAME.get(name);
     if (!d) return `Unknown link config ${name}`;
-    const problem = valueProblem(d, value);
-    if (problem) return problem;
+    const checked = checkConfigValue(d, value);
+    if ('problem' in checked) return invalidValueMessage(name, checked.problem);
   }
   return null;
 }
@@ -134,7 +115,11 @@ export function linkConfigsProblem(configs: Readonly<Record<string, string>>): s
 /** The settings the link acts on, for configs that passed linkConfigsProblem(). */
 export function resolveLinkSettings(linkName: string, configs: Readonly<Record<string, string>>): LinkSettings {
   const raw = (name: string) => (configs[name] ?? BY_NAME.get(name)!.default ?? '').trim();
-  const num = (name: string) => Number(raw(name));
+  const num = (name: string) => {
+    const checked = checkConfigValue(BY_NAME.get(name)!, raw(name));
+    if ('problem' in checked) throw new Error(invalidValueMessage(name, checked.problem));
+    return toSafeNumber(checked.value as number | bigint);
+  };
   return {
     clientId: raw('client.id') || `outpost-link-${linkName}`,
     requestTimeoutMs: num('request.timeout.ms'),
@@ -155,7 +140,7 @@ export function resolveLinkSettings(linkName: string, configs: Readonly<Record<s
 /** Configs as shown to people: secrets (passwords, JAAS configs, keys) replaced. */
 export function maskedLinkConfigs(configs: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(configs)) out[name] = SENSITIVE.test(name) ? HIDDEN : value;
+  for (const [name, value] of Object.entries(configs)) out[name] = isSensitiveConfig(name) ? HIDDEN : value;
   return out;
 }
 
