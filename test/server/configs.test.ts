@@ -255,10 +255,11 @@ test('a restart keeps topic overrides and dynamic broker configs, and applies th
 // ---- the same requests to a real Kafka 4.4.0 and to outpost -----------------------------------
 
 test('differential: the same describe and alter sequence gives the same answers as Kafka 4.4.0', async () => {
-  const kafka = await startKafka();
+  // Both fresh: the broker above has had its dynamic configs replaced by the tests before.
+  const [kafka, outpost] = await Promise.all([startKafka(), startOutpost()]);
   const sides: Side[] = [];
   try {
-    sides.push(await openSide('kafka', kafka.port), await openSide('outpost', broker.port));
+    sides.push(await openSide('kafka', kafka.port), await openSide('outpost', outpost.port));
     const [k, o] = sides as [Side, Side];
     // A request's answers from both; `settle` repeats Kafka's until it matches outpost's (for up
     // to 10 s): Kafka's broker learns of topic and config changes from its controller a moment
@@ -386,7 +387,7 @@ test('differential: the same describe and alter sequence gives the same answers 
     assert.equal((await o.conn.request('IncrementalAlterConfigs', 1, unknownName)).responses[0].errorMessage, 'Cannot update these configs dynamically: Set(no.such.config)');
   } finally {
     for (const s of sides) s.conn.close();
-    await kafka.stop();
+    await Promise.all([kafka.stop(), outpost.destroy()]);
   }
 });
 

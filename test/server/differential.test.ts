@@ -442,10 +442,17 @@ test('Kafka 4.4 versions: Produce v13 and the offset APIs v10 by topic id, ApiVe
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  const commit = (s: Side, topicId: string, partitionIndex: number, committedOffset: number) => s.conn.request('OffsetCommit', 10, {
-    groupId: 'by-id-group', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null,
-    topics: [{ topicId, partitions: [{ partitionIndex, committedOffset, committedLeaderEpoch: -1, committedMetadata: 'm' }] }],
-  });
+  const commit = async (s: Side, topicId: string, partitionIndex: number, committedOffset: number) => {
+    for (let i = 0; ; i++) {
+      const r = await s.conn.request('OffsetCommit', 10, {
+        groupId: 'by-id-group', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null,
+        topics: [{ topicId, partitions: [{ partitionIndex, committedOffset, committedLeaderEpoch: -1, committedMetadata: 'm' }] }],
+      });
+      // Kafka's coordinator may still be loading its partition (COORDINATOR_LOAD_IN_PROGRESS): clients retry.
+      if (r.topics[0]?.partitions[0]?.errorCode !== 14 || i > 100) return r;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
   await same('OffsetCommit v10 by id', async (s) => commit(s, await idOf(s, 'by-id'), 1, 2));
   await same('OffsetCommit v10 an unknown partition', async (s) => commit(s, await idOf(s, 'by-id'), 7, 2));
   await same('OffsetCommit v10 an unknown id', (s) => commit(s, unknownId, 0, 2));

@@ -65,7 +65,7 @@ test('kafka-topics: create, describe, list, alter --partitions, delete', async (
   // Exactly Kafka 4.4's output, empty ELR lists included (the tool describes with DescribeTopicPartitions).
   const partitionLine = (p: number) => `\tTopic: tools\tPartition: ${p}\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: \tLastKnownElr: `;
   assert.is(ok(await kafkaTopics(broker, ['--describe', '--topic', 'tools']), 'describe'), [
-    `Topic: tools\tTopicId: ${topicId}\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: cleanup.policy=compact,retention.ms=3600000`,
+    `Topic: tools\tTopicId: ${topicId}\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: min.insync.replicas=1,cleanup.policy=compact,retention.ms=3600000`,
     partitionLine(0), partitionLine(1), '',
   ].join('\n'));
 
