@@ -245,7 +245,8 @@ export function describeBrokerConfigs(broker: BrokerConfigs, opts: DescribeOptio
  */
 export function validateBrokerConfigChanges(changes: Readonly<Record<string, string | null>>): string | null {
   const fixed = Object.keys(changes).filter((n) => !BROKER_CONFIG_KEYS.get(n)?.dynamic);
-  if (fixed.length > 0) return `Cannot update these configs dynamically: Set(${fixed.join(', ')})`;
+  // Kafka 4.4 prints the names as a Java list.
+  if (fixed.length > 0) return `Cannot update these configs dynamically: [${fixed.join(', ')}]`;
   for (const [name, raw] of Object.entries(changes)) {
     if (raw === null) continue;
     const checked = checkConfigValue(knownKey(name), raw);

@@ -72,9 +72,13 @@ async function request<N extends ApiName>(api: N, version: number, body: ApiMess
   }
 }
 
-/** Replaces a dynamic broker layer ("" or "1") with `configs`, as AlterConfigs does. */
+/**
+ * Replaces a dynamic broker layer ("" or "1") with `configs`, as AlterConfigs does. The cluster
+ * default keeps the min.insync.replicas a fresh cluster has, which Kafka 4.4 refuses to remove.
+ */
 async function setBrokerConfigs(name: string, configs: Record<string, string>): Promise<void> {
-  const res = await request('AlterConfigs', 2, { resources: [{ resourceType: BROKER, resourceName: name, configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }], validateOnly: false });
+  const all = name === '' ? { 'min.insync.replicas': '1', ...configs } : configs;
+  const res = await request('AlterConfigs', 2, { resources: [{ resourceType: BROKER, resourceName: name, configs: Object.entries(all).map(([n, value]) => ({ name: n, value })) }], validateOnly: false });
   assert.is(res.responses[0].errorCode, 0, res.responses[0].errorMessage ?? undefined);
 }
 
@@ -82,6 +86,9 @@ async function resetBrokerConfigs(): Promise<void> {
   await setBrokerConfigs('', {});
   await setBrokerConfigs('1', {});
 }
+
+/** What the cluster default holds on a fresh cluster (see setBrokerConfigs), as clusterDefault() shows it. */
+const FRESH_CLUSTER_DEFAULT = { 'min.insync.replicas': ['1', 3, ['3:min.insync.replicas=1']] };
 
 /** The cluster default layer as DescribeConfigs reports it: name -> [value, source, synonyms]. */
 async function clusterDefault(): Promise<Record<string, unknown>> {
@@ -127,7 +134,7 @@ test('kafkajs: this broker\'s configs and the cluster default ""', async () => {
     await setBrokerConfigs('', { 'log.retention.ms': '7000' });
     c = await describe(admin, BROKER, '1', ['log.retention.ms']);
     assert.equal(show(c.get('log.retention.ms')), ['5000', 2, false, ['2:log.retention.ms=5000', '3:log.retention.ms=7000', '5:log.retention.hours=168']]);
-    assert.equal(await clusterDefault(), { 'log.retention.ms': ['7000', 3, ['3:log.retention.ms=7000']] });
+    assert.equal(await clusterDefault(), { ...FRESH_CLUSTER_DEFAULT, 'log.retention.ms': ['7000', 3, ['3:log.retention.ms=7000']] });
 
     const readOnly = await admin.alterConfigs({ validateOnly: false, resources: [{ type: BROKER, name: '1', configEntries: [{ name: 'num.partitions', value: '3' }] }] }).catch((e) => e);
     assert.is(errorType(readOnly), 'INVALID_REQUEST');
@@ -136,7 +143,7 @@ test('kafkajs: this broker\'s configs and the cluster default ""', async () => {
     assert.equal([other.results[0].errorCode, other.results[0].errorMessage], [42, 'Unexpected broker id, expected 1 or empty string, but received 2']);
 
     await resetBrokerConfigs();
-    assert.equal(await clusterDefault(), {});
+    assert.equal(await clusterDefault(), FRESH_CLUSTER_DEFAULT);
     assert.equal(show((await describe(admin, BROKER, '1', ['log.retention.ms'])).get('log.retention.ms')), [null, 5, false, []]);
   });
 });
@@ -213,7 +220,7 @@ test('kafka-configs: describe, add and delete topic and broker configs', async (
 
   r = await kafkaConfigs(['--entity-type', 'brokers', '--entity-name', '1', '--alter', '--add-config', 'num.partitions=3']);
   assert.is(r.code, 1);
-  assert.match(r.out, 'InvalidRequestException: Cannot update these configs dynamically: Set(num.partitions)');
+  assert.match(r.out, 'InvalidRequestException: Cannot update these configs dynamically: [num.partitions]');
   r = await kafkaConfigs(['--entity-type', 'brokers', '--entity-name', '1', '--alter', '--delete-config', 'log.retention.ms']);
   assert.is(r.code, 0, r.out);
   r = await kafkaConfigs(['--entity-type', 'brokers', '--entity-default', '--alter', '--delete-config', 'log.cleanup.policy']);
@@ -239,7 +246,7 @@ test('a restart keeps topic overrides and dynamic broker configs, and applies th
   await withAdmin(async (admin) => {
     assert.equal(show((await describe(admin, TOPIC, 'kept', ['retention.ms'])).get('retention.ms')), ['3600000', 1, false, ['1:retention.ms=3600000', '2:log.retention.ms=5000', '5:log.retention.hours=168']]);
     assert.equal(show((await describe(admin, TOPIC, 'kept-default', ['retention.ms'])).get('retention.ms')), ['5000', 2, false, ['2:log.retention.ms=5000', '5:log.retention.hours=168']]);
-    assert.equal(await clusterDefault(), { 'message.max.bytes': ['1000', 3, ['3:message.max.bytes=1000']] });
+    assert.equal(await clusterDefault(), { ...FRESH_CLUSTER_DEFAULT, 'message.max.bytes': ['1000', 3, ['3:message.max.bytes=1000']] });
 
     const producer = kafkajs().producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
     await producer.connect();
@@ -384,7 +391,7 @@ test('differential: the same describe and alter sequence gives the same answers 
     // outpost refuses them with the read-only ones (see validateBrokerConfigChanges).
     const unknownName = { resources: [{ resourceType: BROKER, resourceName: '', configs: [op('no.such.config', 0, '1')] }], validateOnly: true };
     assert.is((await k.conn.request('IncrementalAlterConfigs', 1, unknownName)).responses[0].errorCode, 0);
-    assert.equal((await o.conn.request('IncrementalAlterConfigs', 1, unknownName)).responses[0].errorMessage, 'Cannot update these configs dynamically: Set(no.such.config)');
+    assert.equal((await o.conn.request('IncrementalAlterConfigs', 1, unknownName)).responses[0].errorMessage, 'Cannot update these configs dynamically: [no.such.config]');
   } finally {
     for (const s of sides) s.conn.close();
     await Promise.all([kafka.stop(), outpost.destroy()]);

@@ -22,10 +22,10 @@ test('no file: the static configs and, as a freshly formatted Kafka 4.4 cluster 
   const d = await DynamicBrokerConfigs.load(dir, { 'node.id': '3', 'num.partitions': '2' }, noWarnings);
   assert.equal([d.layers.staticConfigs, d.layers.dynamicDefault, d.layers.dynamicBroker], [{ 'node.id': '3', 'num.partitions': '2' }, { 'min.insync.replicas': '1' }, {}]);
   assert.equal(await readdir(dir), []);
-  // Removed like any dynamic config, it stays removed.
-  await d.replace('clusterDefault', {});
+  // Changed, it is kept with the rest.
+  await d.replace('clusterDefault', { 'min.insync.replicas': '2' });
   const again = await DynamicBrokerConfigs.load(dir, { 'node.id': '3' }, noWarnings);
-  assert.equal(again.layers.dynamicDefault, {});
+  assert.equal(again.layers.dynamicDefault, { 'min.insync.replicas': '2' });
 });
 
 test('each change is on disk before it is in effect, and survives a reload', async () => {
@@ -60,7 +60,7 @@ test('entries that no longer pass the checks are left out with a warning; a malf
   assert.equal([d.layers.dynamicDefault, d.layers.dynamicBroker], [{ 'log.retention.ms': '5' }, {}]);
   assert.equal(warnings, [
     'ignoring the dynamic config log.segment.bytes=10 of the cluster default: Invalid value 10 for configuration log.segment.bytes: Value must be at least 1048576',
-    'ignoring the dynamic config num.partitions=3 of broker 1: Cannot update these configs dynamically: Set(num.partitions)',
+    'ignoring the dynamic config num.partitions=3 of broker 1: Cannot update these configs dynamically: [num.partitions]',
   ]);
   await writeFile(path, JSON.stringify({ version: 2 }));
   const err = await DynamicBrokerConfigs.load(dir, { 'node.id': '1' }, noWarnings).catch((e: Error) => e);

@@ -51,11 +51,11 @@ type DescribeResource = Resource & { configurationKeys: string[] | null };
 
 /**
  * The entries in Kafka's order. The describers list every config in the order of Kafka's full
- * listing; Kafka builds a smaller map, with its own order, when only some keys are asked for.
+ * listing; for a topic Kafka builds a smaller map, with its own order, when only some keys are
+ * asked for, while a broker's asked-for keys keep the full listing's order (as on Kafka 4.4).
  */
 function describeResource(b: BrokerContext, r: DescribeResource, includeSynonyms: boolean): DescribedConfig[] {
   const opts = { includeSynonyms, keys: r.configurationKeys };
-  const filtered = (entries: DescribedConfig[]) => (r.configurationKeys?.length ? kafkaMapOrder(entries) : entries);
   const name = r.resourceName;
   switch (r.resourceType) {
     case RESOURCE.TOPIC: {
@@ -64,7 +64,8 @@ function describeResource(b: BrokerContext, r: DescribeResource, includeSynonyms
       const topic = b.logs.topic(name);
       // Kafka 4.4 sets no message here: the field keeps its default, the empty string.
       if (!topic) fail('UNKNOWN_TOPIC_OR_PARTITION', '');
-      return filtered(describeTopicConfigs(topic.configs, b.brokerConfigs, opts));
+      const entries = describeTopicConfigs(topic.configs, b.brokerConfigs, opts);
+      return r.configurationKeys?.length ? kafkaMapOrder(entries) : entries;
     }
     case RESOURCE.BROKER: {
       // Kafka lists the cluster default from a map of just what was set there.
@@ -72,7 +73,7 @@ function describeResource(b: BrokerContext, r: DescribeResource, includeSynonyms
       const id = javaInt(name);
       if (id === null) fail('INVALID_REQUEST', `Broker id must be an integer, but it is: ${name}`);
       if (id !== b.nodeId) fail('INVALID_REQUEST', `Unexpected broker id, expected ${b.nodeId} or empty string, but received ${name}`);
-      return filtered(describeBrokerConfigs(b.brokerConfigs, opts));
+      return describeBrokerConfigs(b.brokerConfigs, opts);
     }
     case RESOURCE.BROKER_LOGGER: {
       if (name === '') fail('INVALID_REQUEST', 'Broker id must not be empty');
@@ -158,6 +159,8 @@ function checkNodeId(b: BrokerContext, name: string): void {
   if (id !== b.nodeId) fail('INVALID_REQUEST', `Unexpected broker id, expected ${b.nodeId}, but received ${name}`);
 }
 
+const MIN_ISR = 'min.insync.replicas';
+
 /** A dynamic broker layer ("" or this node's id) replaced: checked, persisted, then applied to the logs. */
 async function alterBroker(b: BrokerContext, name: string, change: (current: Configs) => Record<string, string>, validateOnly: boolean): Promise<void> {
   if (name !== '') checkNodeId(b, name);
@@ -165,6 +168,10 @@ async function alterBroker(b: BrokerContext, name: string, change: (current: Con
   const next = change(b.dynamicConfigs.layer(layer));
   const problem = validateBrokerConfigChanges(next);
   if (problem) fail('INVALID_REQUEST', problem);
+  // Kafka 4.4's eligible leader replicas (on by default) need the cluster-wide value to stay.
+  if (layer === 'clusterDefault' && Object.hasOwn(b.dynamicConfigs.layer(layer), MIN_ISR) && !Object.hasOwn(next, MIN_ISR)) {
+    fail('INVALID_CONFIG', 'Cluster-level min.insync.replicas cannot be removed while ELR is enabled.');
+  }
   if (validateOnly) return;
   await b.dynamicConfigs.replace(layer, next);
   await reresolveTopicConfigs(b);
@@ -235,8 +242,7 @@ type IncrementalResource = Resource & { configs: ConfigOp[] };
 function checkLoggerChange(b: BrokerContext, name: string, ops: readonly ConfigOp[]): void {
   const id = javaInt(name);
   if (id === null) fail('INVALID_REQUEST', `Node id must be an integer, but it is: ${name}`);
-  // Kafka 4.4's message names its own id twice.
-  if (id !== b.nodeId) fail('INVALID_REQUEST', `Unexpected node id. Expected ${b.nodeId}, but received ${b.nodeId}`);
+  if (id !== b.nodeId) fail('INVALID_REQUEST', `Unexpected node id. Expected ${b.nodeId}, but received ${id}`);
   for (const op of ops) {
     switch (op.configOperation) {
       case CONFIG_OP.SET:
