@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { errorCode, type ErrorName } from '../../protocol/errors.js';
+import { systemClock, type Clock } from '../common/clock.js';
 import type { BrokerConfigs } from '../config/broker-configs.js';
 import type { LogManager } from '../log/log-manager.js';
 import {
@@ -24,7 +25,7 @@ import {
   type CoordinatorRecord, type GroupMetadataValue, type RawRecord,
 } from './coordinator-records.js';
 import { groupConfig, offsetsTopicPartitions, type GroupConfig } from './group-config.js';
-import { KeyedTimers, systemClock, type Clock } from './keyed-timers.js';
+import { KeyedTimers } from './keyed-timers.js';
 import { expiredOffsets } from './offset-expiry.js';
 import { OffsetStore } from './offset-store.js';
 import { OffsetsTopic, type RecordSink } from './offsets-topic.js';

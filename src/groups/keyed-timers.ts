@@ -1,18 +1,7 @@
 // Timers by name, as the coordinator's deadlines are kept: scheduling a key again replaces its
 // timer (a heartbeat pushes its member's expiry back), and a group's timers can be cancelled by
 // key. The clock is injected so that tests can run rebalances and session timeouts in virtual time.
-
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+import type { Clock } from '../common/clock.js';
 
 export class KeyedTimers {
   private readonly timers = new Map<string, unknown>();

@@ -14,11 +14,11 @@ import type { FetchResponse } from '../../protocol/messages/messages.js';
 import type { Decoded } from '../../protocol/messages/types.js';
 import { ZERO_UUID } from '../../protocol/primitives.js';
 import { LOG_OVERHEAD, batchSize, wholeBatchesEnd } from '../../protocol/records/batch.js';
-import { FetchSessionClient, positionKey, type SessionRequest } from './fetch-session.js';
+import type { Clock } from '../common/clock.js';
 import type { LinkSettings } from '../config/link-configs.js';
+import { FetchSessionClient, positionKey, type SessionRequest } from './fetch-session.js';
 import type { MirrorPartition } from './mirror-partition.js';
-import type { SourceClient } from './source-client.js';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, READ_COMMITTED, READ_UNCOMMITTED, listOffsets, offsetsForLeaderEpochs, refKey } from './source-offsets.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, READ_COMMITTED, READ_UNCOMMITTED, refKey, type SourceEndpoint } from './source-endpoint.js';
 import { Wakeup } from './wakeup.js';
 
 /** The last Fetch version that names topics; later ones need the topic id. */
@@ -31,9 +31,10 @@ const LEADERSHIP_ERRORS = new Set([
 
 /** What a fetcher needs from its link. */
 export interface FetcherHost {
-  readonly client: SourceClient;
+  readonly source: SourceEndpoint;
   readonly settings: LinkSettings;
   readonly logger: Logger;
+  readonly clock: Clock;
   /** counts what was mirrored, for the link's throughput */
   mirrored(bytes: number, records: number): void;
   /** the link's view of leadership looks stale: refresh the source's metadata soon */
@@ -43,12 +44,13 @@ export interface FetcherHost {
 export class BrokerFetcher {
   private readonly parts = new Map<string, MirrorPartition>();
   private readonly session = new FetchSessionClient();
-  private readonly wakeup = new Wakeup();
+  private readonly wakeup: Wakeup;
   private running = true;
   private failures = 0;
   private readonly done: Promise<void>;
 
   constructor(readonly nodeId: number, private readonly host: FetcherHost) {
+    this.wakeup = new Wakeup(host.clock);
     this.done = this.loop();
   }
 
@@ -78,9 +80,9 @@ export class BrokerFetcher {
   }
 
   private async loop(): Promise<void> {
-    const { settings } = this.host;
+    const { settings, clock } = this.host;
     while (this.running) {
-      const now = Date.now();
+      const now = clock.now();
       const ready = [...this.parts.values()].filter((p) => p.ready(now));
       if (ready.length === 0) {
         await this.wakeup.wait(this.nextReadyIn(now));
@@ -91,20 +93,15 @@ export class BrokerFetcher {
         if (checking.length > 0) await this.reconcile(checking);
         const resetting = ready.filter((p) => p.phase === 'reset');
         if (resetting.length > 0) await this.reset(resetting);
-        const fetching = ready.filter((p) => p.phase === 'fetching' && this.parts.get(p.key) === p && p.ready(Date.now()));
+        const fetching = ready.filter((p) => p.phase === 'fetching' && this.parts.get(p.key) === p && p.ready(clock.now()));
         if (fetching.length > 0) await this.fetch(fetching);
         this.failures = 0;
       } catch (e) {
         if (!this.running) break;
         // The broker did not answer (or the connection broke): every partition here waits.
-        const address = this.host.client.broker(this.nodeId);
+        const address = this.host.source.brokerAddress(this.nodeId);
         const problem = `source broker ${this.nodeId}${address ? ` (${address.host}:${address.port})` : ''} is unreachable: ${(e as Error).message}`;
-        for (const p of this.parts.values()) {
-          p.problem = problem;
-          // What answers next may be the broker restarted, its log's tail lost at the same leader
-          // epoch (a source that does not move the epoch on a restart): check before fetching.
-          if (p.phase === 'fetching') p.phase = 'reconcile';
-        }
+        for (const p of this.parts.values()) p.unreachable(problem);
         this.session.reset();
         this.host.refreshMetadata();
         if (this.failures++ === 0) this.host.logger.warn({ broker: this.nodeId, err: (e as Error).message }, 'cluster link: fetching from a source broker failed; retrying');
@@ -120,13 +117,11 @@ export class BrokerFetcher {
   }
 
   private async fetch(parts: MirrorPartition[]): Promise<void> {
-    const { client, settings } = this.host;
+    const { source, settings } = this.host;
     const byName = parts.some((p) => p.sourceTopicId === ZERO_UUID);
     let req: SessionRequest | undefined;
-    const { version, body } = await client.request(
-      this.nodeId,
-      'Fetch',
-      (v) => {
+    const { version, body } = await source.fetch(this.nodeId, {
+      build: (v) => {
         req = this.session.build(parts.map((p) => p.position(Math.max(settings.fetchMaxBytes, p.maxBytes ?? 0))), v);
         return {
           replicaId: -1,
@@ -141,8 +136,9 @@ export class BrokerFetcher {
           rackId: '',
         };
       },
-      { extraMs: settings.fetchWaitMaxMs, maxVersion: byName ? LAST_FETCH_BY_NAME : undefined },
-    );
+      maxWaitMs: settings.fetchWaitMaxMs,
+      maxVersion: byName ? LAST_FETCH_BY_NAME : undefined,
+    });
     const sessionError = this.session.onResponse(req!, body.errorCode ?? 0, body.sessionId ?? 0);
     if (sessionError) {
       // The next request is a full one, which the broker answers with a new session.
@@ -150,7 +146,7 @@ export class BrokerFetcher {
       return;
     }
     const sent = new Map(parts.map((p) => [positionKey(version, p.topic, p.sourceTopicId, p.partition), { p, leaderEpoch: p.leaderEpoch }]));
-    const now = Date.now();
+    const now = this.host.clock.now();
     const work: Promise<void>[] = [];
     for (const t of body.responses) {
       for (const d of t.partitions) {
@@ -169,9 +165,7 @@ export class BrokerFetcher {
     try {
       await p.exclusive(fn);
     } catch (e) {
-      p.problem = `the local log failed: ${(e as Error).message}`;
-      p.phase = 'reconcile';
-      p.backoffUntil = Date.now() + this.host.settings.fetchBackoffMs;
+      p.localFailure(`the local log failed: ${(e as Error).message}`, this.host.clock.now() + this.host.settings.fetchBackoffMs);
       this.host.logger.warn({ topic: p.topic, partition: p.partition, err: (e as Error).message }, 'cluster link: a change to the mirror log failed');
     }
   }
@@ -185,19 +179,13 @@ export class BrokerFetcher {
     // Moved to another leader, or paused, while the request was out: what it brought is dropped.
     if (!this.current(p, leaderEpoch) || p.phase !== 'fetching' || p.paused) return;
     const error = errorName(d.errorCode);
-    if (error === 'OFFSET_OUT_OF_RANGE') {
-      p.phase = 'reset';
-      return;
-    }
+    if (error === 'OFFSET_OUT_OF_RANGE') return p.outOfRange();
     if (error !== 'NONE') return this.failed(p, error, now);
-    p.sourceHighWatermark = d.highWatermark;
-    if (d.logStartOffset >= 0) p.sourceLogStartOffset = d.logStartOffset;
-    p.lastFetchTimeMs = now;
-    p.problem = null;
+    p.fetched(d.highWatermark, d.logStartOffset, now);
     const diverging = d.divergingEpoch;
     if (diverging && (diverging.epoch >= 0 || diverging.endOffset >= 0)) {
       this.host.logger.warn({ topic: p.topic, partition: p.partition, epoch: diverging.epoch, endOffset: diverging.endOffset, logEnd: p.log.logEndOffset }, 'cluster link: the source log diverged from the mirror; truncating');
-      if (diverging.epoch < 0) p.phase = 'reset';
+      if (diverging.epoch < 0) p.outOfRange();
       else await p.truncateToSource(diverging.epoch, diverging.endOffset);
       return;
     }
@@ -205,55 +193,48 @@ export class BrokerFetcher {
       const r = await p.append(d.records);
       if (!r.ok) {
         // The batches did not fit the log's end (or were damaged on the way): check and refetch.
-        p.problem = `appending the source's batches failed: ${r.error}: ${r.reason}`;
-        p.phase = 'reconcile';
-        p.backoffUntil = now + this.host.settings.fetchBackoffMs;
-        if (r.error === 'KAFKA_STORAGE_ERROR' || r.error === 'NOT_LEADER_OR_FOLLOWER') p.failed = p.problem;
+        const fatal = r.error === 'KAFKA_STORAGE_ERROR' || r.error === 'NOT_LEADER_OR_FOLLOWER';
+        p.localFailure(`appending the source's batches failed: ${r.error}: ${r.reason}`, now + this.host.settings.fetchBackoffMs, fatal);
         this.host.logger.warn({ topic: p.topic, partition: p.partition, error: r.error, reason: r.reason }, 'cluster link: append failed');
         return;
       }
       if (r.batches > 0) this.host.mirrored(d.records.length, r.lastOffset - r.firstOffset + 1);
       // Only part of a batch came back: it is larger than replica.fetch.max.bytes, so ask for all of it.
       const whole = wholeBatchesEnd(d.records);
-      p.maxBytes = r.batches === 0 && d.records.length - whole >= LOG_OVERHEAD ? batchSize(d.records, whole) : null;
+      p.needsBytes(r.batches === 0 && d.records.length - whole >= LOG_OVERHEAD ? batchSize(d.records, whole) : null);
     }
     if (p.sourceLogStartOffset > p.log.logStartOffset) await p.followLogStart();
   }
 
   /** A partition-level error from the source: stale leadership refreshes metadata, anything else backs off. */
   private failed(p: MirrorPartition, error: string, now: number): void {
-    p.problem = `the source answered ${error}`;
     this.host.logger.debug({ broker: this.nodeId, topic: p.topic, partition: p.partition, leaderEpoch: p.leaderEpoch, error }, 'cluster link: the source refused a partition');
     if (LEADERSHIP_ERRORS.has(error)) {
-      p.backoffUntil = now + this.host.settings.retryBackoffMs;
-      p.leaderId = -1;
+      p.refused(error, now + this.host.settings.retryBackoffMs, true);
       this.remove(p);
       this.host.refreshMetadata();
     } else {
-      p.backoffUntil = now + this.host.settings.fetchBackoffMs;
+      p.refused(error, now + this.host.settings.fetchBackoffMs, false);
     }
   }
 
   /** OffsetForLeaderEpoch for each partition's last epoch, and truncation where the source disagrees. */
   private async reconcile(parts: MirrorPartition[]): Promise<void> {
     // An empty log (or one without epochs) has nothing to disagree about.
-    for (const p of parts) if (p.lastEpoch < 0) p.phase = 'fetching';
+    for (const p of parts) if (p.lastEpoch < 0) p.agreed();
     const ask = parts.filter((p) => p.phase === 'reconcile');
     if (ask.length === 0) return;
     const refs = ask.map((p) => ({ topic: p.topic, partition: p.partition, leaderEpoch: p.leaderEpoch, epoch: p.lastEpoch }));
-    const answers = await offsetsForLeaderEpochs(this.host.client, this.nodeId, refs);
-    const now = Date.now();
+    const answers = await this.host.source.epochEndOffsets(this.nodeId, refs);
+    const now = this.host.clock.now();
     await Promise.all(ask.map((p, i) => this.locally(p, async () => {
       const a = answers.get(refKey(p.topic, p.partition));
       if (!a || !this.current(p, refs[i]!.leaderEpoch)) return;
       if (a.error !== 'NONE') return this.failed(p, a.error, now);
       // The source knows no epoch up to ours (its history begins later): compare log ranges instead.
-      if (a.leaderEpoch < 0 || a.endOffset < 0) {
-        p.phase = 'reset';
-        return;
-      }
+      if (a.leaderEpoch < 0 || a.endOffset < 0) return p.outOfRange();
       const before = p.log.logEndOffset;
-      if (await p.truncateToSource(a.leaderEpoch, a.endOffset)) p.phase = 'fetching';
+      if (await p.truncateToSource(a.leaderEpoch, a.endOffset)) p.agreed();
       if (p.log.logEndOffset < before) {
         this.host.logger.warn({ topic: p.topic, partition: p.partition, from: before, to: p.log.logEndOffset }, 'cluster link: truncated the mirror to where it agrees with the source');
       }
@@ -263,9 +244,9 @@ export class BrokerFetcher {
   /** After OFFSET_OUT_OF_RANGE: fit the log into the source's [log start, high watermark]. */
   private async reset(parts: MirrorPartition[]): Promise<void> {
     const refs = parts.map((p) => ({ topic: p.topic, partition: p.partition, leaderEpoch: p.leaderEpoch }));
-    const earliest = await listOffsets(this.host.client, this.nodeId, refs, EARLIEST_TIMESTAMP, READ_UNCOMMITTED);
-    const latest = await listOffsets(this.host.client, this.nodeId, refs, LATEST_TIMESTAMP, READ_UNCOMMITTED);
-    const now = Date.now();
+    const earliest = await this.host.source.listOffsets(this.nodeId, refs, EARLIEST_TIMESTAMP, READ_UNCOMMITTED);
+    const latest = await this.host.source.listOffsets(this.nodeId, refs, LATEST_TIMESTAMP, READ_UNCOMMITTED);
+    const now = this.host.clock.now();
     await Promise.all(parts.map((p, i) => this.locally(p, async () => {
       const first = earliest.get(refKey(p.topic, p.partition));
       const last = latest.get(refKey(p.topic, p.partition));
@@ -273,15 +254,12 @@ export class BrokerFetcher {
       if (first.error !== 'NONE') return this.failed(p, first.error, now);
       if (last.error !== 'NONE') return this.failed(p, last.error, now);
       const end = p.log.logEndOffset;
-      if (end > last.offset) {
+      const done = await p.fitInto(first.offset, last.offset);
+      if (done === 'truncated') {
         this.host.logger.warn({ topic: p.topic, partition: p.partition, from: end, to: last.offset }, 'cluster link: the source log ends before the mirror; truncating');
-        await p.log.truncateTo(last.offset);
-      } else if (end < first.offset) {
+      } else if (done === 'restarted') {
         this.host.logger.warn({ topic: p.topic, partition: p.partition, from: end, to: first.offset }, 'cluster link: the source deleted records the mirror had not copied yet; continuing from the source log start');
-        await p.log.truncateFullyAndStartAt(first.offset);
       }
-      p.sourceLogStartOffset = first.offset;
-      p.phase = 'fetching';
     })));
   }
 }

@@ -1,34 +1,44 @@
-// One cluster link at run time. Its control loop asks the source for the metadata of the mirrored
-// topics (every topic.config.sync.ms, and soon after a fetcher finds leadership stale), checks the
-// source's cluster id, hands each partition to the fetcher of the source broker that leads it,
-// grows mirrors whose source gained partitions, fails those whose source topic is gone, replaced
-// or shrunk, and copies the synced topic configs. While the source cannot be reached it retries
-// with backoff (reconnect.backoff.ms doubling up to reconnect.backoff.max.ms) and says why.
+// One cluster link at run time: its mirrors, one fetcher per source broker, and two tasks. The
+// leadership task asks the source for the metadata of the mirrored topics (every
+// topic.config.sync.ms, and soon after a fetcher finds leadership stale), checks the source's
+// cluster id, hands each partition to the fetcher of the source broker that leads it, grows
+// mirrors whose source gained partitions and fails those whose source topic is gone, replaced or
+// shrunk; it also keeps the link's availability: while the source cannot be reached it retries
+// with backoff (reconnect.backoff.ms doubling up to reconnect.backoff.max.ms) and says why. The
+// config-sync task copies the synced topic configs.
 import type { Logger } from 'pino';
 import { KafkaError } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/primitives.js';
+import { systemClock, type Clock } from '../common/clock.js';
 import { resolveLinkSettings, type LinkSettings } from '../config/link-configs.js';
 import type { LogManager } from '../log/log-manager.js';
 import { newTopicId } from '../log/topic-names.js';
 import { BrokerFetcher, type FetcherHost } from './broker-fetcher.js';
+import { KafkaSource } from './kafka-source.js';
+import { TaskRunner, type LinkTask } from './link-tasks.js';
 import type { StoredLink, StoredMirror } from './link-store.js';
 import type { MirrorPartition } from './mirror-partition.js';
 import { MirrorTopic } from './mirror-topic.js';
 import { RateMeter } from './rate-meter.js';
-import { UnsupportedApi, sourceClientFor, type SourceClient, type SourceMetadata, type SourceTopic } from './source-client.js';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, READ_COMMITTED, listOffsets, refKey } from './source-offsets.js';
+import {
+  EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, READ_COMMITTED, refKey, type SourceEndpoint, type SourceMetadata, type SourceTopic,
+} from './source-endpoint.js';
 import { mergeSyncedConfigs, sameConfigs, SYNCED_TOPIC_CONFIGS, syncedFromSource } from './topic-sync.js';
 import { LinkError, type LinkState } from './types.js';
-import { Wakeup } from './wakeup.js';
-
-const TOPIC_RESOURCE = 2;
 
 export interface LinkDeps {
   logs: LogManager;
   logger: Logger;
   /** writes every link's record to the store (the link's record is part of it) */
   persist(): Promise<void>;
+  /** default: the system clock */
+  clock?: Clock;
+  /** default: the Kafka cluster at the link's bootstrap servers */
+  connect?: (record: StoredLink, settings: LinkSettings) => SourceEndpoint;
 }
+
+const LEADERSHIP = 'leadership';
+const CONFIG_SYNC = 'config-sync';
 
 class ClusterIdMismatch extends Error {}
 
@@ -36,24 +46,24 @@ export class ClusterLink implements FetcherHost {
   state: LinkState = 'SOURCE_UNAVAILABLE';
   lastError: string | null = 'not connected to the source yet';
   readonly settings: LinkSettings;
-  readonly client: SourceClient;
+  readonly source: SourceEndpoint;
+  readonly clock: Clock;
   readonly logger: Logger;
   readonly mirrors = new Map<string, MirrorTopic>();
   readonly meter = new RateMeter();
   private readonly fetchers = new Map<number, BrokerFetcher>();
-  private readonly wakeup = new Wakeup();
-  private running = false;
-  private loopDone: Promise<void> = Promise.resolve();
-  private refreshTimer: NodeJS.Timeout | null = null;
-  private nextConfigSync = 0;
+  private readonly tasks: TaskRunner;
+  private refreshTimer: unknown = null;
   private failures = 0;
   /** config-sync problems already logged, so a repeating one is told once */
   private readonly told = new Set<string>();
 
   constructor(readonly record: StoredLink, private readonly deps: LinkDeps) {
     this.settings = resolveLinkSettings(record.name, record.configs);
-    this.client = sourceClientFor(record.bootstrapServers, this.settings);
+    this.clock = deps.clock ?? systemClock;
+    this.source = deps.connect ? deps.connect(record, this.settings) : new KafkaSource(record.bootstrapServers, this.settings);
     this.logger = deps.logger.child({ link: record.name });
+    this.tasks = new TaskRunner(this.clock, this.logger);
     for (const m of record.mirrors) {
       const mirror = new MirrorTopic(m);
       if (m.pending === null) mirror.attach(deps.logs);
@@ -66,19 +76,20 @@ export class ClusterLink implements FetcherHost {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loopDone = this.loop();
+    if (this.tasks.isRunning) return;
+    const leadership: LinkTask = { name: LEADERSHIP, run: () => this.followLeadership() };
+    const configSync: LinkTask = { name: CONFIG_SYNC, run: () => this.syncConfigsTask() };
+    this.tasks.start([leadership, configSync]);
   }
 
   /** Stops fetching (appends in progress finish) and closes the connections to the source. */
   async stop(): Promise<void> {
-    this.running = false;
-    if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    this.wakeup.notify();
-    this.client.close();
-    // The loop may still be handing partitions to fetchers: stop those once it has ended.
-    await this.loopDone;
+    if (this.refreshTimer !== null) this.clock.clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
+    const stopped = this.tasks.stop();
+    this.source.close();
+    // The tasks may still be handing partitions to fetchers: stop those once they have ended.
+    await stopped;
     await Promise.all([...this.fetchers.values()].map((f) => f.stop()));
     this.fetchers.clear();
   }
@@ -98,10 +109,10 @@ export class ClusterLink implements FetcherHost {
   }
 
   refreshMetadata(): void {
-    if (this.refreshTimer || !this.running) return;
-    this.refreshTimer = setTimeout(() => {
+    if (this.refreshTimer !== null || !this.tasks.isRunning) return;
+    this.refreshTimer = this.clock.setTimeout(() => {
       this.refreshTimer = null;
-      this.wakeup.notify();
+      this.tasks.wake(LEADERSHIP);
     }, this.settings.retryBackoffMs);
   }
 
@@ -164,8 +175,8 @@ export class ClusterLink implements FetcherHost {
     mirror.record.pending = null;
     await this.deps.persist();
     mirror.attach(this.deps.logs);
-    this.nextConfigSync = 0;
-    this.wakeup.notify();
+    this.tasks.wake(LEADERSHIP);
+    this.tasks.wake(CONFIG_SYNC);
   }
 
   /** Forgets a mirror whose creation could not be finished (its local topic, if any, stays). */
@@ -179,49 +190,51 @@ export class ClusterLink implements FetcherHost {
     if (mirror.record.paused === paused) return;
     mirror.record.paused = paused;
     await this.deps.persist();
-    for (const p of mirror.partitions) p.paused = paused;
+    for (const p of mirror.partitions) p.setPaused(paused);
     // Once paused, nothing more is appended: an append under way finishes first.
     if (paused) await Promise.all(mirror.partitions.map((p) => p.exclusive(async () => undefined)));
     for (const f of this.fetchers.values()) f.poke();
     this.logger.info({ topic: mirror.topic }, paused ? 'cluster link: mirror paused' : 'cluster link: mirror resumed');
   }
 
-  // ---- the control loop ------------------------------------------------------------------------
+  // ---- the tasks --------------------------------------------------------------------------------
 
-  private async loop(): Promise<void> {
-    while (this.running) {
-      let md: SourceMetadata;
-      try {
-        await this.dropDeletedMirrors();
-        md = await this.client.metadata([...this.mirrors.values()].filter((m) => m.live).map((m) => m.topic));
-        await this.checkClusterId(md.clusterId);
-      } catch (e) {
-        if (!this.running) break;
-        const message = (e as Error).message;
-        if (e instanceof ClusterIdMismatch) {
-          // Not a byte of another cluster's data may reach the mirrors: stop fetching altogether.
-          for (const m of this.mirrors.values()) for (const p of m.partitions) this.detach(p);
-          this.setState('FAILED', message);
-        } else {
-          this.setState('SOURCE_UNAVAILABLE', `cannot reach the source cluster at ${this.record.bootstrapServers}: ${message}`);
-        }
-        await this.wakeup.wait(Math.min(this.settings.reconnectBackoffMs * 2 ** Math.min(this.failures++, 20), this.settings.reconnectBackoffMaxMs));
-        continue;
+  /** Metadata and leadership, and the link's availability; resolves with the wait until the next round. */
+  private async followLeadership(): Promise<number> {
+    let md: SourceMetadata;
+    try {
+      await this.dropDeletedMirrors();
+      md = await this.source.metadata([...this.mirrors.values()].filter((m) => m.live).map((m) => m.topic));
+      await this.checkClusterId(md.clusterId);
+    } catch (e) {
+      if (!this.tasks.isRunning) return 0;
+      const message = (e as Error).message;
+      if (e instanceof ClusterIdMismatch) {
+        // Not a byte of another cluster's data may reach the mirrors: stop fetching altogether.
+        for (const m of this.mirrors.values()) for (const p of m.partitions) this.detach(p);
+        this.setState('FAILED', message);
+      } else {
+        this.setState('SOURCE_UNAVAILABLE', `cannot reach the source cluster at ${this.record.bootstrapServers}: ${message}`);
       }
-      this.setState('ACTIVE', null);
-      this.failures = 0;
-      try {
-        await this.applyMetadata(md);
-        if (Date.now() >= this.nextConfigSync) {
-          this.nextConfigSync = Date.now() + this.settings.topicConfigSyncMs;
-          await this.syncConfigs();
-        }
-      } catch (e) {
-        // A local failure (the disk, a topic deleted meanwhile): told, and tried again next round.
-        if (this.running) this.logger.error({ err: (e as Error).message }, 'cluster link: applying the source metadata failed');
-      }
-      await this.wakeup.wait(this.nextConfigSync - Date.now());
+      return Math.min(this.settings.reconnectBackoffMs * 2 ** Math.min(this.failures++, 20), this.settings.reconnectBackoffMaxMs);
     }
+    const wasActive = this.state === 'ACTIVE';
+    this.setState('ACTIVE', null);
+    this.failures = 0;
+    if (!wasActive) this.tasks.wake(CONFIG_SYNC);
+    try {
+      await this.applyMetadata(md);
+    } catch (e) {
+      // A local failure (the disk, a topic deleted meanwhile): told, and tried again next round.
+      if (this.tasks.isRunning) this.logger.error({ err: (e as Error).message }, 'cluster link: applying the source metadata failed');
+    }
+    return this.settings.topicConfigSyncMs;
+  }
+
+  /** The synced topic configs, while the source answers; resolves with the wait until the next round. */
+  private async syncConfigsTask(): Promise<number> {
+    if (this.state === 'ACTIVE') await this.syncConfigs();
+    return this.settings.topicConfigSyncMs;
   }
 
   private setState(state: LinkState, error: string | null): void {
@@ -266,14 +279,14 @@ export class ClusterLink implements FetcherHost {
       if (!t) continue;
       if (t.error === 'UNKNOWN_TOPIC_OR_PARTITION') {
         // A broker that has just started may not know every topic yet: gone means gone for a while.
-        m.missingSince ??= Date.now();
-        if (Date.now() - m.missingSince >= this.settings.topicConfigSyncMs) await this.fail(m, `the source topic ${m.topic} no longer exists on the source cluster`);
-        else for (const p of m.partitions) p.problem = 'the source cluster does not know the topic';
+        m.missingSince ??= this.clock.now();
+        if (this.clock.now() - m.missingSince >= this.settings.topicConfigSyncMs) await this.fail(m, `the source topic ${m.topic} no longer exists on the source cluster`);
+        else for (const p of m.partitions) p.detached('the source cluster does not know the topic');
         continue;
       }
       m.missingSince = null;
       if (t.error !== 'NONE') {
-        for (const p of m.partitions) p.problem = `the source has no metadata for the topic: ${t.error}`;
+        for (const p of m.partitions) p.detached(`the source has no metadata for the topic: ${t.error}`);
         continue;
       }
       const sourceId = m.record.sourceTopicId;
@@ -290,8 +303,7 @@ export class ClusterLink implements FetcherHost {
         const p = m.partitions[sp.partition];
         if (!p) continue;
         if (sp.error !== 'NONE' || sp.leaderId < 0) {
-          this.detach(p);
-          p.problem = `the source partition has no leader (${sp.error})`;
+          this.detach(p, `the source partition has no leader (${sp.error})`);
         } else if (p.leaderId !== sp.leaderId || p.leaderEpoch !== sp.leaderEpoch) {
           this.assign(p, sp.leaderId, sp.leaderEpoch);
         }
@@ -307,17 +319,15 @@ export class ClusterLink implements FetcherHost {
   private assign(p: MirrorPartition, leaderId: number, leaderEpoch: number): void {
     this.logger.debug({ topic: p.topic, partition: p.partition, leader: leaderId, leaderEpoch }, 'cluster link: fetching the partition from its leader');
     this.detach(p);
-    p.leaderId = leaderId;
-    p.leaderEpoch = leaderEpoch;
-    p.phase = 'reconcile';
+    p.ledBy(leaderId, leaderEpoch);
     let f = this.fetchers.get(leaderId);
     if (!f) this.fetchers.set(leaderId, (f = new BrokerFetcher(leaderId, this)));
     f.add(p);
   }
 
-  private detach(p: MirrorPartition): void {
+  private detach(p: MirrorPartition, problem?: string): void {
     for (const f of this.fetchers.values()) f.remove(p);
-    p.leaderId = -1;
+    p.detached(problem);
   }
 
   /** Mirroring stops for good; the data stays, read-only, for a later promotion or deletion. */
@@ -370,7 +380,7 @@ export class ClusterLink implements FetcherHost {
   private async sourceTopic(topic: string): Promise<SourceTopic> {
     let md: SourceMetadata;
     try {
-      md = await this.client.metadata([topic]);
+      md = await this.source.metadata([topic]);
       await this.checkClusterId(md.clusterId);
     } catch (e) {
       if (e instanceof ClusterIdMismatch) throw new LinkError('SOURCE', e.message);
@@ -384,17 +394,8 @@ export class ClusterLink implements FetcherHost {
 
   /** The synced configs of `topics` at the source; a source without DescribeConfigs has none to give. */
   private async sourceConfigs(topics: string[]): Promise<Map<string, Record<string, string>>> {
-    const { body } = await this.client.request('any', 'DescribeConfigs', () => ({
-      resources: topics.map((name) => ({ resourceType: TOPIC_RESOURCE, resourceName: name, configurationKeys: [...SYNCED_TOPIC_CONFIGS] })),
-      includeSynonyms: false,
-      includeDocumentation: false,
-    })).catch((e: Error) => {
-      if (e instanceof UnsupportedApi) return { body: { results: [] } };
-      throw e;
-    });
-    const out = new Map<string, Record<string, string>>();
-    for (const r of body.results) if (r.errorCode === 0) out.set(r.resourceName, syncedFromSource(r.configs));
-    return out;
+    const described = await this.source.topicConfigs(topics, SYNCED_TOPIC_CONFIGS);
+    return new Map([...described].map(([topic, entries]) => [topic, syncedFromSource(entries)]));
   }
 
   /** Where each partition of a new mirror starts, per mirror.start.offset.spec. */
@@ -411,10 +412,10 @@ export class ClusterLink implements FetcherHost {
     const offsets = new Array<number>(t.partitions.length).fill(0);
     try {
       for (const [leader, refs] of leaders) {
-        const found = await listOffsets(this.client, leader, refs, timestamp, READ_COMMITTED);
+        const found = await this.source.listOffsets(leader, refs, timestamp, READ_COMMITTED);
         // A timestamp after every record starts the partition at its end, as a consumer's would.
         const none = refs.filter((r) => found.get(refKey(r.topic, r.partition))?.offset === -1);
-        const latest = none.length > 0 ? await listOffsets(this.client, leader, none, LATEST_TIMESTAMP, READ_COMMITTED) : new Map();
+        const latest = none.length > 0 ? await this.source.listOffsets(leader, none, LATEST_TIMESTAMP, READ_COMMITTED) : new Map();
         for (const r of refs) {
           const a = latest.get(refKey(r.topic, r.partition)) ?? found.get(refKey(r.topic, r.partition));
           if (!a || a.error !== 'NONE') throw new Error(`ListOffsets for partition ${r.partition}: ${a?.error ?? 'no answer'}`);

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { Clock } from '../common/clock.js';
 import { effectiveLinkConfigs, linkConfigsProblem, maskedLinkConfigs, resolveLinkSettings, storedOnlyConfigs } from '../config/link-configs.js';
 import { linkSpecProblem, type LinkSpec } from '../config/link-spec.js';
 import { validateTopicConfigs } from '../config/topic-configs.js';
@@ -11,10 +12,10 @@ import { CoalescedTask } from '../log/durable-file.js';
 import type { LogManager } from '../log/log-manager.js';
 import { topicNameProblem } from '../log/topic-names.js';
 import { ClusterLink, type LinkDeps } from './cluster-link.js';
+import { KafkaSource } from './kafka-source.js';
 import { LINK_STORE_FILE, readLinkStore, writeLinkStore, type StoredLink } from './link-store.js';
 import { registerLinkMetrics } from './metrics.js';
 import type { MirrorTopic } from './mirror-topic.js';
-import { sourceClientFor } from './source-client.js';
 import { isSyncedConfig } from './topic-sync.js';
 import { LinkError, type LinkDescription, type LinkManagerApi, type MirrorDescription } from './types.js';
 
@@ -23,6 +24,9 @@ export interface LinkManagerOptions {
   logger: Logger;
   /** the broker's metrics registry, which the link gauges join */
   registry: Registry;
+  /** tests only: virtual time, and a source other than a Kafka cluster (see LinkDeps) */
+  clock?: Clock;
+  connect?: LinkDeps['connect'];
 }
 
 export class LinkManager implements LinkManagerApi {
@@ -36,7 +40,7 @@ export class LinkManager implements LinkManagerApi {
   /** resolves (with null) when close() begins */
   private readonly closing = new Promise<null>((resolve) => (this.markClosing = resolve));
   private constructor(private readonly dataDir: string, private readonly opts: LinkManagerOptions) {
-    this.deps = { logs: opts.logs, logger: opts.logger, persist: () => this.saver.run() };
+    this.deps = { logs: opts.logs, logger: opts.logger, persist: () => this.saver.run(), clock: opts.clock, connect: opts.connect };
   }
 
   /**
@@ -263,16 +267,16 @@ export class LinkManager implements LinkManagerApi {
   /** One Metadata round trip to the source: its cluster id, or why it could not be reached. */
   private async probe(record: StoredLink): Promise<{ clusterId: string | null; error: string | null }> {
     const settings = resolveLinkSettings(record.name, record.configs);
-    const client = sourceClientFor(record.bootstrapServers, settings);
+    const source = this.deps.connect ? this.deps.connect(record, settings) : new KafkaSource(record.bootstrapServers, settings);
     try {
       // A shutdown does not wait for a source that is slow to answer, or never does.
-      const md = await Promise.race([client.metadata([]), this.closing]);
+      const md = await Promise.race([source.metadata([]), this.closing]);
       if (md === null) return { clusterId: null, error: 'the broker is shutting down' };
       return { clusterId: md.clusterId, error: null };
     } catch (e) {
       return { clusterId: null, error: `cannot reach the source cluster at ${record.bootstrapServers}: ${(e as Error).message}` };
     } finally {
-      client.close();
+      source.close();
     }
   }
 

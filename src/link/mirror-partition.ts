@@ -2,7 +2,7 @@
 // a prefix of the source's: append the source's batches as they are, follow the source's log start,
 // and cut the log back where it diverged. Log changes for one partition run one at a time, so a
 // partition handed from one source broker's fetcher to another (a leader change) is never written
-// by both.
+// by both. Its state changes only through the methods here, each named for the event it follows.
 import { BatchHeader, BATCH_HEADER_SIZE } from '../../protocol/records/batch.js';
 import type { FollowerAppendResult, PartitionLog } from '../log/partition-log.js';
 import type { FetchPosition } from './fetch-session.js';
@@ -16,21 +16,17 @@ import type { FetchPosition } from './fetch-session.js';
 export type Phase = 'reconcile' | 'reset' | 'fetching';
 
 export class MirrorPartition {
-  leaderId = -1;
-  leaderEpoch = -1;
-  phase: Phase = 'reconcile';
-  sourceHighWatermark = -1;
-  sourceLogStartOffset = -1;
-  lastFetchTimeMs = -1;
-  /** why the partition is not being mirrored right now (no leader, leader unreachable, ...) */
-  problem: string | null = null;
-  /** a local failure (the log cannot take the source's batches): mirroring stops until a restart */
-  failed: string | null = null;
-  backoffUntil = 0;
-  /** set while the mirror is paused: the partition keeps its data and is not fetched */
-  paused = false;
-  /** a partition max bytes above replica.fetch.max.bytes, while a batch larger than that is due */
-  maxBytes: number | null = null;
+  private _leaderId = -1;
+  private _leaderEpoch = -1;
+  private _phase: Phase = 'reconcile';
+  private _sourceHighWatermark = -1;
+  private _sourceLogStartOffset = -1;
+  private _lastFetchTimeMs = -1;
+  private _problem: string | null = null;
+  private _failed: string | null = null;
+  private _backoffUntil = 0;
+  private _paused = false;
+  private _maxBytes: number | null = null;
   private busy: Promise<unknown> | null = null;
 
   constructor(
@@ -44,13 +40,62 @@ export class MirrorPartition {
     return `${this.topic}:${this.partition}`;
   }
 
+  /** the source broker fetched from; -1 while there is none */
+  get leaderId(): number {
+    return this._leaderId;
+  }
+
+  get leaderEpoch(): number {
+    return this._leaderEpoch;
+  }
+
+  get phase(): Phase {
+    return this._phase;
+  }
+
+  get sourceHighWatermark(): number {
+    return this._sourceHighWatermark;
+  }
+
+  get sourceLogStartOffset(): number {
+    return this._sourceLogStartOffset;
+  }
+
+  get lastFetchTimeMs(): number {
+    return this._lastFetchTimeMs;
+  }
+
+  /** why the partition is not being mirrored right now (no leader, leader unreachable, ...) */
+  get problem(): string | null {
+    return this._problem;
+  }
+
+  /** a local failure (the log cannot take the source's batches): mirroring stops until a restart */
+  get failed(): string | null {
+    return this._failed;
+  }
+
+  get backoffUntil(): number {
+    return this._backoffUntil;
+  }
+
+  /** while the mirror is paused the partition keeps its data and is not fetched */
+  get paused(): boolean {
+    return this._paused;
+  }
+
+  /** a partition max bytes above replica.fetch.max.bytes, while a batch larger than that is due */
+  get maxBytes(): number | null {
+    return this._maxBytes;
+  }
+
   get lag(): number {
-    return this.sourceHighWatermark < 0 ? 0 : Math.max(0, this.sourceHighWatermark - this.log.logEndOffset);
+    return this._sourceHighWatermark < 0 ? 0 : Math.max(0, this._sourceHighWatermark - this.log.logEndOffset);
   }
 
   /** Whether a fetcher may work on it now: led by a known broker, not paused or failed, not mid-change, not backing off. */
   ready(now: number): boolean {
-    return this.leaderId >= 0 && !this.paused && this.failed === null && this.busy === null && now >= this.backoffUntil;
+    return this._leaderId >= 0 && !this._paused && this._failed === null && this.busy === null && now >= this._backoffUntil;
   }
 
   /** The epoch of the log's last batch (-1 for an empty log, or batches without one). */
@@ -65,11 +110,79 @@ export class MirrorPartition {
       topicId: this.sourceTopicId,
       partition: this.partition,
       fetchOffset: this.log.logEndOffset,
-      currentLeaderEpoch: this.leaderEpoch,
+      currentLeaderEpoch: this._leaderEpoch,
       lastFetchedEpoch: this.lastEpoch,
       maxBytes,
     };
   }
+
+  // ---- events ------------------------------------------------------------------------------------
+
+  /** The source's metadata names its leader: fetched from it, after a check of the log's history. */
+  ledBy(leaderId: number, leaderEpoch: number): void {
+    this._leaderId = leaderId;
+    this._leaderEpoch = leaderEpoch;
+    this._phase = 'reconcile';
+  }
+
+  /** No longer fetched (no leader, the mirror failed or stopped); `problem` says why, if it is one. */
+  detached(problem?: string): void {
+    this._leaderId = -1;
+    if (problem !== undefined) this._problem = problem;
+  }
+
+  /** The source answered with an error for it; `staleLeader` when that means leadership moved. */
+  refused(error: string, backoffUntil: number, staleLeader: boolean): void {
+    this._problem = `the source answered ${error}`;
+    this._backoffUntil = backoffUntil;
+    if (staleLeader) this._leaderId = -1;
+  }
+
+  /** The source broker could not be reached: checked against the source again once it answers. */
+  unreachable(problem: string): void {
+    this._problem = problem;
+    // What answers next may be the broker restarted, its log's tail lost at the same leader epoch
+    // (a source that does not move the epoch on a restart): check before fetching.
+    if (this._phase === 'fetching') this._phase = 'reconcile';
+  }
+
+  /** A change to the local log failed: checked again after a backoff; `fatal` stops mirroring it. */
+  localFailure(problem: string, backoffUntil: number, fatal = false): void {
+    this._problem = problem;
+    this._phase = 'reconcile';
+    this._backoffUntil = backoffUntil;
+    if (fatal) this._failed = problem;
+  }
+
+  /** A fetch answered: the source's offsets as it gave them. */
+  fetched(highWatermark: number, logStartOffset: number, now: number): void {
+    this._sourceHighWatermark = highWatermark;
+    if (logStartOffset >= 0) this._sourceLogStartOffset = logStartOffset;
+    this._lastFetchTimeMs = now;
+    this._problem = null;
+  }
+
+  /** The source no longer has the fetch offset: its log range is asked for next. */
+  outOfRange(): void {
+    this._phase = 'reset';
+  }
+
+  /** The log agrees with the source (checked or fitted into its range): fetching goes on. */
+  agreed(sourceLogStartOffset?: number): void {
+    if (sourceLogStartOffset !== undefined) this._sourceLogStartOffset = sourceLogStartOffset;
+    this._phase = 'fetching';
+  }
+
+  /** The next fetch asks for at least this much (null: replica.fetch.max.bytes). */
+  needsBytes(maxBytes: number | null): void {
+    this._maxBytes = maxBytes;
+  }
+
+  setPaused(paused: boolean): void {
+    this._paused = paused;
+  }
+
+  // ---- the log -----------------------------------------------------------------------------------
 
   /** Runs `fn` with no other change to this partition's log in progress. */
   async exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -108,7 +221,7 @@ export class MirrorPartition {
 
   /** Moves the log start up to the source's (DeleteRecords or retention there), within the log. */
   async followLogStart(): Promise<void> {
-    const target = Math.min(this.sourceLogStartOffset, this.log.logEndOffset);
+    const target = Math.min(this._sourceLogStartOffset, this.log.logEndOffset);
     if (target > this.log.logStartOffset) await this.log.deleteRecordsBefore(target);
   }
 
@@ -125,5 +238,24 @@ export class MirrorPartition {
     const settled = local.epoch === sourceEpoch || target >= log.logEndOffset;
     if (target < log.logEndOffset) await log.truncateTo(target);
     return settled;
+  }
+
+  /**
+   * Fits the log into the source's [log start, log end]: cut back when it ends after the source's
+   * end, restarted at the source's start when everything it still needs is gone there. Returns
+   * what was done, for the log message.
+   */
+  async fitInto(sourceStart: number, sourceEnd: number): Promise<'truncated' | 'restarted' | null> {
+    const end = this.log.logEndOffset;
+    let done: 'truncated' | 'restarted' | null = null;
+    if (end > sourceEnd) {
+      await this.log.truncateTo(sourceEnd);
+      done = 'truncated';
+    } else if (end < sourceStart) {
+      await this.log.truncateFullyAndStartAt(sourceStart);
+      done = 'restarted';
+    }
+    this.agreed(sourceStart);
+    return done;
   }
 }

@@ -29,7 +29,7 @@ export class MirrorTopic {
     const added: MirrorPartition[] = [];
     for (let p = this.partitions.length; info && p < info.partitions; p++) {
       const mp = new MirrorPartition(this.topic, p, logs.getLog(this.topic, p)!, this.record.sourceTopicId ?? ZERO_UUID);
-      mp.paused = this.record.paused;
+      mp.setPaused(this.record.paused);
       this.partitions.push(mp);
       added.push(mp);
     }

@@ -9,31 +9,13 @@ import { ZERO_UUID } from '../../protocol/primitives.js';
 import { KafkaConnection } from '../client/kafka-connection.js';
 import { parseBootstrapServers, type HostPort } from '../config/host-port.js';
 import type { LinkSettings } from '../config/link-configs.js';
+import type { SourceMetadata, SourceTopic } from './source-endpoint.js';
 import { LinkError } from './types.js';
 
 export interface SourceClientOptions {
   clientId: string;
   requestTimeoutMs: number;
   connectTimeoutMs: number;
-}
-
-export interface SourcePartition {
-  partition: number;
-  error: string;
-  leaderId: number;
-  leaderEpoch: number;
-}
-
-export interface SourceTopic {
-  name: string;
-  error: string;
-  topicId: string;
-  partitions: SourcePartition[];
-}
-
-export interface SourceMetadata {
-  clusterId: string | null;
-  topics: Map<string, SourceTopic>;
 }
 
 export interface Response<N extends ApiName> {

@@ -1,7 +1,7 @@
 // A clock that moves only when a test says so, for the group coordinator's session and rebalance
-// timers: advance() fires every timer that falls due, in time order, letting the promises each
-// one starts settle before the next.
-import type { Clock } from '../../src/groups/keyed-timers.js';
+// timers and the cluster links' waits: advance() fires every timer that falls due, in time order,
+// letting the promises each one starts settle before the next.
+import type { Clock } from '../../src/common/clock.js';
 
 interface Pending {
   at: number;

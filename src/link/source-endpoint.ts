@@ -1,0 +1,90 @@
+// What a cluster link asks of its source cluster, as Kafka's LeaderEndPoint is what a replica
+// fetcher asks of its leader: metadata, record batches, log offsets, leader-epoch end offsets and
+// the topics' configs. The link's tasks and fetchers depend only on this and on a clock; the real
+// source is a Kafka cluster reached with outpost's own client (kafka-source.ts), and the tests add
+// a fake one that injects faults.
+import type { FetchRequest, FetchResponse } from '../../protocol/messages/messages.js';
+import type { Decoded } from '../../protocol/messages/types.js';
+import type { HostPort } from '../config/host-port.js';
+
+export const EARLIEST_TIMESTAMP = -2;
+export const LATEST_TIMESTAMP = -1;
+export const READ_UNCOMMITTED = 0;
+/**
+ * The link fetches from the source at read_committed, up to the source's last stable offset: a
+ * mirror never holds a transaction that is still open at the source, which, were the source lost
+ * and the mirror promoted, no marker would ever end. The mirror's high watermark so never passes
+ * the source's either. Aborted batches and transaction markers below it are copied like any other
+ * batch, and the mirror's own transaction index serves them to read_committed consumers.
+ */
+export const READ_COMMITTED = 1;
+
+export interface SourcePartition {
+  partition: number;
+  error: string;
+  leaderId: number;
+  leaderEpoch: number;
+}
+
+export interface SourceTopic {
+  name: string;
+  error: string;
+  topicId: string;
+  partitions: SourcePartition[];
+}
+
+export interface SourceMetadata {
+  clusterId: string | null;
+  topics: Map<string, SourceTopic>;
+}
+
+/** A partition as the link asks about it: with the leader epoch it believes current. */
+export interface PartitionRef {
+  topic: string;
+  partition: number;
+  leaderEpoch: number;
+}
+
+export interface OffsetAnswer {
+  error: string;
+  offset: number;
+}
+
+export interface EpochAnswer {
+  error: string;
+  leaderEpoch: number;
+  endOffset: number;
+}
+
+export interface ConfigEntry {
+  name: string;
+  value: string | null;
+}
+
+export const refKey = (topic: string, partition: number): string => `${topic}:${partition}`;
+
+export interface FetchCall {
+  /** makes the request for the version the broker and outpost agree on */
+  build(version: number): FetchRequest;
+  /** the request's long poll, added to the request deadline */
+  maxWaitMs: number;
+  /** caps the version (Fetch by topic name when a topic id is unknown) */
+  maxVersion?: number;
+}
+
+export interface SourceEndpoint {
+  /** Metadata for `topics` (null: every topic), from any broker that answers. */
+  metadata(topics: string[] | null): Promise<SourceMetadata>;
+  /** One Fetch to `broker`, answered at the version it was built for. */
+  fetch(broker: number, call: FetchCall): Promise<{ version: number; body: Decoded<FetchResponse> }>;
+  /** ListOffsets at `timestamp` (or EARLIEST/LATEST), keyed by refKey. */
+  listOffsets(broker: number, refs: PartitionRef[], timestamp: number, isolation: number): Promise<Map<string, OffsetAnswer>>;
+  /** OffsetForLeaderEpoch: the end offset of each partition's `epoch` (the source's largest epoch not above it). */
+  epochEndOffsets(broker: number, refs: (PartitionRef & { epoch: number })[]): Promise<Map<string, EpochAnswer>>;
+  /** The configs `names` of each topic the source describes; a source that cannot say gives none. */
+  topicConfigs(topics: string[], names: readonly string[]): Promise<Map<string, ConfigEntry[]>>;
+  /** A broker's address as the last metadata gave it, for messages. */
+  brokerAddress(broker: number): HostPort | undefined;
+  /** Drops every connection; calls after this fail. */
+  close(): void;
+}
