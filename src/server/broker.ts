@@ -33,6 +33,7 @@ import { deleteRecords, listOffsets, offsetForLeaderEpoch } from './handlers/off
 import { produce } from './handlers/produce.js';
 import { createPartitions, createTopics, deleteTopics } from './handlers/topics.js';
 import { loadIdentity } from './identity.js';
+import { Partitions } from './partitions.js';
 import { ProducerIdAllocator } from './producer-ids.js';
 import { RequestMemory } from './request-memory.js';
 
@@ -94,6 +95,7 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
     host: advertised.host,
     port: advertised.port,
     logs,
+    partitions: new Partitions(logs, () => links),
     links,
     groups,
     get brokerConfigs() {

@@ -7,6 +7,7 @@ import type { LinkManagerApi } from '../link/types.js';
 import type { LogManager } from '../log/log-manager.js';
 import type { DynamicBrokerConfigs } from './dynamic-configs.js';
 import type { FetchSessions } from './fetch-sessions.js';
+import type { Partitions } from './partitions.js';
 import type { ProducerIdAllocator } from './producer-ids.js';
 
 export interface BrokerContext {
@@ -16,6 +17,8 @@ export interface BrokerContext {
   host: string;
   port: number;
   logs: LogManager;
+  /** the partitions as requests see them: role, fencing, who may write */
+  partitions: Partitions;
   /** broker configs by Kafka name: the static ones under those AlterConfigs set (read with brokerNumber etc.) */
   readonly brokerConfigs: BrokerConfigs;
   /** the dynamic layers of brokerConfigs, which AlterConfigs replaces */

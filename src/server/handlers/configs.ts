@@ -6,7 +6,6 @@ import { KafkaError, errorCode } from '../../../protocol/errors.js';
 import { describeBrokerConfigs, validateBrokerConfigChanges } from '../../config/broker-configs.js';
 import { kafkaMapOrder, type DescribedConfig } from '../../config/describe.js';
 import { describeTopicConfigs, resolveTopicConfig, validateTopicConfigs } from '../../config/topic-configs.js';
-import { syncedConfigRefusal } from '../../link/read-only.js';
 import { CONFIG_OP, ConfigError, applyBrokerOps, applyTopicOps, type ConfigOp, type Configs } from '../config-ops.js';
 import type { BrokerContext } from '../context.js';
 import type { DynamicLayer } from '../dynamic-configs.js';
@@ -147,7 +146,7 @@ async function alterTopic(b: BrokerContext, name: string, change: (current: Conf
   if (!b.logs.topic(name)) fail('UNKNOWN_TOPIC_OR_PARTITION', `The topic '${name}' does not exist.`);
   // Cluster links: a mirror topic's synced configs come from its source topic only.
   const changed = Object.keys({ ...current, ...next }).filter((k) => current[k] !== next[k]);
-  const refusal = syncedConfigRefusal(b.links, name, changed);
+  const refusal = b.partitions.configRefusal(name, changed);
   if (refusal) fail('POLICY_VIOLATION', refusal);
   if (!validateOnly) await b.logs.alterTopicConfigs(name, next);
 }

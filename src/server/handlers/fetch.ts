@@ -35,25 +35,21 @@ function notHosted(error: ErrorName): boolean {
   return error === 'UNKNOWN_TOPIC_OR_PARTITION' || error === 'UNKNOWN_TOPIC_ID';
 }
 
-function leaderEpochProblem(current: number, ours: number): ErrorName | null {
-  if (current < 0 || current === ours) return null;
-  return current < ours ? 'FENCED_LEADER_EPOCH' : 'UNKNOWN_LEADER_EPOCH';
-}
-
 async function readAll(b: BrokerContext, parts: SessionPartition[], maxBytes: number, isolation: number): Promise<PartitionRead[]> {
   let budget = maxBytes;
   let first = true;
   const out: PartitionRead[] = [];
   for (const p of parts) {
-    const log = b.logs.getLog(p.topic, p.partition);
+    const partition = b.partitions.get(p.topic, p.partition);
     const base = { p, chunks: [] as Buffer[], bytes: 0, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: [] };
-    if (!log) {
+    if (!partition) {
       out.push({ ...base, error: p.topicId !== ZERO_UUID && !b.logs.topicById(p.topicId) ? 'UNKNOWN_TOPIC_ID' : 'UNKNOWN_TOPIC_OR_PARTITION' });
       continue;
     }
+    const { log } = partition;
     const offsets = { highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset };
     // Like Kafka's, a partition that errs reports no offsets (-1), only its error.
-    const epochError = leaderEpochProblem(p.currentLeaderEpoch, log.leaderEpoch);
+    const epochError = partition.fencing(p.currentLeaderEpoch);
     if (epochError) {
       out.push({ ...base, error: epochError });
       continue;

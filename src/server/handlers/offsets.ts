@@ -1,8 +1,6 @@
 // ListOffsets, OffsetForLeaderEpoch and DeleteRecords: questions about, and moves of, the ends
 // of a partition's log.
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
-import { OFFSETS_TOPIC } from '../../groups/offsets-topic.js';
-import { mirrorRefusal } from '../../link/read-only.js';
 import { defineHandler, type ResponseOf } from './handler.js';
 
 type ListOffsetsPartitionResponse = ResponseOf<'ListOffsets'>['topics'][number]['partitions'][number];
@@ -17,23 +15,19 @@ const EARLIEST_PENDING_UPLOAD = -6;
 const FIRST_PENDING_UPLOAD_VERSION = 11;
 const READ_COMMITTED = 1;
 
-function epochProblem(current: number, ours: number): ErrorName | null {
-  if (current < 0 || current === ours) return null;
-  return current < ours ? 'FENCED_LEADER_EPOCH' : 'UNKNOWN_LEADER_EPOCH';
-}
-
 export const listOffsets = defineHandler('ListOffsets', [1, 11], async (b, req, ctx) => {
   const topics: ResponseOf<'ListOffsets'>['topics'] = [];
   for (const t of req.topics) {
     const partitions: ListOffsetsPartitionResponse[] = [];
     for (const p of t.partitions) {
       const out: ListOffsetsPartitionResponse = { partitionIndex: p.partitionIndex, errorCode: 0, timestamp: -1, offset: -1, leaderEpoch: -1 };
-      const log = b.logs.getLog(t.name, p.partitionIndex);
-      const problem: ErrorName | null = !log ? 'UNKNOWN_TOPIC_OR_PARTITION' : epochProblem(p.currentLeaderEpoch, log.leaderEpoch);
-      if (problem || !log) {
+      const partition = b.partitions.get(t.name, p.partitionIndex);
+      const problem: ErrorName | null = !partition ? 'UNKNOWN_TOPIC_OR_PARTITION' : partition.fencing(p.currentLeaderEpoch);
+      if (problem || !partition) {
         partitions.push({ ...out, errorCode: errorCode(problem!) });
         continue;
       }
+      const { log } = partition;
       const ts = p.timestamp;
       let found: { offset: number; timestamp: number; leaderEpoch: number } | null;
       if (ts === LATEST) {
@@ -70,10 +64,10 @@ export const offsetForLeaderEpoch = defineHandler('OffsetForLeaderEpoch', [2, 4]
   const topics = req.topics.map((t) => ({
     topic: t.topic,
     partitions: t.partitions.map((p) => {
-      const log = b.logs.getLog(t.topic, p.partition);
-      const problem: ErrorName | null = !log ? 'UNKNOWN_TOPIC_OR_PARTITION' : epochProblem(p.currentLeaderEpoch, log.leaderEpoch);
-      if (problem || !log) return { errorCode: errorCode(problem!), partition: p.partition, leaderEpoch: -1, endOffset: -1 };
-      const end = log.endOffsetForLeaderEpoch(p.leaderEpoch);
+      const partition = b.partitions.get(t.topic, p.partition);
+      const problem: ErrorName | null = !partition ? 'UNKNOWN_TOPIC_OR_PARTITION' : partition.fencing(p.currentLeaderEpoch);
+      if (problem || !partition) return { errorCode: errorCode(problem!), partition: p.partition, leaderEpoch: -1, endOffset: -1 };
+      const end = partition.log.endOffsetForLeaderEpoch(p.leaderEpoch);
       return { errorCode: 0, partition: p.partition, leaderEpoch: end.epoch, endOffset: end.endOffset };
     }),
   }));
@@ -84,23 +78,19 @@ export const deleteRecords = defineHandler('DeleteRecords', [0, 2], async (b, re
   const topics = [];
   for (const t of req.topics) {
     const partitions = [];
-    // A mirror's log start follows its source's (DeleteRecords has no error message to say so).
-    const mirror = mirrorRefusal(b.links, t.name, 'deleteRecords') !== null;
     for (const p of t.partitions) {
-      const log = b.logs.getLog(t.name, p.partitionIndex);
-      if (!log) {
+      const partition = b.partitions.get(t.name, p.partitionIndex);
+      if (!partition) {
         partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: errorCode('UNKNOWN_TOPIC_OR_PARTITION') });
         continue;
       }
-      // Internal topics hold committed state: Kafka never lets a client delete from them.
-      if (t.name === OFFSETS_TOPIC) {
-        partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: errorCode('INVALID_TOPIC_EXCEPTION') });
+      // The internal topic's committed state, and a mirror's log start, are not a client's to move.
+      const refusal = partition.writeRefusal('deleteRecords', 'client');
+      if (refusal) {
+        partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: errorCode(refusal.error) });
         continue;
       }
-      if (mirror) {
-        partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: errorCode('POLICY_VIOLATION') });
-        continue;
-      }
+      const { log } = partition;
       // -1 means "up to the high watermark".
       const offset = p.offset === -1 ? log.highWatermark : p.offset;
       if (offset < 0 || offset > log.highWatermark) {

@@ -1,13 +1,12 @@
 // Produce: each partition's record batches are validated and appended as the bytes that came off
 // the socket (offsets and the leader epoch are stamped in place). Nothing is decoded.
-import { OFFSETS_TOPIC } from '../../groups/offsets-topic.js';
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
 import { ZERO_UUID } from '../../../protocol/primitives.js';
 import { ATTRIBUTES_OFFSET, COMPRESSION_CODEC_MASK, CURRENT_MAGIC, MAGIC_OFFSET } from '../../../protocol/records/batch.js';
 import { Codec } from '../../../protocol/records/compression.js';
-import { mirrorRefusal } from '../../link/read-only.js';
 import { CloseConnection } from '../connection.js';
 import type { BrokerContext } from '../context.js';
+import type { Partition } from '../partitions.js';
 import { defineHandler, type ResponseOf } from './handler.js';
 
 const ACKS = new Set([-1, 0, 1]);
@@ -26,7 +25,7 @@ interface PartitionResult {
 
 // Kafka sends an error message only with per-record errors (its RecordValidationException), which
 // outpost, checking batches and not records, never has: its failures go out without one, but for
-// outpost's own refusal of a produce to a mirror topic.
+// the refusals of the partition layer (a mirror topic, the internal topic).
 function failed(index: number, error: ErrorName, message: string | null = null): PartitionResult {
   return { index, errorCode: errorCode(error), baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage: message };
 }
@@ -40,15 +39,15 @@ function recordsProblem(records: Buffer | null, version: number): ErrorName | nu
   return version < ZSTD_MIN_VERSION && codec === Codec.ZSTD ? 'UNSUPPORTED_COMPRESSION_TYPE' : null;
 }
 
-async function appendPartition(b: BrokerContext, topic: string, index: number, records: Buffer, now: number, acks: number): Promise<PartitionResult> {
-  const log = b.logs.getLog(topic, index)!;
+async function appendPartition(b: BrokerContext, partition: Partition, records: Buffer, now: number, acks: number): Promise<PartitionResult> {
+  const { topic, index } = partition;
   // This node is the whole in-sync replica set: acks=all cannot be met if it must be more.
   const minIsr = b.logs.topicConfig(topic)?.minInsyncReplicas ?? 1;
   if (acks === -1 && minIsr > 1) {
     b.logger.debug({ topic, partition: index, minIsr }, 'produce refused: the in-sync replicas are fewer than min.insync.replicas');
     return failed(index, 'NOT_ENOUGH_REPLICAS');
   }
-  const r = await log.appendAsLeader(records, { leaderEpoch: log.leaderEpoch, now });
+  const r = await partition.append(records, 'client', now);
   if (!r.ok) {
     b.logger.debug({ topic, partition: index, error: r.error, reason: r.reason }, 'produce refused');
     // Errors of single records go back with them, and the reason, as Kafka's RecordValidationException.
@@ -75,18 +74,15 @@ export const produce = defineHandler('Produce', [3, 13], async (b, req, ctx) => 
       responses.push({ topicId: ZERO_UUID, partitionResponses });
       continue;
     }
-    // A mirror topic's data comes only from its source: nothing a producer sends may land.
-    const refusal = b.logs.topic(name) ? mirrorRefusal(b.links, name, 'produce') : null;
-    // The group coordinator's topic is written by the coordinator alone, as in Kafka.
-    const internal = name === OFFSETS_TOPIC;
     for (const p of t.partitionData) {
-      // Kafka's order: an unknown partition, then bad records, then bad acks for the rest.
-      const problem = !b.logs.getLog(name, p.index) ? 'UNKNOWN_TOPIC_OR_PARTITION' : recordsProblem(p.records, ctx.version) ?? (acksOk ? null : 'INVALID_REQUIRED_ACKS');
-      if (problem) partitionResponses.push(failed(p.index, problem));
-      else if (internal) partitionResponses.push(failed(p.index, 'INVALID_TOPIC_EXCEPTION', `Cannot append to internal topic ${name}`));
-      else if (refusal) partitionResponses.push(failed(p.index, 'POLICY_VIOLATION', refusal));
+      const partition = b.partitions.get(name, p.index);
+      // Kafka's order: an unknown partition, then bad records, then bad acks, then who may write.
+      const problem = !partition ? 'UNKNOWN_TOPIC_OR_PARTITION' : recordsProblem(p.records, ctx.version) ?? (acksOk ? null : 'INVALID_REQUIRED_ACKS');
+      const refusal = partition?.writeRefusal('produce', 'client');
+      if (problem || !partition) partitionResponses.push(failed(p.index, problem!));
+      else if (refusal) partitionResponses.push(failed(p.index, refusal.error, refusal.message));
       // recordsProblem found records there
-      else partitionResponses.push(await appendPartition(b, name, p.index, p.records!, now, req.acks));
+      else partitionResponses.push(await appendPartition(b, partition, p.records!, now, req.acks));
     }
     responses.push(byId ? { topicId: t.topicId, partitionResponses } : { name, partitionResponses });
   }

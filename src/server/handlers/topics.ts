@@ -4,7 +4,6 @@ import { ZERO_UUID } from '../../../protocol/primitives.js';
 import { brokerBoolean } from '../../config/broker-configs.js';
 import { describeTopicConfigs } from '../../config/topic-configs.js';
 import { newTopicId } from '../../log/topic-names.js';
-import { mirrorRefusal } from '../../link/read-only.js';
 import type { BrokerContext } from '../context.js';
 import { checkCreatePartitions, checkCreateTopic, createTopic, deleteTopic } from '../topic-admin.js';
 import { defineHandler, type RequestOf, type ResponseOf } from './handler.js';
@@ -147,8 +146,8 @@ export const createPartitions = defineHandler('CreatePartitions', [0, 3], async 
     try {
       if (added > MAX_RECORDS_PER_REQUEST) throw TOO_LARGE();
       checkCreatePartitions(b, t.name, t.count, t.assignments);
-      const refusal = mirrorRefusal(b.links, t.name, 'createPartitions');
-      if (refusal) throw new KafkaError('POLICY_VIOLATION', refusal);
+      const refusal = b.partitions.writeRefusal(t.name, 'createPartitions', 'client');
+      if (refusal) throw new KafkaError(refusal.error, refusal.message ?? undefined);
       if (!req.validateOnly) {
         await b.logs.createPartitions(t.name, t.count);
         b.logger.info({ topic: t.name, partitions: t.count }, 'added partitions');
