@@ -1,11 +1,28 @@
 // A bound on open segment files. Handles are kept open for reuse, least recently used closed
 // first; a handle in use by a read or write when it is evicted stays open until that I/O is done,
 // since closing it mid-read could hand its descriptor number to another file.
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { LRUCache } from 'lru-cache';
 
+/**
+ * What the log does with an open segment file: the part of node's FileHandle it uses. Segment
+ * files are opened through an OpenSegmentFile, so that tests can make the disk fail (ENOSPC, EIO,
+ * a write torn half way) where the log writes its data.
+ */
+export interface SegmentFile {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  writev(buffers: Buffer[], position: number): Promise<{ bytesWritten: number }>;
+  datasync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type OpenSegmentFile = (path: string) => Promise<SegmentFile>;
+
+/** The real disk: the file opened for reading and writing. */
+export const openSegmentFile: OpenSegmentFile = (path) => open(path, 'r+');
+
 interface Entry {
-  fh: FileHandle;
+  fh: SegmentFile;
   users: number;
   evicted: boolean;
   closing: Promise<void> | null;
@@ -17,7 +34,7 @@ export class FileHandleCache {
   private readonly closings = new Set<Promise<void>>();
   private opened = 0;
 
-  constructor(readonly maxOpen: number) {
+  constructor(readonly maxOpen: number, private readonly openFile: OpenSegmentFile = openSegmentFile) {
     this.lru = new LRUCache<string, Entry>({
       max: maxOpen,
       dispose: (entry) => {
@@ -33,7 +50,7 @@ export class FileHandleCache {
   }
 
   /** Runs `fn` with the file open for reading and writing; the file must exist. */
-  async use<T>(path: string, fn: (fh: FileHandle) => Promise<T>): Promise<T> {
+  async use<T>(path: string, fn: (fh: SegmentFile) => Promise<T>): Promise<T> {
     const entry = await this.acquire(path);
     try {
       return await fn(entry.fh);
@@ -60,7 +77,7 @@ export class FileHandleCache {
       if (!entry) {
         let pending = this.opening.get(path);
         if (!pending) {
-          pending = open(path, 'r+').then((fh) => {
+          pending = this.openFile(path).then((fh) => {
             this.opened++;
             const e: Entry = { fh, users: 0, evicted: false, closing: null };
             this.lru.set(path, e);

@@ -27,7 +27,7 @@ import { access, mkdir, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KafkaError } from '../../protocol/errors.js';
 import { CoalescedTask, syncDir, writeFileDurably } from './durable-file.js';
-import { FileHandleCache } from './file-handles.js';
+import { FileHandleCache, type OpenSegmentFile } from './file-handles.js';
 import { parsePartitionDirName, partitionDirName } from './file-names.js';
 import { partitionKey, readLogStartOffsets, writeLogStartOffsets } from './log-start-offsets.js';
 import { PartitionLog } from './partition-log.js';
@@ -51,6 +51,8 @@ const LOAD_CONCURRENCY = 8;
 export interface LogManagerOptions {
   /** Kafka config names to the settings the log acts on, with defaults applied; throws on invalid values. */
   resolveTopicConfig: (overrides: Record<string, string>) => TopicConfig;
+  /** tests only: segment files opened on a disk that fails on command (default: the real one) */
+  openSegmentFile?: OpenSegmentFile;
   /** Bound on open segment files across all partitions. */
   maxOpenFiles?: number;
   /** Bytes of closed segments' indexes kept in memory across all partitions. */
@@ -89,7 +91,7 @@ export class LogManager {
     readonly dataDir: string,
     private readonly opts: LogManagerOptions,
   ) {
-    this.files = new FileHandleCache(opts.maxOpenFiles ?? 1024);
+    this.files = new FileHandleCache(opts.maxOpenFiles ?? 1024, opts.openSegmentFile);
     this.indexCache = createIndexCache(opts.indexCacheBytes ?? 64 << 20);
   }
 

@@ -729,6 +729,18 @@ export class PartitionLog {
 
   // ---- the write queue -----------------------------------------------------------------------
 
+  /**
+   * The disk failed under the log: it takes no more appends (a later one could land after a
+   * hole) until a restart recovers it; reads go on. Told once; returns the first failure.
+   */
+  private fail(reason: string): string {
+    if (this.failure === null) {
+      this.failure = reason;
+      this.opts.warn?.(`${this.dir}: the log failed and takes no appends until a restart: ${reason}`);
+    }
+    return this.failure;
+  }
+
   private unusable(): { ok: false; error: ErrorName; reason: string } | null {
     if (this.closed) return { ok: false, error: 'NOT_LEADER_OR_FOLLOWER', reason: 'the log is closed' };
     if (this.failure) return { ok: false, error: 'KAFKA_STORAGE_ERROR', reason: this.failure };
@@ -762,7 +774,7 @@ export class PartitionLog {
             try {
               op.done(await op.run());
             } catch (e) {
-              if (!this.closed) this.failure ??= `${(e as Error).message}`;
+              if (!this.closed) this.fail(`${(e as Error).message}`);
               op.fail(e);
             }
             group.nextOffset = this._logEndOffset;
@@ -778,9 +790,9 @@ export class PartitionLog {
             else await this.stageFollower(op, group);
           } catch (e) {
             // An I/O error while rolling: fail this op, and the log with it.
-            this.failure ??= `${(e as Error).message}`;
-            group.finish(this.failure, this._logEndOffset);
-            op.done({ ok: false, error: 'KAFKA_STORAGE_ERROR', reason: this.failure });
+            const failure = this.fail(`${(e as Error).message}`);
+            group.finish(failure, this._logEndOffset);
+            op.done({ ok: false, error: 'KAFKA_STORAGE_ERROR', reason: failure });
           }
         }
         await this.commit(group);
@@ -925,8 +937,7 @@ export class PartitionLog {
       await this.active.append(g.batches.map((b) => b.buf), g.batches, this.config.indexIntervalBytes, now);
     } catch (e) {
       // The file may now hold part of the write: stop appending until a restart recovers it.
-      this.failure = `write to ${this.active.logPath} failed: ${(e as Error).message}`;
-      g.finish(this.failure, this._logEndOffset);
+      g.finish(this.fail(`write to ${this.active.logPath} failed: ${(e as Error).message}`), this._logEndOffset);
       return;
     }
     let epochsChanged = false;
@@ -947,7 +958,7 @@ export class PartitionLog {
       if (epochsChanged) await this.epochs.persist();
       await this.flushIfNeeded(now);
     } catch (e) {
-      failure = this.failure = `${(e as Error).message}`;
+      failure = this.fail(`${(e as Error).message}`);
     }
     g.finish(failure, this._logEndOffset);
     for (const listener of this.listeners) {

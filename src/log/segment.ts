@@ -5,13 +5,12 @@
 // segments' indexes are read from their files on first use and kept in a bounded cache.
 import { open, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FileHandle } from 'node:fs/promises';
 import { LRUCache } from 'lru-cache';
 import {
   BATCH_HEADER_SIZE, BatchHeader, CURRENT_MAGIC, LOG_OVERHEAD, MAGIC_OFFSET, MIN_LENGTH_ANY_MAGIC, batchSize, validateBatch,
 } from '../../protocol/records/batch.js';
 import { syncDir, unlinkIfPresent, writeFileDurably } from './durable-file.js';
-import type { FileHandleCache } from './file-handles.js';
+import type { FileHandleCache, SegmentFile } from './file-handles.js';
 import { INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, offsetFileName } from './file-names.js';
 import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex } from './offset-index.js';
 import { TIME_INDEX_ENTRY_SIZE, TimeIndex } from './time-index.js';
@@ -494,7 +493,7 @@ export class LogSegment {
   }
 }
 
-async function writeAll(fh: FileHandle, buffers: Buffer[], total: number, position: number): Promise<void> {
+async function writeAll(fh: SegmentFile, buffers: Buffer[], total: number, position: number): Promise<void> {
   let written = 0;
   let pending = buffers;
   while (written < total) {
