@@ -26,10 +26,12 @@
 //
 // Version 101, from before transactions were tracked, is not read: the log is replayed instead,
 // which also builds the transaction indexes its mirrored markers call for.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { readInt64, writeInt64 } from '../../protocol/primitives.js';
 import { crc32c } from '../../protocol/records/crc32c.js';
-import { writeFileDurably } from './durable-file.js';
+import { unlinkIfPresent, writeFileDurably } from './durable-file.js';
+import { SNAPSHOT_SUFFIX, offsetFileName, parseOffsetFileName } from './file-names.js';
 import { MAX_BATCHES_PER_PRODUCER, type BatchMetadata, type ProducerEntry } from './producer-state.js';
 
 const VERSION = 102;
@@ -107,4 +109,41 @@ export function writeSnapshot(path: string, entries: Iterable<ProducerEntry>): P
 
 export async function readSnapshot(path: string): Promise<ProducerEntry[]> {
   return decodeSnapshot(await readFile(path));
+}
+
+/** The snapshot files of one partition directory, by offset. */
+export class ProducerSnapshots {
+  constructor(private readonly dir: string) {}
+
+  path(offset: number): string {
+    return join(this.dir, offsetFileName(offset, SNAPSHOT_SUFFIX));
+  }
+
+  async offsets(): Promise<number[]> {
+    const offsets = (await readdir(this.dir)).map((n) => parseOffsetFileName(n, SNAPSHOT_SUFFIX)).filter((o): o is number => o !== null);
+    return offsets.sort((a, b) => a - b);
+  }
+
+  write(offset: number, entries: Iterable<ProducerEntry>): Promise<void> {
+    return writeSnapshot(this.path(offset), entries);
+  }
+
+  remove(offset: number): Promise<void> {
+    return unlinkIfPresent(this.path(offset));
+  }
+
+  async removeAll(): Promise<void> {
+    for (const s of await this.offsets()) await this.remove(s);
+  }
+
+  /**
+   * Keeps the newest snapshot and those at a segment's base offset (what truncating to that
+   * segment would start from); the rest are superseded.
+   */
+  async prune(segmentBases: Iterable<number>): Promise<void> {
+    const bases = new Set(segmentBases);
+    const all = await this.offsets();
+    const newest = all.at(-1);
+    for (const s of all) if (s !== newest && !bases.has(s)) await this.remove(s);
+  }
 }
