@@ -448,8 +448,10 @@ test('Kafka 4.4 versions: Produce v13 and the offset APIs v10 by topic id, ApiVe
         groupId: 'by-id-group', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null,
         topics: [{ topicId, partitions: [{ partitionIndex, committedOffset, committedLeaderEpoch: -1, committedMetadata: 'm' }] }],
       });
-      // Kafka's coordinator may still be loading its partition (COORDINATOR_LOAD_IN_PROGRESS): clients retry.
-      if (r.topics[0]?.partitions[0]?.errorCode !== 14 || i > 100) return r;
+      // Kafka's coordinator may still be taking up its partition (COORDINATOR_LOAD_IN_PROGRESS,
+      // NOT_COORDINATOR for a moment after FindCoordinator found it): clients retry both.
+      const code = r.topics[0]?.partitions[0]?.errorCode;
+      if ((code !== 14 && code !== 16) || i > 100) return r;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };
