@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every compiled test file (dist/test/**/*.test.js) in its own process, so that one file's
-// crash or hang cannot take the others with it, and prints the totals as one closing line.
+// crash or hang cannot take the others with it, then a few files again against Kafka 3.9 (the
+// compatibility run below), and prints the totals as one closing line.
 // Usage: node scripts/test.js [substring ...]   (only files whose path contains one of them)
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -20,10 +21,10 @@ function find(dir) {
   return out;
 }
 
-function runFile(file) {
+function runFile(file, extraEnv = {}) {
   return new Promise((resolve) => {
     // Strict messages: the encoder refuses fields a message does not have (protocol/codec.ts).
-    const env = { ...process.env, OUTPOST_STRICT_MESSAGES: '1' };
+    const env = { ...process.env, OUTPOST_STRICT_MESSAGES: '1', ...extraEnv };
     const child = spawn(process.execPath, ['--enable-source-maps', file], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     child.stdout.on('data', (d) => { out += d; process.stdout.write(d); });
@@ -45,14 +46,27 @@ function runFile(file) {
   });
 }
 
+/**
+ * The compatibility run: these files again with the Kafka 3.9 broker, clients and tools as peers
+ * (many users' clusters are on 3.x): a 3.9 source for cluster links, 3.9 Java consumers in groups.
+ */
+const COMPAT_VERSION = '3.9.1';
+const COMPAT_FILES = ['link/mirror-kafka.test.js', 'server/groups-java.test.js'];
+
 const files = find(root).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+const runs = [
+  ...files.map((file) => ({ file, label: relative(root, file), env: {} })),
+  ...files.filter((f) => COMPAT_FILES.includes(relative(root, f))).map((file) => ({
+    file, label: `${relative(root, file)} (Kafka ${COMPAT_VERSION})`, env: { OUTPOST_KAFKA_VERSION: COMPAT_VERSION },
+  })),
+];
 let passed = 0, failed = 0, skipped = 0;
 const failedFiles = [];
-for (const file of files) {
-  console.log(`\n# ${relative(root, file)}`);
-  const r = await runFile(file);
+for (const { file, label, env } of runs) {
+  console.log(`\n# ${label}`);
+  const r = await runFile(file, env);
   passed += r.passed; failed += r.failed; skipped += r.skipped;
-  if (r.failed > 0) failedFiles.push(relative(root, file));
+  if (r.failed > 0) failedFiles.push(label);
 }
 if (failedFiles.length) console.log(`\nfailed in: ${failedFiles.join(', ')}`);
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);

@@ -1,7 +1,7 @@
 // Where Kafka's jars live (fetched through scripts/fetch-kafka.sh on first use) and the small
 // config files written beside them, shared by every module that starts a JVM.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from './proc.js';
 
@@ -29,6 +29,11 @@ export function kafkaLibs(): Promise<string> {
     return last;
   })();
   return libsPromise;
+}
+
+/** The Kafka release the peers run (OUTPOST_KAFKA_VERSION, else fetch-kafka.sh's default), from its cache dir's name. */
+export async function kafkaVersion(): Promise<string> {
+  return basename(dirname(await kafkaLibs())).replace(/^kafka-/, '');
 }
 
 /** Writes `content` to `path` unless it already holds exactly that (safe across processes). */

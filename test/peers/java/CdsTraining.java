@@ -4,6 +4,7 @@
 // nothing listens, so the dump covers all of them. Starting a tool JVM from that archive takes
 // about half the time, and the tests start dozens of them.
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,16 +19,37 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.utils.internals.Exit;
 import org.apache.kafka.tools.TopicCommand;
 
 public final class CdsTraining {
   // Port 1 on loopback: connections are refused at once, so every call fails fast.
   private static final String DEAD = "127.0.0.1:1";
 
+  /**
+   * Kafka's tools end through Exit.exit: that becomes an exception, so all of them can run here.
+   * Exit moved to an internals package in Kafka 4.1; the compatibility run uses 3.9's.
+   */
+  private static void trapExit() throws Exception {
+    Class<?> exit;
+    try {
+      exit = Class.forName("org.apache.kafka.common.utils.internals.Exit");
+    } catch (ClassNotFoundException e) {
+      exit = Class.forName("org.apache.kafka.common.utils.Exit");
+    }
+    Class<?> procedure = Class.forName(exit.getName() + "$Procedure");
+    Object trap = Proxy.newProxyInstance(procedure.getClassLoader(), new Class<?>[] {procedure}, (proxy, method, a) -> {
+      switch (method.getName()) {
+        case "execute": throw new IllegalStateException("exit " + a[0]);
+        case "hashCode": return System.identityHashCode(proxy);
+        case "equals": return proxy == a[0];
+        default: return "exit trap";
+      }
+    });
+    exit.getMethod("setExitProcedure", procedure).invoke(null, trap);
+  }
+
   public static void main(String[] args) throws Exception {
-    // Kafka's tools end through Exit.exit; turn that into an exception so all of them can run here.
-    Exit.setExitProcedure((code, message) -> { throw new IllegalStateException("exit " + code); });
+    trapExit();
     Path cfg = Files.createTempFile("cds-training", ".properties");
     Files.writeString(cfg, "request.timeout.ms=200\ndefault.api.timeout.ms=300\n");
     quietly(() -> TopicCommand.main("--bootstrap-server", DEAD, "--list", "--command-config", cfg.toString()));
