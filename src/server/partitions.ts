@@ -57,10 +57,12 @@ export class Partition {
     return this.owner.writeRefusal(this.topic, change, origin);
   }
 
-  /** Appends `records` as this broker leads the partition, once `origin` may write here. */
-  async append(records: Buffer, origin: AppendOrigin, now: number): Promise<LeaderAppendResult> {
-    const refusal = this.writeRefusal('produce', origin);
-    if (refusal) return { ok: false, error: refusal.error, reason: refusal.message ?? refusal.error };
+  /**
+   * Appends `records` as this broker leads the partition, at its leader epoch. The caller has
+   * asked writeRefusal('produce', ...) first, in the order its API answers in, so the hot path
+   * looks up the role once.
+   */
+  append(records: Buffer, now: number): Promise<LeaderAppendResult> {
     return this.log.appendAsLeader(records, { leaderEpoch: this.log.leaderEpoch, now });
   }
 }

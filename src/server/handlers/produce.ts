@@ -47,7 +47,7 @@ async function appendPartition(b: BrokerContext, partition: Partition, records: 
     b.logger.debug({ topic, partition: index, minIsr }, 'produce refused: the in-sync replicas are fewer than min.insync.replicas');
     return failed(index, 'NOT_ENOUGH_REPLICAS');
   }
-  const r = await partition.append(records, 'client', now);
+  const r = await partition.append(records, now);
   if (!r.ok) {
     b.logger.debug({ topic, partition: index, error: r.error, reason: r.reason }, 'produce refused');
     // Errors of single records go back with them, and the reason, as Kafka's RecordValidationException.
