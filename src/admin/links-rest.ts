@@ -5,7 +5,7 @@
 // Every answer other than 2xx is {error_code: <the HTTP status>, message}.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { isSensitiveConfig } from '../config/config-def.js';
+import { isSensitiveLinkConfig } from '../config/link-configs.js';
 import { LinkError, type LinkDescription, type LinkManagerApi, type MirrorDescription, type MirrorPartitionStatus } from '../link/types.js';
 import { HttpError, readJsonBody, sendJson } from './json.js';
 
@@ -259,11 +259,13 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
       // outpost's: what the link fetches from the source, averaged over its last seconds
       bytes_per_sec: d.bytesPerSec,
       records_per_sec: d.recordsPerSec,
+      // outpost's: the link's connections to the source since it last (re)started
+      source_connections: d.connections,
     };
   }
 
   function configData(c: Call, linkName: string, name: string, value: string, set: boolean) {
-    const sensitive = isSensitiveConfig(name);
+    const sensitive = isSensitiveLinkConfig(name);
     return {
       kind: 'KafkaLinkConfigData',
       metadata: { self: `${c.base}/links/${enc(linkName)}/configs/${enc(name)}` },
@@ -273,6 +275,7 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
       value: sensitive ? null : value,
       read_only: false,
       sensitive,
+      is_sensitive: sensitive,
       source: set ? 'DYNAMIC_CLUSTER_LINK_CONFIG' : 'DEFAULT_CONFIG',
       synonyms: [],
     };

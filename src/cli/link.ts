@@ -30,10 +30,8 @@ async function linkConfigs(flags: CreateFlags): Promise<Record<string, string>> 
     throw new Error('--source-api-key and --source-api-secret go together');
   }
   if (flags.sourceApiKey !== undefined) {
-    // An API key and secret are SASL/PLAIN credentials. Confluent's clusters take them over TLS
-    // (security.protocol=SASL_SSL), which links do not speak yet: the credentials are stored for
-    // when they do, and security.protocol is left for the user to set then.
-    process.stderr.write('note: links connect without SASL for now; the API key and secret are stored for when they can use them\n');
+    // An API key and secret are SASL/PLAIN credentials, which Confluent's clusters take over TLS.
+    configs['security.protocol'] ??= 'SASL_SSL';
     configs['sasl.mechanism'] = 'PLAIN';
     configs['sasl.jaas.config'] =
       `org.apache.kafka.common.security.plain.PlainLoginModule required username=${jaasQuote(flags.sourceApiKey)} password=${jaasQuote(flags.sourceApiSecret!)};`;
@@ -60,7 +58,7 @@ export function addLinkCommands(program: Command): void {
   adminCommand(link, 'create <name>', 'create a cluster link to a source cluster')
     .option('--source-bootstrap-server <host:port>', "the source cluster's bootstrap servers, comma-separated")
     .option('--source-cluster-id <id>', "the source's cluster id: the link refuses a source with another")
-    .option('--source-api-key <key>', 'API key for the source, stored as SASL/PLAIN credentials')
+    .option('--source-api-key <key>', 'API key for the source: SASL/PLAIN credentials, over TLS (SASL_SSL) unless --config sets security.protocol')
     .option('--source-api-secret <secret>', 'API secret for --source-api-key')
     .option('--config <k=v,...>', 'link configs, comma-separated; repeatable', collectConfigs)
     .option('--config-file <file>', 'a properties file of link configs, one k=v a line')

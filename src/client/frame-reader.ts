@@ -32,6 +32,14 @@ export class FrameReader {
       if (this.filled === this.frame!.length) this.complete();
       return;
     }
+    this.push(buf, n);
+  }
+
+  /**
+   * Takes the first `n` bytes of a chunk that was read elsewhere (a TLS socket decrypts into its
+   * own buffers). Throws FrameTooLarge.
+   */
+  push(buf: Buffer, n = buf.length): void {
     let pos = 0;
     while (pos < n) {
       if (this.frame) {

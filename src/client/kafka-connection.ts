@@ -1,12 +1,19 @@
 // outpost's own Kafka client connection, built on protocol/: the cluster link fetches through it,
 // and the tests use it to send exact requests to outpost and to Apache Kafka alike. Requests may
-// be pipelined; responses are matched to requests by correlation id, in order.
+// be pipelined; responses are matched to requests by correlation id, in order. A connection may
+// run over TLS and be SASL-authenticated; when the broker limits the session's lifetime (KIP-368)
+// the connection authenticates again before it ends, in place: requests made meanwhile wait for
+// it, and nothing in flight is lost.
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from 'node:tls';
 import { api as apiByName, type Api } from '../../protocol/apis.js';
-import { API_VERSIONS_KEY, decodeResponse, encodeRequest } from '../../protocol/frames.js';
+import { API_VERSIONS_KEY, FrameTooLarge, decodeResponse, encodeRequest } from '../../protocol/frames.js';
 import type { ApiMessages, ApiName } from '../../protocol/messages/messages.js';
 import type { Decoded } from '../../protocol/messages/types.js';
 import { FrameReader } from './frame-reader.js';
+import { authenticate } from './sasl/authenticate.js';
+import type { SaslMechanism } from './sasl/mechanism.js';
+import { describeTlsError } from './tls-material.js';
 
 interface Pending {
   api: Api;
@@ -21,9 +28,19 @@ export interface ConnectionOptions {
   /** largest response frame accepted */
   maxFrameBytes?: number;
   connectTimeoutMs?: number;
+  /** TLS options (tls-material.ts), for SSL and SASL_SSL */
+  tls?: TlsOptions;
+  /** told each time the connection has authenticated again (KIP-368) */
+  onReauthenticated?: () => void;
 }
 
 export class ConnectionClosed extends Error {}
+
+/** The broker answered with TLS records: its listener expects TLS. */
+export class TlsAnswered extends Error {}
+
+/** The fraction of a SASL session's lifetime after which it is renewed, as Kafka's client picks it. */
+const reauthFraction = () => 0.85 + 0.1 * Math.random();
 
 export class KafkaConnection {
   private nextCorrelationId = 1;
@@ -31,31 +48,80 @@ export class KafkaConnection {
   private closedWith: Error | null = null;
   /** the broker's version range per API key, once negotiate() ran */
   versions = new Map<number, { min: number; max: number }>();
+  private sasl: SaslMechanism | null = null;
+  /** when to authenticate again (ms since the epoch), or null: never */
+  private reauthAt: number | null = null;
+  /** a re-authentication under way: requests wait for it */
+  private authGate: Promise<void> | null = null;
 
-  private constructor(private readonly socket: Socket, private readonly opts: ConnectionOptions) {
+  private constructor(private readonly socket: Socket, private readonly opts: ConnectionOptions, private readonly where: string) {
     socket.on('close', () => this.fail(new ConnectionClosed('connection closed by the broker')));
-    socket.on('error', (err) => this.fail(err));
+    socket.on('error', (err) => this.fail(opts.tls ? new Error(describeTlsError(err, where, opts.tls)) : err));
   }
 
   static open(host: string, port: number, opts: ConnectionOptions = {}): Promise<KafkaConnection> {
     return new Promise((resolve, reject) => {
       // The socket reads into the reader's buffers; 'connect' (which makes conn) comes before any read.
       let conn: KafkaConnection | undefined;
+      const where = `${host}:${port}`;
       const reader = new FrameReader(opts.maxFrameBytes ?? 256 * 1024 * 1024, (frame) => conn!.onFrame(frame));
-      const socket = connect({ host, port, onread: { buffer: () => reader.target(), callback: (n, buf) => conn!.onRead(reader, n, buf as Buffer) } });
-      const timer = setTimeout(() => socket.destroy(new Error(`connect to ${host}:${port} timed out`)), opts.connectTimeoutMs ?? 10_000);
+      // TLS decrypts into buffers of its own, which are handed to the reader as they come.
+      const socket = opts.tls
+        ? tlsConnect({ ...opts.tls, host, port })
+        : connect({ host, port, onread: { buffer: () => reader.target(), callback: (n, buf) => conn!.onRead(reader, n, buf as Buffer) } });
+      const timeoutMs = opts.connectTimeoutMs ?? 10_000;
+      const timer = setTimeout(
+        () => socket.destroy(new Error(`connect to ${where} timed out after ${timeoutMs} ms${opts.tls ? ' (including the TLS handshake)' : ''}`)),
+        timeoutMs,
+      );
       socket.once('error', (err) => {
         clearTimeout(timer);
-        reject(err);
+        reject(opts.tls && !(err.message.includes('timed out')) ? new Error(describeTlsError(err, where, opts.tls)) : err);
       });
-      socket.once('connect', () => {
+      socket.once(opts.tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
         socket.setNoDelay(true);
-        conn = new KafkaConnection(socket, opts);
+        conn = new KafkaConnection(socket, opts, where);
+        if (opts.tls) socket.on('data', (chunk: Buffer) => conn!.onRead(reader, chunk.length, chunk, true));
         resolve(conn);
       });
     });
+  }
+
+  /**
+   * Authenticates with `mechanism` (after negotiate()); when the broker gives the session a
+   * lifetime, the connection authenticates again at 85 to 95% of it, before its next request.
+   */
+  async authenticate(mechanism: SaslMechanism): Promise<void> {
+    this.sasl = mechanism;
+    await this.authenticateNow();
+  }
+
+  private async authenticateNow(): Promise<void> {
+    const started = Date.now();
+    const lifetime = await authenticate({ version: (n) => this.version(n), send: (n, v, b) => this.send(apiByName(n), v, b, true) as never }, this.sasl!, this.where);
+    this.reauthAt = lifetime > 0 ? started + lifetime * reauthFraction() : null;
+  }
+
+  /** Requests wait behind a re-authentication that is due or under way. */
+  private gate(): Promise<void> | null {
+    if (this.authGate) return this.authGate;
+    if (this.reauthAt === null || Date.now() < this.reauthAt || this.closedWith) return null;
+    this.reauthAt = null;
+    this.authGate = this.authenticateNow().then(
+      () => {
+        this.authGate = null;
+        this.opts.onReauthenticated?.();
+      },
+      (err: Error) => {
+        this.authGate = null;
+        this.socket.destroy();
+        this.fail(err);
+        throw err;
+      },
+    );
+    return this.authGate;
   }
 
   get closed(): boolean {
@@ -81,12 +147,17 @@ export class KafkaConnection {
 
   /** Sends a request; resolves with the decoded response body. */
   request<N extends ApiName>(name: N, version: number, body: ApiMessages[N]['request']): Promise<Decoded<ApiMessages[N]['response']>> {
-    return this.send(apiByName(name), version, body, true) as Promise<Decoded<ApiMessages[N]['response']>>;
+    const gate = this.gate();
+    const send = () => this.send(apiByName(name), version, body, true) as Promise<Decoded<ApiMessages[N]['response']>>;
+    return gate ? gate.then(send) : send();
   }
 
   /** Sends a request that gets no response (acks=0 produce). */
   sendOnly<N extends ApiName>(name: N, version: number, body: ApiMessages[N]['request']): void {
-    void this.send(apiByName(name), version, body, false);
+    const gate = this.gate();
+    const send = () => void this.send(apiByName(name), version, body, false);
+    if (gate) gate.then(send, () => undefined);
+    else send();
   }
 
   /** Writes raw bytes (fuzzing and malformed-input tests). */
@@ -113,12 +184,13 @@ export class KafkaConnection {
   }
 
   /** Returns false, which stops the socket reading, once the connection has failed. */
-  private onRead(reader: FrameReader, n: number, buf: Buffer): boolean {
+  private onRead(reader: FrameReader, n: number, buf: Buffer, chunk = false): boolean {
     try {
-      reader.read(n, buf);
+      if (chunk) reader.push(buf, n);
+      else reader.read(n, buf);
     } catch (err) {
       this.socket.destroy();
-      this.fail(err as Error);
+      this.fail(err instanceof FrameTooLarge && isTlsRecord(err.size) ? new TlsAnswered(`${this.where} answered with TLS: its listener expects security.protocol SSL or SASL_SSL`) : (err as Error));
     }
     return this.closedWith === null;
   }
@@ -147,4 +219,10 @@ export class KafkaConnection {
     if (!this.closedWith) this.closedWith = err;
     for (const p of this.pending.splice(0)) p.reject(err);
   }
+}
+
+/** A "frame size" that is the start of a TLS record (an alert or a handshake, TLS 1.x). */
+function isTlsRecord(size: number): boolean {
+  const type = size >>> 24;
+  return (type === 0x15 || type === 0x16) && ((size >>> 16) & 0xff) === 3;
 }

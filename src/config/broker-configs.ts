@@ -84,6 +84,10 @@ const BROKER_KEYS: BrokerConfigKey[] = [
   key('group.max.size', 'INT', '2147483647', false, atLeast(1)),
   // Kafka's default is -1, unbounded; outpost bounds it (see RequestMemory).
   key('queued.max.request.bytes', 'LONG', '209715200', false, atLeast(-1)),
+  // The key of the cluster links' secrets at rest (the link store); the old one opens what was
+  // sealed before it was changed.
+  key('password.encoder.secret', 'PASSWORD', null, false),
+  key('password.encoder.old.secret', 'PASSWORD', null, false),
 ];
 
 const BROKER_CONFIG_KEYS: ReadonlyMap<string, BrokerConfigKey> = new Map(BROKER_KEYS.map((k) => [k.name, k]));

@@ -180,12 +180,3 @@ export function throttledReplicas(name: string): Validator {
         };
   };
 }
-
-/**
- * Whether a config holds a secret, to be masked wherever configs are shown: Kafka's PASSWORD
- * type, or a name that says so (passwords, JAAS lines, secrets, keys), as client and link configs
- * are plain strings.
- */
-export function isSensitiveConfig(name: string, type?: ConfigType): boolean {
-  return type === 'PASSWORD' || /password|jaas\.config|secret|key$/i.test(name);
-}

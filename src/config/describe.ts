@@ -35,14 +35,19 @@ export interface DescribeOptions {
   keys?: readonly string[] | null;
 }
 
-/** One described entry; its source is its first synonym's, or the default. */
+/** PASSWORD, in CONFIG_TYPE_IDS: a secret, whose value is never answered. */
+const PASSWORD_TYPE = 9;
+
+/** One described entry; its source is its first synonym's, or the default. A secret is told as null. */
 export function describedConfig(name: string, value: string | null, type: number, readOnly: boolean, synonyms: ConfigSynonym[], includeSynonyms: boolean): DescribedConfig {
+  const secret = type === PASSWORD_TYPE;
+  if (secret) synonyms = synonyms.map((s) => ({ ...s, value: null }));
   return {
     name,
-    value,
+    value: secret ? null : value,
     readOnly,
     configSource: synonyms[0]?.source ?? CONFIG_SOURCE.DEFAULT_CONFIG,
-    isSensitive: false,
+    isSensitive: secret,
     configType: type,
     documentation: null,
     synonyms: includeSynonyms ? synonyms : [],

@@ -78,6 +78,10 @@ export class KafkaSource implements SourceEndpoint {
     return out;
   }
 
+  connectionCounts() {
+    return { ...this.client.counts };
+  }
+
   brokerAddress(broker: number) {
     return this.client.broker(broker);
   }

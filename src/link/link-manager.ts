@@ -8,6 +8,7 @@ import type { Clock } from '../common/clock.js';
 import { effectiveLinkConfigs, linkConfigsProblem, maskedLinkConfigs, resolveLinkSettings, storedOnlyConfigs } from '../config/link-configs.js';
 import { linkSpecProblem, type LinkSpec } from '../config/link-spec.js';
 import { validateTopicConfigs } from '../config/topic-configs.js';
+import type { PasswordEncoder } from '../config/password-encoder.js';
 import { CoalescedTask } from '../log/durable-file.js';
 import type { LogManager } from '../log/log-manager.js';
 import { topicNameProblem } from '../log/topic-names.js';
@@ -24,6 +25,8 @@ export interface LinkManagerOptions {
   logger: Logger;
   /** the broker's metrics registry, which the link gauges join */
   registry: Registry;
+  /** seals the links' secrets in the data directory (password.encoder.secret); null: kept in clear */
+  encoder?: PasswordEncoder | null;
   /** tests only: virtual time, and a source other than a Kafka cluster (see LinkDeps) */
   clock?: Clock;
   connect?: LinkDeps['connect'];
@@ -31,7 +34,7 @@ export interface LinkManagerOptions {
 
 export class LinkManager implements LinkManagerApi {
   private readonly links = new Map<string, ClusterLink>();
-  private readonly saver = new CoalescedTask(() => writeLinkStore(this.dataDir, [...this.links.values()].map((l) => l.record)));
+  private readonly saver = new CoalescedTask(() => writeLinkStore(this.dataDir, [...this.links.values()].map((l) => l.record), this.opts.encoder ?? null));
   private readonly deps: LinkDeps;
   private admin: Promise<unknown> = Promise.resolve();
   private started = false;
@@ -50,7 +53,8 @@ export class LinkManager implements LinkManagerApi {
   static async open(dataDir: string, opts: LinkManagerOptions): Promise<LinkManager> {
     const manager = new LinkManager(dataDir, opts);
     registerLinkMetrics(opts.registry, manager);
-    for (const record of await readLinkStore(dataDir)) {
+    const records = await readLinkStore(dataDir, opts.encoder ?? null);
+    for (const record of records) {
       const problem = linkConfigsProblem(record.configs);
       if (problem) throw new Error(`${LINK_STORE_FILE}: cluster link ${record.name}: ${problem}`);
       manager.links.set(record.name, new ClusterLink(record, manager.deps));
@@ -67,6 +71,8 @@ export class LinkManager implements LinkManagerApi {
         }
       }
     }
+    // Secrets still in clear (or under the old secret) are sealed with the current one now.
+    if (records.length > 0) await manager.saver.run();
     return manager;
   }
 
@@ -261,6 +267,7 @@ export class LinkManager implements LinkManagerApi {
       mirrors: link.mirrors.size,
       ...link.meter.rates(),
       fetchers: link.fetcherLoad(),
+      connections: link.source.connectionCounts(),
     };
   }
 

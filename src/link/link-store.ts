@@ -9,12 +9,18 @@
 //                  "mirrors": [ { "topic": "orders", "localTopicId": "...", "sourceTopicId": "...",
 //                                 "paused": false, "failed": null, "pending": null } ] } ] }
 //
+// Secrets among the configs (Kafka's PASSWORD type: sasl.jaas.config, ssl.*.password, ...) are
+// written under "encryptedConfigs" instead, sealed with password.encoder.secret, when that is set;
+// without it they are written in clear, and the file is readable by its owner only.
+//
 // `pending` holds the start offsets and configs of a mirror whose local topic is being made: a crash between
 // recording the mirror and preparing its partitions is finished at the next start, so a mirror
 // topic is never seen (or written to) as an ordinary topic.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { isSensitiveLinkConfig } from '../config/link-configs.js';
+import type { PasswordEncoder } from '../config/password-encoder.js';
 import { writeFileDurably } from '../log/durable-file.js';
 
 export const LINK_STORE_FILE = '__outpost_links.json';
@@ -41,12 +47,20 @@ const storedLink = z.object({
   mirrors: z.array(storedMirror),
 });
 
-const store = z.object({ version: z.literal(VERSION), links: z.array(storedLink) });
+/** A link as the file holds it: its secrets perhaps sealed. */
+const fileLink = storedLink.extend({ encryptedConfigs: z.record(z.string()).optional() });
+
+const store = z.object({ version: z.literal(VERSION), links: z.array(fileLink) });
 
 export type StoredMirror = z.infer<typeof storedMirror>;
+/** A link as the engine holds it: every config in clear. */
 export type StoredLink = z.infer<typeof storedLink>;
 
-export async function readLinkStore(dataDir: string): Promise<StoredLink[]> {
+/** Where a sealed config belongs: it opens only there. */
+const place = (link: string, config: string) => `link ${link} config ${config}`;
+
+/** Reads the links; sealed secrets are opened with `encoder` (an error names the one that does not open). */
+export async function readLinkStore(dataDir: string, encoder: PasswordEncoder | null = null): Promise<StoredLink[]> {
   let text: string;
   try {
     text = await readFile(join(dataDir, LINK_STORE_FILE), 'utf8');
@@ -56,10 +70,32 @@ export async function readLinkStore(dataDir: string): Promise<StoredLink[]> {
   }
   const parsed = store.safeParse(JSON.parse(text));
   if (!parsed.success) throw new Error(`${LINK_STORE_FILE}: unsupported or malformed content: ${parsed.error.issues[0]?.message ?? 'unknown problem'}`);
-  return parsed.data.links;
+  return parsed.data.links.map(({ encryptedConfigs, ...link }) => {
+    const configs = { ...link.configs };
+    for (const [name, sealed] of Object.entries(encryptedConfigs ?? {})) {
+      if (!encoder) throw new Error(`${LINK_STORE_FILE}: cluster link ${link.name}'s secrets are encrypted, and password.encoder.secret is not set: set the secret they were encrypted with`);
+      try {
+        configs[name] = encoder.decode(sealed, place(link.name, name));
+      } catch (e) {
+        throw new Error(`${LINK_STORE_FILE}: cluster link ${link.name}'s ${name} cannot be decrypted: ${(e as Error).message}`);
+      }
+    }
+    return { ...link, configs };
+  });
 }
 
-export function writeLinkStore(dataDir: string, links: StoredLink[]): Promise<void> {
+export function writeLinkStore(dataDir: string, links: StoredLink[], encoder: PasswordEncoder | null = null): Promise<void> {
   const sorted = [...links].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return writeFileDurably(join(dataDir, LINK_STORE_FILE), JSON.stringify({ version: VERSION, links: sorted }, null, 2) + '\n');
+  const written = sorted.map((link) => {
+    if (!encoder) return link;
+    const configs: Record<string, string> = {};
+    const encryptedConfigs: Record<string, string> = {};
+    for (const [name, value] of Object.entries(link.configs)) {
+      if (isSensitiveLinkConfig(name)) encryptedConfigs[name] = encoder.encode(value, place(link.name, name));
+      else configs[name] = value;
+    }
+    return { ...link, configs, encryptedConfigs };
+  });
+  // Owner-only: without password.encoder.secret the file holds the links' secrets in clear.
+  return writeFileDurably(join(dataDir, LINK_STORE_FILE), JSON.stringify({ version: VERSION, links: written }, null, 2) + '\n', 0o600);
 }

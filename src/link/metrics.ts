@@ -53,6 +53,18 @@ export function registerLinkMetrics(registry: Registry, source: LinkMetricsSourc
       for (const l of links()) for (const f of l.fetchers) this.set({ link: l.name, broker: String(f.broker) }, f.partitions);
     },
   });
+  for (const [key, what] of [['opened', 'opened'], ['authenticated', 'SASL-authenticated'], ['reauthenticated', 're-authenticated in place before their SASL session ended']] as const) {
+    new Gauge({
+      registers,
+      name: `outpost_cluster_link_source_connections_${key}`,
+      help: `Connections to the source cluster ${what} since the link last (re)started`,
+      labelNames: ['link'],
+      collect() {
+        this.reset();
+        for (const l of links()) this.set({ link: l.name }, l.connections[key]);
+      },
+    });
+  }
   new Gauge({
     registers,
     name: 'outpost_mirror_partition_lag_records',

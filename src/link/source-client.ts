@@ -6,9 +6,14 @@ import { errorName } from '../../protocol/errors.js';
 import type { ApiMessages, ApiName } from '../../protocol/messages/messages.js';
 import type { Decoded } from '../../protocol/messages/types.js';
 import { ZERO_UUID } from '../../protocol/primitives.js';
-import { KafkaConnection } from '../client/kafka-connection.js';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import type { SourceSecurity } from '../common/client-security.js';
+import { ConnectionClosed, KafkaConnection } from '../client/kafka-connection.js';
+import type { SaslMechanism } from '../client/sasl/mechanism.js';
+import { tlsOptions, tlsOptionsFor } from '../client/tls-material.js';
 import { parseBootstrapServers, type HostPort } from '../config/host-port.js';
 import type { LinkSettings } from '../config/link-configs.js';
+import { saslMechanism } from './sasl-mechanisms.js';
 import type { SourceMetadata, SourceTopic } from './source-endpoint.js';
 import { LinkError } from './types.js';
 
@@ -16,6 +21,14 @@ export interface SourceClientOptions {
   clientId: string;
   requestTimeoutMs: number;
   connectTimeoutMs: number;
+  security: SourceSecurity;
+}
+
+/** What the client's connections have done, for the link's metrics. */
+export interface ConnectionCounts {
+  opened: number;
+  authenticated: number;
+  reauthenticated: number;
 }
 
 export interface Response<N extends ApiName> {
@@ -42,8 +55,17 @@ export class SourceClient {
   private closed = false;
   /** every connection opened and not dropped yet, negotiated or not */
   private readonly live = new Set<KafkaConnection>();
+  /** connections that have answered a request after ApiVersions (and SASL) */
+  private readonly answered = new WeakSet<KafkaConnection>();
+  /** loaded when the first connection is made, and again after a failure to load */
+  private tls: TlsOptions | null = null;
+  /** one per client, so that an OAuth token serves every connection until it is refreshed */
+  private readonly sasl: SaslMechanism | null;
+  readonly counts: ConnectionCounts = { opened: 0, authenticated: 0, reauthenticated: 0 };
 
-  constructor(private readonly bootstrap: HostPort[], private readonly opts: SourceClientOptions) {}
+  constructor(private readonly bootstrap: HostPort[], private readonly opts: SourceClientOptions) {
+    this.sasl = opts.security.sasl ? saslMechanism(opts.security.sasl) : null;
+  }
 
   /** The source broker `nodeId`'s address as the last Metadata gave it. */
   broker(nodeId: number): HostPort | undefined {
@@ -129,7 +151,16 @@ export class SourceClient {
       });
     }
     const opening = (async () => {
-      const conn = await KafkaConnection.open(address.host, address.port, { clientId: this.opts.clientId, connectTimeoutMs: this.opts.connectTimeoutMs });
+      const { ssl } = this.opts.security;
+      // A store file that cannot be read fails this connection, and the next one reads it again.
+      if (ssl) this.tls ??= tlsOptions(ssl);
+      const conn = await KafkaConnection.open(address.host, address.port, {
+        clientId: this.opts.clientId,
+        connectTimeoutMs: this.opts.connectTimeoutMs,
+        ...(this.tls ? { tls: tlsOptionsFor(this.tls, address.host) } : {}),
+        onReauthenticated: () => this.counts.reauthenticated++,
+      });
+      this.counts.opened++;
       // Closed while connecting: the negotiation below would wait on a source that may never answer.
       if (this.closed) {
         conn.close();
@@ -137,7 +168,15 @@ export class SourceClient {
       }
       this.live.add(conn);
       try {
-        await deadline(conn.negotiate(), this.opts.requestTimeoutMs, () => conn.close(), `ApiVersions to ${address.host}:${address.port}`);
+        await deadline(conn.negotiate(), this.opts.requestTimeoutMs, () => conn.close(), `ApiVersions to ${address.host}:${address.port}`).catch((e: Error) => {
+          throw e instanceof ConnectionClosed && !this.opts.security.ssl
+            ? new Error(`${address.host}:${address.port} closed the connection at once: if its listener uses TLS, set security.protocol to SSL or SASL_SSL`)
+            : e;
+        });
+        if (this.sasl) {
+          await deadline(conn.authenticate(this.sasl), this.opts.requestTimeoutMs, () => conn.close(), `SASL authentication to ${address.host}:${address.port}`);
+          this.counts.authenticated++;
+        }
       } catch (e) {
         conn.close();
         this.live.delete(conn);
@@ -155,7 +194,19 @@ export class SourceClient {
 
   private send<N extends ApiName>(conn: KafkaConnection, name: N, build: BuildRequest<N>, opts: RequestOptions): Promise<Response<N>> {
     const version = Math.min(supported(conn, name), opts.maxVersion ?? Infinity);
-    const pending = conn.request(name, version, build(version)).then((body) => ({ version, body }));
+    const pending = conn.request(name, version, build(version)).then(
+      (body) => {
+        this.answered.add(conn);
+        return { version, body };
+      },
+      (e: Error) => {
+        // A SASL listener closes a connection whose first request after ApiVersions is not SASL.
+        if (e instanceof ConnectionClosed && !this.sasl && !this.answered.has(conn)) {
+          throw new Error(`${e.message} at its first request: if the source's listener requires SASL, set security.protocol to SASL_PLAINTEXT or SASL_SSL, with sasl.mechanism and sasl.jaas.config`);
+        }
+        throw e;
+      },
+    );
     return deadline(pending, this.opts.requestTimeoutMs + (opts.extraMs ?? 0), () => conn.close(), name);
   }
 
@@ -173,7 +224,7 @@ export class SourceClient {
 export function sourceClientFor(bootstrapServers: string, settings: LinkSettings): SourceClient {
   const bootstrap = parseBootstrapServers(bootstrapServers);
   if ('problem' in bootstrap) throw new LinkError('INVALID', bootstrap.problem);
-  return new SourceClient(bootstrap, { clientId: settings.clientId, requestTimeoutMs: settings.requestTimeoutMs, connectTimeoutMs: settings.connectTimeoutMs });
+  return new SourceClient(bootstrap, { clientId: settings.clientId, requestTimeoutMs: settings.requestTimeoutMs, connectTimeoutMs: settings.connectTimeoutMs, security: settings.security });
 }
 
 /** The source broker does not speak the API at any version outpost does. */

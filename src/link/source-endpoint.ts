@@ -83,6 +83,8 @@ export interface SourceEndpoint {
   epochEndOffsets(broker: number, refs: (PartitionRef & { epoch: number })[]): Promise<Map<string, EpochAnswer>>;
   /** The configs `names` of each topic the source describes; a source that cannot say gives none. */
   topicConfigs(topics: string[], names: readonly string[]): Promise<Map<string, ConfigEntry[]>>;
+  /** What the endpoint's connections have done since it was made (opened, SASL authentications). */
+  connectionCounts(): { opened: number; authenticated: number; reauthenticated: number };
   /** A broker's address as the last metadata gave it, for messages. */
   brokerAddress(broker: number): HostPort | undefined;
   /** Drops every connection; calls after this fail. */

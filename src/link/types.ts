@@ -20,6 +20,11 @@ export interface LinkDescription extends LinkSpec {
    * partitions it leads: one Fetch request to that broker covers them all.
    */
   fetchers: { broker: number; partitions: number }[];
+  /**
+   * The link's connections to the source since it last (re)started: opened, SASL-authenticated,
+   * and re-authenticated in place before their session ended (KIP-368).
+   */
+  connections: { opened: number; authenticated: number; reauthenticated: number };
 }
 
 export interface MirrorPartitionStatus {

@@ -5,9 +5,11 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { TEMP_SUFFIX } from './file-names.js';
 
-export async function writeFileDurably(path: string, data: string | Buffer): Promise<void> {
+export async function writeFileDurably(path: string, data: string | Buffer, mode = 0o666): Promise<void> {
   const temp = join(dirname(path), basename(path) + TEMP_SUFFIX);
-  const fh = await open(temp, 'w');
+  // A leftover temporary file keeps its mode: remove it, so that `mode` applies.
+  await unlinkIfPresent(temp);
+  const fh = await open(temp, 'w', mode);
   try {
     await fh.writeFile(data);
     await fh.sync();

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { startAdminHttp } from '../admin/http.js';
 import { brokerNumber } from '../config/broker-configs.js';
+import { PasswordEncoder } from '../config/password-encoder.js';
 import type { Settings } from '../config/settings.js';
 import { resolveTopicConfig } from '../config/topic-configs.js';
 import { GroupCoordinator } from '../groups/coordinator.js';
@@ -50,6 +51,13 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
+/** The sealer of the links' secrets, when password.encoder.secret is set. */
+function passwordEncoder(configs: Record<string, string>): PasswordEncoder | null {
+  const secret = configs['password.encoder.secret'];
+  if (secret === undefined || secret === '') return null;
+  return new PasswordEncoder(secret, configs['password.encoder.old.secret'] || null);
+}
+
 function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -83,7 +91,7 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
   // This broker's metrics alone: several brokers may share a process.
   const registry = new Registry();
   // Cluster links: they fill their mirror topics, which are read-only to clients.
-  const links = await LinkManager.open(settings.dataDir, { logs, logger, registry });
+  const links = await LinkManager.open(settings.dataDir, { logs, logger, registry, encoder: passwordEncoder(configs) });
   // Consumer groups: offsets and group metadata live in __consumer_offsets on our own log.
   const groups = await GroupCoordinator.open({ logs, brokerConfigs: dynamicConfigs.layers, logger });
   const shutdownListeners = new Set<() => void>();

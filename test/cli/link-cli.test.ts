@@ -126,12 +126,18 @@ test('link errors: unknown link, duplicate, missing source, bad config, bad -o',
   assert.match(await fails('link', 'list', '-o', 'yaml'), /yaml/);
 });
 
-test('link create --dry-run creates nothing; API keys are stored as SASL settings, hidden', async () => {
+test('link create --dry-run creates nothing; API keys are SASL/PLAIN over TLS, hidden', async () => {
   assert.match(await ok('link', 'create', 'dry', '--source-bootstrap-server', source.bootstrap, '--dry-run'), /would be created/);
   await fails('link', 'describe', 'dry');
-  const r = await outpost(['link', 'create', 'keyed', '--source-bootstrap-server', source.bootstrap, '--source-api-key', 'KEY', '--source-api-secret', 'S"CRET', '--admin-url', adminUrl]);
+  const keyed = ['link', 'create', 'keyed', '--source-bootstrap-server', source.bootstrap, '--source-api-key', 'KEY', '--source-api-secret', 'S"CRET'];
+  // The source here is a PLAINTEXT listener: the TLS handshake fails, and says why.
+  const refusal = await fails(...keyed);
+  assert.match(refusal, /TLS to 127\.0\.0\.1:\d+ failed: the server closed the connection during the TLS handshake \(is it a PLAINTEXT or SASL_PLAINTEXT listener/);
+  assert.not.match(refusal, /CRET/);
+  const r = await outpost([...keyed, '--no-validate', '--admin-url', adminUrl]);
   assert.is(r.status, 0, r.stderr);
   const configs = JSON.parse(await ok('link', 'configuration', 'list', 'keyed', '-o', 'json'));
+  assert.is(configs.find((c: any) => c.name === 'security.protocol').value, 'SASL_SSL');
   assert.is(configs.find((c: any) => c.name === 'sasl.mechanism').value, 'PLAIN');
   const jaas = configs.find((c: any) => c.name === 'sasl.jaas.config');
   assert.is(jaas.sensitive, true);

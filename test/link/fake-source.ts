@@ -166,6 +166,8 @@ export class FakeSource {
       epochEndOffsets: (broker, refs) => this.epochEndOffsets(conn, broker, refs),
       topicConfigs: (topics, names) => this.topicConfigs(conn, topics, names),
       brokerAddress: (broker) => this.brokers.get(broker),
+      // The fake has no connections of its own to count.
+      connectionCounts: () => ({ opened: 0, authenticated: 0, reauthenticated: 0 }),
       close: () => {
         conn.closed = true;
         this.conns.delete(conn);

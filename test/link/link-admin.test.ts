@@ -47,7 +47,7 @@ async function refused(p: Promise<unknown>, code: LinkError['code'], message: Re
   assert.match(err.message, message);
 }
 
-test('links are checked: name, bootstrap servers, configs, TLS and SASL for later', async (ctx) => {
+test('links are checked: name, bootstrap servers, configs by name (with the nearest known name), TLS and SASL settings', async (ctx) => {
   const links = ctx.b.links;
   const spec = { name: 'ok', bootstrapServers: ctx.a.bootstrap, configs: {} };
   await refused(links.createLink({ ...spec, name: 'no spaces' }), 'INVALID', /invalid link name/);
@@ -55,10 +55,19 @@ test('links are checked: name, bootstrap servers, configs, TLS and SASL for late
   await refused(links.createLink({ ...spec, configs: { 'no.such.config': '1' } }), 'INVALID', /Unknown link config no\.such\.config/);
   await refused(links.createLink({ ...spec, configs: { 'topic.config.sync.ms': 'soon' } }), 'INVALID', /topic\.config\.sync\.ms/);
   await refused(links.createLink({ ...spec, configs: { 'mirror.start.offset.spec': 'yesterday' } }), 'INVALID', /ISO-8601/);
-  await refused(links.createLink({ ...spec, configs: { 'security.protocol': 'SASL_SSL' } }), 'INVALID', /PLAINTEXT only for now \(TLS and SASL come in a later version/);
+  await refused(links.createLink({ ...spec, configs: { 'sasl.jass.config': 'x' } }), 'INVALID', /Unknown link config sasl\.jass\.config \(did you mean sasl\.jaas\.config\?\)/);
+  await refused(links.createLink({ ...spec, configs: { 'security.protocol': 'SASL_SSL' } }), 'INVALID', /Kafka's default, GSSAPI \(Kerberos\), is not supported: set it to PLAIN/);
+  await refused(links.createLink({ ...spec, configs: { 'security.protocol': 'SASL_PLAINTEXT', 'sasl.mechanism': 'SCRAM-SHA-256' } }), 'INVALID', /sasl\.jaas\.config is required for sasl\.mechanism SCRAM-SHA-256/);
+  const badJaas = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="hunter2"';
+  const err = await links.createLink({ ...spec, configs: { 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'SCRAM-SHA-512', 'sasl.jaas.config': badJaas } }).catch((e: Error) => e);
+  assert.match((err as Error).message, /sasl\.jaas\.config cannot be read: expected key=value options ended by ';'/);
+  assert.not.match((err as Error).message, /hunter2/, 'a secret is never repeated in a message');
+  await refused(links.createLink({ ...spec, configs: { 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'PLAIN', 'sasl.jaas.config': `${badJaas};` } }), 'INVALID', /names the login module .*ScramLoginModule, but sasl\.mechanism PLAIN takes .*PlainLoginModule/);
+  await refused(links.createLink({ ...spec, configs: { 'security.protocol': 'SSL', 'ssl.keystore.key': 'k' } }), 'INVALID', /ssl\.keystore\.key and ssl\.keystore\.certificate\.chain go together/);
+  await refused(links.createLink({ ...spec, configs: { 'ssl.enabled.protocols': 'TLSv1.1' } }), 'INVALID', /Invalid value TLSv1\.1 for configuration ssl\.enabled\.protocols/);
   await refused(links.createLink({ ...spec, sourceClusterId: 'not-this-one' }), 'SOURCE', /has id .*, not not-this-one/);
 
-  // TLS and SASL settings are stored for later; secrets are never shown.
+  // TLS and SASL settings of a PLAINTEXT link are kept and unused, as Kafka's client does; secrets are never shown.
   const configs = { 'ssl.truststore.location': '/etc/ca.jks', 'sasl.jaas.config': 'secret stuff', 'consumer.offset.sync.enable': 'true' };
   const d = await links.createLink({ ...spec, configs }, { validateOnly: true });
   assert.is(d.state, 'ACTIVE');
@@ -72,7 +81,7 @@ test('links are checked: name, bootstrap servers, configs, TLS and SASL for late
   assert.is(effective['topic.config.sync.ms'], '5000');
   assert.is(effective['mirror.start.offset.spec'], 'earliest');
   assert.is(effective['sasl.jaas.config'], '[hidden]');
-  await refused(links.alterLinkConfigs('ok', { 'security.protocol': 'SSL' }, []), 'INVALID', /not supported yet/);
+  await refused(links.alterLinkConfigs('ok', { 'security.protocol': 'SASL_SSL' }, []), 'INVALID', /sasl\.mechanism is not set/);
   await links.alterLinkConfigs('ok', { 'topic.config.sync.ms': '250' }, ['consumer.offset.sync.enable']);
   assert.is(links.linkConfigs('ok')['topic.config.sync.ms'], '250');
   assert.is(links.describeLink('ok').configs['consumer.offset.sync.enable'], undefined);

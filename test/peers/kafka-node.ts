@@ -14,6 +14,8 @@ import { javaTool } from './jvm.js';
 export interface KafkaPeer {
   /** "127.0.0.1:PORT" of the PLAINTEXT listener. */
   bootstrap: string;
+  /** The port of each extra listener (StartKafkaOptions.listeners), by name. */
+  listenerPorts: Record<string, number>;
   host: string;
   port: number;
   /** The KRaft controller's listener (this node's own when it is the controller). */
@@ -46,6 +48,8 @@ export interface NodeSpec {
   port: number;
   controllerPort: number;
   clusterId: string;
+  /** Listeners besides PLAINTEXT and CONTROLLER (TLS and SASL ones), each on a port of its own. */
+  listeners: ExtraListener[];
   /** Broker configs over the ones that place the node (roles, listeners, log.dirs). */
   configs: Record<string, string>;
   jvmArgs: string[];
@@ -53,6 +57,15 @@ export interface NodeSpec {
   cdsFlags: string[];
   /** How long a (re)start may take until the node serves clients. */
   timeoutMs: number;
+}
+
+/** A listener besides PLAINTEXT: its name, security protocol, advertised host and port. */
+export interface ExtraListener {
+  name: string;
+  protocol: 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+  /** advertised host (default 127.0.0.1): a certificate's name, such as localhost */
+  host?: string;
+  port: number;
 }
 
 interface Jvm {
@@ -66,18 +79,20 @@ interface Jvm {
 export class PortTakenError extends Error {}
 
 function nodeConfig(spec: NodeSpec, dataDir: string): string {
-  const listeners = [`PLAINTEXT://127.0.0.1:${spec.port}`];
+  const listeners = [`PLAINTEXT://127.0.0.1:${spec.port}`, ...spec.listeners.map((l) => `${l.name}://127.0.0.1:${l.port}`)];
+  const advertised = [`PLAINTEXT://127.0.0.1:${spec.port}`, ...spec.listeners.map((l) => `${l.name}://${l.host ?? '127.0.0.1'}:${l.port}`)];
+  const protocols = ['CONTROLLER:PLAINTEXT', 'PLAINTEXT:PLAINTEXT', ...spec.listeners.map((l) => `${l.name}:${l.protocol}`)];
   if (spec.controller) listeners.push(`CONTROLLER://127.0.0.1:${spec.controllerPort}`);
   const configs: Record<string, string> = {
     'process.roles': spec.controller ? 'broker,controller' : 'broker',
     'node.id': String(spec.nodeId),
     'controller.quorum.bootstrap.servers': `127.0.0.1:${spec.controllerPort}`,
     listeners: listeners.join(','),
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${spec.port}`,
+    'advertised.listeners': advertised.join(','),
     // A broker-only node needs the controller's listener name too, to reach the quorum.
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'listener.security.protocol.map': protocols.join(','),
     'log.dirs': dataDir,
     ...spec.configs,
   };
@@ -105,6 +120,10 @@ export class KafkaNode implements KafkaPeer {
 
   get port(): number {
     return this.spec.port;
+  }
+
+  get listenerPorts(): Record<string, number> {
+    return Object.fromEntries(this.spec.listeners.map((l) => [l.name, l.port]));
   }
 
   get controllerPort(): number {

@@ -11,7 +11,7 @@ import type { RunResult } from './proc.js';
 import { kafkaLibs } from './libs.js';
 import { sharedArchive } from './cds.js';
 import { javaTool, type JavaToolOptions } from './jvm.js';
-import { createNode, PortTakenError, type KafkaNode, type KafkaPeer } from './kafka-node.js';
+import { createNode, PortTakenError, type ExtraListener, type KafkaNode, type KafkaPeer } from './kafka-node.js';
 import { liveBrokerIds } from './probe.js';
 
 export type { RunResult } from './proc.js';
@@ -30,6 +30,8 @@ export interface StartKafkaOptions {
   jvmArgs?: string[];
   /** How long to wait for a broker to accept clients (at start and at each restart). */
   timeoutMs?: number;
+  /** Listeners besides PLAINTEXT, each on a free port (see KafkaPeer.listenerPorts). */
+  listeners?: Omit<ExtraListener, 'port'>[];
 }
 
 /**
@@ -171,7 +173,8 @@ async function brokerCdsFlags(opts: StartKafkaOptions): Promise<string[]> {
 async function startNodesWithRetry(count: number, configs: Record<string, string>, opts: StartKafkaOptions, cdsFlags: string[]): Promise<KafkaNode[]> {
   for (let attempt = 1; ; attempt++) {
     const ports: number[] = [];
-    while (ports.length <= count) {
+    const extra = opts.listeners ?? [];
+    while (ports.length <= count * (1 + extra.length)) {
       const port = await freePort();
       if (!ports.includes(port)) ports.push(port);
     }
@@ -184,6 +187,7 @@ async function startNodesWithRetry(count: number, configs: Record<string, string
           controller: i === 0,
           port: ports[i + 1]!,
           controllerPort: ports[0]!,
+          listeners: extra.map((l, j) => ({ ...l, port: ports[count + 1 + i * extra.length + j]! })),
           clusterId: id,
           configs,
           jvmArgs: opts.jvmArgs ?? BROKER_JVM_ARGS,
