@@ -2,7 +2,12 @@
 // the same data on the same machine, printed as ratios outpost/MM2:
 //
 //   npm run bench -- mirror [--records N] [--runs R] [--rate R] [--seconds S] [--only outpost|mm2]
+//                           [--security plaintext|sasl_ssl]
 //                           [--mm2 key=value ...]   (mm2.properties settings over the bench's own)
+//
+// With --security sasl_ssl both replicators read the source over a SASL_SSL listener (TLS and
+// SCRAM-SHA-512, a certificate of a test CA made by the bench), and outpost also runs over
+// PLAINTEXT in each round, so that TLS's cost is seen beside the plaintext figures.
 //
 // One source Apache Kafka 4.4.0 gets a one-partition topic preloaded with N 1 KiB records. Then,
 // for each replicator in turn (alternating which goes first from run to run):
@@ -28,7 +33,9 @@
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeCerts } from '../test/peers/certs.js';
 import { createTopic, javaTool, startKafka, type KafkaPeer } from '../test/peers/kafka.js';
+import { scramClientConfigs, startSecureKafka } from '../test/peers/secure-kafka.js';
 import type { KafkaConnection } from '../src/client/kafka-connection.js';
 import { MM2_SETTINGS, mm2Libs, SOURCE_ALIAS, startMirrorMaker } from './mirror/mm2.js';
 import { LinksApi, startOutpostProcess } from './support/outpost-process.js';
@@ -42,11 +49,13 @@ interface Options {
   rate: number;
   seconds: number;
   only?: 'outpost' | 'mm2';
+  security: 'plaintext' | 'sasl_ssl';
   /** mm2.properties settings given with --mm2, over MM2_SETTINGS */
   mm2: Record<string, string>;
 }
 
-type System = 'outpost' | 'mm2';
+/** outpost and mm2 at the --security asked for; outpost-plaintext beside them with sasl_ssl. */
+type System = 'outpost' | 'mm2' | 'outpost-plaintext';
 
 interface Figures {
   catchUp: CatchUp;
@@ -61,6 +70,8 @@ interface Context {
   source: KafkaPeer;
   /** the preloaded topic's end offset at the source */
   want: number;
+  /** with --security sasl_ssl: the source's SASL_SSL listener and the client settings for it */
+  secure: { bootstrap: string; configs: Record<string, string> } | null;
 }
 
 const TOPIC = 'bench';
@@ -90,7 +101,10 @@ function parseOptions(args: string[]): Options {
     if (eq <= 0) throw new Error(`--mm2 takes key=value, not ${JSON.stringify(kv)}`);
     mm2[kv.slice(0, eq).trim()] = kv.slice(eq + 1).trim();
   });
-  return { records: option(args, 'records', 1_000_000), runs: option(args, 'runs', 3), rate: option(args, 'rate', 500), seconds: option(args, 'seconds', 20), only, mm2 };
+  const sec = args.indexOf('--security');
+  const security = sec >= 0 ? args[sec + 1] : 'plaintext';
+  if (security !== 'plaintext' && security !== 'sasl_ssl') throw new Error(`--security takes plaintext or sasl_ssl, not ${JSON.stringify(security)}`);
+  return { records: option(args, 'records', 1_000_000), runs: option(args, 'runs', 3), rate: option(args, 'rate', 500), seconds: option(args, 'seconds', 20), only, security, mm2 };
 }
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -99,14 +113,15 @@ const deadlineFor = (records: number) => Date.now() + 120_000 + records / 2; // 
 // ---------------------------------------------------------------------------------------------
 // One run of each replicator
 
-async function runOutpost(ctx: Context, run: number): Promise<Figures> {
-  const lat = `lat-outpost-${run}`;
+async function runOutpost(ctx: Context, run: number, secure: boolean): Promise<Figures> {
+  const lat = `lat-outpost${secure ? '' : '-plaintext'}-${run}`;
   await createTopic(ctx.source, lat, 1);
   const outpost = await startOutpostProcess();
   let dest: KafkaConnection | undefined;
   try {
     const api = new LinksApi(outpost.adminUrl);
-    await api.createLink(LINK, ctx.source.bootstrap);
+    if (secure) await api.createLink(LINK, ctx.secure!.bootstrap, ctx.secure!.configs);
+    else await api.createLink(LINK, ctx.source.bootstrap);
     dest = await connect(outpost.bootstrap);
     const cpu = async () => [await cpuSeconds(outpost.pid)];
     const check = async () => {
@@ -145,7 +160,9 @@ async function runMm2(ctx: Context, run: number): Promise<Figures> {
     dest = await connect(target.bootstrap);
     const targetCpu0 = await cpuSeconds(targetPid);
     const startedAt = Date.now();
-    mm2 = await startMirrorMaker(ctx.source.bootstrap, target.bootstrap, [TOPIC, lat], ctx.opts.mm2);
+    // Over SASL_SSL, every client MM2 makes for the source gets the same settings as outpost's link.
+    const security = ctx.secure ? Object.fromEntries(Object.entries(ctx.secure.configs).map(([k, v]) => [`${SOURCE_ALIAS}.${k}`, v])) : {};
+    mm2 = await startMirrorMaker(ctx.secure?.bootstrap ?? ctx.source.bootstrap, target.bootstrap, [TOPIC, lat], { ...security, ...ctx.opts.mm2 });
     const pid = mm2.pid;
     // [MM2's JVM, the target Kafka's JVM since MM2 started]
     const cpu = async () => [await cpuSeconds(pid), (await cpuSeconds(targetPid)) - targetCpu0];
@@ -246,6 +263,7 @@ function printSummary(opts: Options, mm2Version: string, results: Record<System,
   const shortest = Math.min(...[...o, ...m].map((d) => d.copyS));
   if (shortest < 2) console.log(`\nnote: a copy took ${shortest.toFixed(2)} s, a coarse window for 50 ms polls: the copy rate wants more --records`);
   console.log(`\n${opts.records} records of 1 KiB, ${runs} run(s), medians; source Apache Kafka 4.4.0, MM2 = connect-mirror ${mm2Version} (dedicated mode)`);
+  if (opts.security === 'sasl_ssl') console.log('both replicators read the source over SASL_SSL (TLS 1.3, SCRAM-SHA-512); "outpost over PLAINTEXT" reads it over PLAINTEXT');
   const settings = { ...MM2_SETTINGS, ...opts.mm2 };
   console.log(`MM2 settings beyond its defaults: ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(', ')}; replication factors 1`);
   console.log('outpost: the link\'s and mirror\'s defaults; both read the same source topic, whose batches outpost copies as they are and MM2 re-batches');
@@ -267,6 +285,13 @@ function printSummary(opts: Options, mm2Version: string, results: Record<System,
   console.log(mmDest('withDestLatencyCpuS', 's', 2));
   console.log(line('peak RSS', 'rssMB', 'MB', 0, '<1: outpost smaller'));
   if (m.length) console.log(`${''.padEnd(34)} target Kafka alone ${fmt(med(m, 'destRssMB'), 0)} MB`);
+  const p = results['outpost-plaintext'];
+  if (p.length && o.length) {
+    const vs = (label: string, key: keyof Derived, unit: string, digits: number, better: string) =>
+      `${label.padEnd(34)} outpost over PLAINTEXT ${fmt(med(p, key), digits)} ${unit}; SASL_SSL/PLAINTEXT ${fmt(med(o, key) / med(p, key), 2)} (${better})`;
+    console.log(vs('copy rate, TLS vs plaintext', 'copyMBs', 'MB/s', 1, '1: TLS costs no copy rate'));
+    console.log(vs('CPU per GB copy only, TLS vs plain', 'copyCpuPerGB', 's', 1, 'the CPU that TLS and SASL add'));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,12 +300,22 @@ export async function runMirror(args: string[]): Promise<void> {
   const opts = parseOptions(args);
   // Fetched first: a missing JDK, Maven or jar fails here, before minutes of preloading.
   const { version: mm2Version } = await mm2Libs();
-  const systems: System[] = opts.only ? [opts.only] : ['outpost', 'mm2'];
+  const measured: System[] = opts.only ? [opts.only] : ['outpost', 'mm2'];
+  const systems: System[] = opts.security === 'sasl_ssl' && measured.includes('outpost') ? ['outpost-plaintext', ...measured] : measured;
   // Both sides share 2 cores with everything else running: a busy machine skews the ratios.
   const load = Number((await readFile('/proc/loadavg', 'utf8')).split(' ')[0]);
   if (load > 0.5) console.log(`note: load average ${load} at the start: these figures only check the script; take real ones on a quiet machine`);
-  const source = await startKafka({ jvmArgs: KAFKA_JVM });
-  const results: Record<System, Derived[]> = { outpost: [], mm2: [] };
+  let secure: Context['secure'] = null;
+  let source: KafkaPeer;
+  if (opts.security === 'sasl_ssl') {
+    const certs = await makeCerts();
+    const s = await startSecureKafka(certs, { jvmArgs: KAFKA_JVM });
+    source = s.kafka;
+    secure = { bootstrap: s.scram, configs: scramClientConfigs(certs) };
+  } else {
+    source = await startKafka({ jvmArgs: KAFKA_JVM });
+  }
+  const results: Record<System, Derived[]> = { 'outpost': [], 'mm2': [], 'outpost-plaintext': [] };
   try {
     await createTopic(source, TOPIC, 1);
     console.log(`preloading ${opts.records} records of 1 KiB into ${TOPIC} at the source`);
@@ -293,12 +328,12 @@ export async function runMirror(args: string[]): Promise<void> {
     const want = await endOffset(conn, TOPIC).finally(() => conn.close());
     if (want === null) throw new Error(`the source's ${TOPIC} cannot be read back after preloading`);
     if (want !== opts.records) throw new Error(`the source has ${want} records in ${TOPIC}, not ${opts.records}`);
-    const ctx: Context = { opts, source, want };
+    const ctx: Context = { opts, source, want, secure };
     for (let run = 0; run < opts.runs; run++) {
       // Alternate the order, so neither replicator always gets the fresher machine.
       const order = run % 2 === 0 ? systems : [...systems].reverse();
       for (const system of order) {
-        const f = system === 'outpost' ? await runOutpost(ctx, run) : await runMm2(ctx, run);
+        const f = system === 'mm2' ? await runMm2(ctx, run) : await runOutpost(ctx, run, system === 'outpost' && secure !== null);
         const d = derive(f, opts.records);
         results[system].push(d);
         console.log(describeRun(system, run, f, d));

@@ -98,8 +98,9 @@ export class LinksApi {
     return this.call(method, `/kafka/v3/clusters/${encodeURIComponent(this.clusterId)}${path}`, body);
   }
 
-  createLink(name: string, sourceBootstrap: string): Promise<void> {
-    return this.cluster('POST', `/links?link_name=${encodeURIComponent(name)}`, { configs: [{ name: 'bootstrap.servers', value: sourceBootstrap }] });
+  createLink(name: string, sourceBootstrap: string, configs: Record<string, string> = {}): Promise<void> {
+    const entries = Object.entries({ 'bootstrap.servers': sourceBootstrap, ...configs }).map(([k, value]) => ({ name: k, value }));
+    return this.cluster('POST', `/links?link_name=${encodeURIComponent(name)}`, { configs: entries });
   }
 
   createMirror(link: string, topic: string): Promise<void> {

@@ -70,13 +70,11 @@ export class KafkaConnection {
         ? tlsConnect({ ...opts.tls, host, port })
         : connect({ host, port, onread: { buffer: () => reader.target(), callback: (n, buf) => conn!.onRead(reader, n, buf as Buffer) } });
       const timeoutMs = opts.connectTimeoutMs ?? 10_000;
-      const timer = setTimeout(
-        () => socket.destroy(new Error(`connect to ${where} timed out after ${timeoutMs} ms${opts.tls ? ' (including the TLS handshake)' : ''}`)),
-        timeoutMs,
-      );
+      const timedOut = new Error(`connect to ${where} timed out after ${timeoutMs} ms${opts.tls ? ' (including the TLS handshake)' : ''}`);
+      const timer = setTimeout(() => socket.destroy(timedOut), timeoutMs);
       socket.once('error', (err) => {
         clearTimeout(timer);
-        reject(opts.tls && !(err.message.includes('timed out')) ? new Error(describeTlsError(err, where, opts.tls)) : err);
+        reject(opts.tls && err !== timedOut ? new Error(describeTlsError(err, where, opts.tls)) : err);
       });
       socket.once(opts.tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);

@@ -15,6 +15,7 @@ import type { LogManager } from '../log/log-manager.js';
 import { newTopicId } from '../log/topic-names.js';
 import { BrokerFetcher, type FetcherHost } from './broker-fetcher.js';
 import { KafkaSource } from './kafka-source.js';
+import { sourceFailure } from './source-client.js';
 import { TaskRunner, type LinkTask } from './link-tasks.js';
 import type { StoredLink, StoredMirror } from './link-store.js';
 import type { MirrorPartition } from './mirror-partition.js';
@@ -214,7 +215,7 @@ export class ClusterLink implements FetcherHost {
         for (const m of this.mirrors.values()) for (const p of m.partitions) this.detach(p);
         this.setState('FAILED', message);
       } else {
-        this.setState('SOURCE_UNAVAILABLE', `cannot reach the source cluster at ${this.record.bootstrapServers}: ${message}`);
+        this.setState('SOURCE_UNAVAILABLE', sourceFailure(this.record.bootstrapServers, e));
       }
       return Math.min(this.settings.reconnectBackoffMs * 2 ** Math.min(this.failures++, 20), this.settings.reconnectBackoffMaxMs);
     }
@@ -384,7 +385,7 @@ export class ClusterLink implements FetcherHost {
       await this.checkClusterId(md.clusterId);
     } catch (e) {
       if (e instanceof ClusterIdMismatch) throw new LinkError('SOURCE', e.message);
-      throw new LinkError('SOURCE', `cannot reach the source cluster of link ${this.name} at ${this.record.bootstrapServers}: ${(e as Error).message}`);
+      throw new LinkError('SOURCE', `link ${this.name}: ${sourceFailure(this.record.bootstrapServers, e)}`);
     }
     const t = md.topics.get(topic);
     if (!t || t.error === 'UNKNOWN_TOPIC_OR_PARTITION') throw new LinkError('NOT_FOUND', `the source cluster of link ${this.name} has no topic ${topic}`);

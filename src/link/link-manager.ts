@@ -14,6 +14,7 @@ import type { LogManager } from '../log/log-manager.js';
 import { topicNameProblem } from '../log/topic-names.js';
 import { ClusterLink, type LinkDeps } from './cluster-link.js';
 import { KafkaSource } from './kafka-source.js';
+import { sourceFailure } from './source-client.js';
 import { LINK_STORE_FILE, readLinkStore, writeLinkStore, type StoredLink } from './link-store.js';
 import { registerLinkMetrics } from './metrics.js';
 import type { MirrorTopic } from './mirror-topic.js';
@@ -281,7 +282,7 @@ export class LinkManager implements LinkManagerApi {
       if (md === null) return { clusterId: null, error: 'the broker is shutting down' };
       return { clusterId: md.clusterId, error: null };
     } catch (e) {
-      return { clusterId: null, error: `cannot reach the source cluster at ${record.bootstrapServers}: ${(e as Error).message}` };
+      return { clusterId: null, error: sourceFailure(record.bootstrapServers, e) };
     } finally {
       source.close();
     }

@@ -9,7 +9,7 @@ import { ZERO_UUID } from '../../protocol/primitives.js';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { SourceSecurity } from '../common/client-security.js';
 import { ConnectionClosed, KafkaConnection } from '../client/kafka-connection.js';
-import type { SaslMechanism } from '../client/sasl/mechanism.js';
+import { SaslAuthenticationError, type SaslMechanism } from '../client/sasl/mechanism.js';
 import { tlsOptions, tlsOptionsFor } from '../client/tls-material.js';
 import { parseBootstrapServers, type HostPort } from '../config/host-port.js';
 import type { LinkSettings } from '../config/link-configs.js';
@@ -225,6 +225,12 @@ export function sourceClientFor(bootstrapServers: string, settings: LinkSettings
   const bootstrap = parseBootstrapServers(bootstrapServers);
   if ('problem' in bootstrap) throw new LinkError('INVALID', bootstrap.problem);
   return new SourceClient(bootstrap, { clientId: settings.clientId, requestTimeoutMs: settings.requestTimeoutMs, connectTimeoutMs: settings.connectTimeoutMs, security: settings.security });
+}
+
+/** Why the source could not be used, for a link's state: reached or not, or not authenticated. */
+export function sourceFailure(bootstrapServers: string, e: unknown): string {
+  const what = e instanceof SaslAuthenticationError ? 'cannot authenticate to' : 'cannot reach';
+  return `${what} the source cluster at ${bootstrapServers}: ${(e as Error).message}`;
 }
 
 /** The source broker does not speak the API at any version outpost does. */

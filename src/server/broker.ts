@@ -90,8 +90,12 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
   const logs = await LogManager.open(settings.dataDir, { resolveTopicConfig: (overrides) => resolveTopicConfig(overrides, dynamicConfigs.layers), logger });
   // This broker's metrics alone: several brokers may share a process.
   const registry = new Registry();
-  // Cluster links: they fill their mirror topics, which are read-only to clients.
-  const links = await LinkManager.open(settings.dataDir, { logs, logger, registry, encoder: passwordEncoder(configs) });
+  // Cluster links: they fill their mirror topics, which are read-only to clients. A link store that
+  // cannot be read (secrets that do not open) stops the start, with the log closed again.
+  const links = await LinkManager.open(settings.dataDir, { logs, logger, registry, encoder: passwordEncoder(configs) }).catch(async (e: unknown) => {
+    await logs.close();
+    throw e;
+  });
   // Consumer groups: offsets and group metadata live in __consumer_offsets on our own log.
   const groups = await GroupCoordinator.open({ logs, brokerConfigs: dynamicConfigs.layers, logger });
   const shutdownListeners = new Set<() => void>();

@@ -11,6 +11,17 @@ export const SCRAM_USER = 'mirror-user';
 export const SCRAM_PASSWORD = 'scram-secret-1';
 export const API_KEY = 'APIKEY7QX';
 export const API_SECRET = 'api-secret-7c1f';
+/** The link's client settings for the SCRAM listener (SASL_SSL, SCRAM-SHA-512), trusting the test CA. */
+export function scramClientConfigs(certs: TestCerts, password = SCRAM_PASSWORD): Record<string, string> {
+  return {
+    'security.protocol': 'SASL_SSL',
+    'sasl.mechanism': 'SCRAM-SHA-512',
+    'sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username="${SCRAM_USER}" password="${password}";`,
+    'ssl.truststore.location': certs.caPem,
+    'ssl.truststore.type': 'PEM',
+  };
+}
+
 /** the subject of the broker's own (unused) unsecured token */
 const OAUTH_BROKER_SUB = 'broker';
 
@@ -36,7 +47,7 @@ const LISTENERS: NonNullable<StartKafkaOptions['listeners']> = [
  * Starts it. `reauthMs` is connections.max.reauth.ms on every SASL listener: the session lifetime
  * the broker gives, after which a connection that has not authenticated again is closed.
  */
-export async function startSecureKafka(certs: TestCerts, opts: { reauthMs?: number; configs?: Record<string, string> } = {}): Promise<SecureKafka> {
+export async function startSecureKafka(certs: TestCerts, opts: { reauthMs?: number; configs?: Record<string, string>; jvmArgs?: string[] } = {}): Promise<SecureKafka> {
   const configs: Record<string, string> = {
     'ssl.keystore.type': 'PKCS12',
     'ssl.keystore.location': certs.brokerP12,
@@ -55,7 +66,7 @@ export async function startSecureKafka(certs: TestCerts, opts: { reauthMs?: numb
     ...(opts.reauthMs !== undefined ? { 'connections.max.reauth.ms': String(opts.reauthMs) } : {}),
     ...opts.configs,
   };
-  const kafka = await startKafka({ configs, listeners: LISTENERS });
+  const kafka = await startKafka({ configs, listeners: LISTENERS, jvmArgs: opts.jvmArgs });
   try {
     await setScramPassword(kafka, SCRAM_USER, SCRAM_PASSWORD);
   } catch (e) {

@@ -15,10 +15,20 @@ export interface TestBroker extends RunningBroker {
   restart(): Promise<TestBroker>;
 }
 
-export async function startOutpost(opts: { configs?: Record<string, string>; dataDir?: string; port?: number; links?: DeclaredLink[] } = {}): Promise<TestBroker> {
+export interface StartOutpostOptions {
+  configs?: Record<string, string>;
+  dataDir?: string;
+  port?: number;
+  links?: DeclaredLink[];
+  /** collects every log line (JSON, debug level and up) instead of the usual OUTPOST_TEST_LOG */
+  logLines?: string[];
+}
+
+export async function startOutpost(opts: StartOutpostOptions = {}): Promise<TestBroker> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'outpost-test-')));
   const configs = { 'auto.create.topics.enable': 'false', 'num.partitions': '1', ...opts.configs };
-  const logger = pino({ level: process.env.OUTPOST_TEST_LOG ?? 'silent' });
+  const lines = opts.logLines;
+  const logger = lines ? pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) }) : pino({ level: process.env.OUTPOST_TEST_LOG ?? 'silent' });
   const listen = { host: '127.0.0.1', port: opts.port ?? 0 };
   const running = await startBroker({ listen, advertisedListener: listen, admin: { host: '127.0.0.1', port: 0 }, dataDir, configs, links: opts.links }, { logger });
   const self: TestBroker = {

@@ -26,7 +26,8 @@ export class ScramMechanism implements SaslMechanism {
   readonly name: string;
   private readonly hash: Hash;
 
-  constructor(bits: 256 | 512, private readonly username: string, private readonly password: string) {
+  /** `nonce` makes each exchange's client nonce (random; fixed only to check RFC 7677's example). */
+  constructor(bits: 256 | 512, private readonly username: string, private readonly password: string, private readonly nonce = () => randomBytes(24).toString('base64url')) {
     this.name = `SCRAM-SHA-${bits}`;
     this.hash = bits === 256 ? 'sha256' : 'sha512';
   }
@@ -34,7 +35,7 @@ export class ScramMechanism implements SaslMechanism {
   async begin(): Promise<SaslExchange> {
     const hash = this.hash;
     const hmac = (key: Buffer, text: string) => createHmac(hash, key).update(text, 'utf8').digest();
-    const clientNonce = randomBytes(24).toString('base64url');
+    const clientNonce = this.nonce();
     const clientFirstBare = `n=${saslName(this.username)},r=${clientNonce}`;
     let step = 0;
     let serverSignature: Buffer | null = null;
