@@ -5,7 +5,7 @@
 // the connection authenticates again before it ends, in place: requests made meanwhile wait for
 // it, and nothing in flight is lost.
 import { connect, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from 'node:tls';
+import { connect as tlsConnect } from 'node:tls';
 import { api as apiByName, type Api } from '../../protocol/apis.js';
 import { API_VERSIONS_KEY, FrameTooLarge, decodeResponse, encodeRequest } from '../../protocol/frames.js';
 import type { ApiMessages, ApiName } from '../../protocol/messages/messages.js';
@@ -13,7 +13,7 @@ import type { Decoded } from '../../protocol/messages/types.js';
 import { FrameReader } from './frame-reader.js';
 import { authenticate } from './sasl/authenticate.js';
 import type { SaslMechanism } from './sasl/mechanism.js';
-import { describeTlsError } from './tls-material.js';
+import { describeTlsError, type ClientTls } from './tls-material.js';
 
 interface Pending {
   api: Api;
@@ -28,8 +28,8 @@ export interface ConnectionOptions {
   /** largest response frame accepted */
   maxFrameBytes?: number;
   connectTimeoutMs?: number;
-  /** TLS options (tls-material.ts), for SSL and SASL_SSL */
-  tls?: TlsOptions;
+  /** TLS (tls-material.ts), for SSL and SASL_SSL */
+  tls?: ClientTls;
   /** told each time the connection has authenticated again (KIP-368) */
   onReauthenticated?: () => void;
 }
@@ -37,7 +37,7 @@ export interface ConnectionOptions {
 export class ConnectionClosed extends Error {}
 
 /** The broker answered with TLS records: its listener expects TLS. */
-export class TlsAnswered extends Error {}
+class TlsAnswered extends Error {}
 
 /** The fraction of a SASL session's lifetime after which it is renewed, as Kafka's client picks it. */
 const reauthFraction = () => 0.85 + 0.1 * Math.random();
@@ -56,7 +56,8 @@ export class KafkaConnection {
 
   private constructor(private readonly socket: Socket, private readonly opts: ConnectionOptions, private readonly where: string) {
     socket.on('close', () => this.fail(new ConnectionClosed('connection closed by the broker')));
-    socket.on('error', (err) => this.fail(opts.tls ? new Error(describeTlsError(err, where, opts.tls)) : err));
+    // After the handshake, only TLS alerts (a client certificate refused, under TLS 1.3) are TLS's doing.
+    socket.on('error', (err: NodeJS.ErrnoException) => this.fail(opts.tls && err.code?.startsWith('ERR_SSL') ? new Error(describeTlsError(err, where, opts.tls)) : err));
   }
 
   static open(host: string, port: number, opts: ConnectionOptions = {}): Promise<KafkaConnection> {
@@ -67,7 +68,7 @@ export class KafkaConnection {
       const reader = new FrameReader(opts.maxFrameBytes ?? 256 * 1024 * 1024, (frame) => conn!.onFrame(frame));
       // TLS decrypts into buffers of its own, which are handed to the reader as they come.
       const socket = opts.tls
-        ? tlsConnect({ ...opts.tls, host, port })
+        ? tlsConnect({ ...opts.tls.options, host, port })
         : connect({ host, port, onread: { buffer: () => reader.target(), callback: (n, buf) => conn!.onRead(reader, n, buf as Buffer) } });
       const timeoutMs = opts.connectTimeoutMs ?? 10_000;
       const timedOut = new Error(`connect to ${where} timed out after ${timeoutMs} ms${opts.tls ? ' (including the TLS handshake)' : ''}`);

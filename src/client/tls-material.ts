@@ -4,7 +4,7 @@
 // renewed certificate is picked up by the next reconnect after a link restart.
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import type { ConnectionOptions } from 'node:tls';
+import { createSecureContext, type ConnectionOptions, type SecureContext, type SecureContextOptions } from 'node:tls';
 import forge from 'node-forge';
 import type { SslSettings, StoreFile } from '../common/client-security.js';
 
@@ -12,9 +12,34 @@ const JKS_MAGIC = 0xfeedfeed;
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g;
 const KEY_BLOCKS = new Set(['PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY']);
 
-/** The TLS options for connections made with these settings (SNI and host checks per host). */
-export function tlsOptions(ssl: SslSettings): ConnectionOptions {
-  const opts: ConnectionOptions = {
+/**
+ * The TLS options for connections made with these settings: one secure context, so that the
+ * stores are read and their passwords checked once (SNI is set per host by tlsOptionsFor).
+ */
+export function tlsOptions(ssl: SslSettings): ClientTls {
+  const material = tlsMaterial(ssl);
+  let secureContext: SecureContext;
+  try {
+    secureContext = createSecureContext(material);
+  } catch (e) {
+    throw new Error(keyMaterialProblem(e as NodeJS.ErrnoException, ssl));
+  }
+  const options: ConnectionOptions = { secureContext };
+  if (!ssl.verifyHostName) options.checkServerIdentity = () => undefined;
+  return { options, hasClientCertificate: material.pfx !== undefined || material.key !== undefined };
+}
+
+/** Why OpenSSL would not take the key material, in the settings' terms. */
+function keyMaterialProblem(err: NodeJS.ErrnoException, ssl: SslSettings): string {
+  const m = err.message;
+  if (/mac verify failure|pkcs12/i.test(m)) return `ssl.keystore.location ${ssl.keystore?.location ?? ''}: cannot be opened: wrong ssl.keystore.password?`;
+  if (/bad decrypt|bad password/i.test(m)) return 'the client key cannot be decrypted: wrong ssl.key.password?';
+  if (/key values mismatch/i.test(m)) return 'the client key does not belong to the first certificate of its chain';
+  return `the TLS settings cannot be used: ${m}`;
+}
+
+function tlsMaterial(ssl: SslSettings): SecureContextOptions {
+  const opts: SecureContextOptions = {
     minVersion: ssl.protocols.includes('TLSv1.2') ? 'TLSv1.2' : 'TLSv1.3',
     maxVersion: ssl.protocols.includes('TLSv1.3') ? 'TLSv1.3' : 'TLSv1.2',
   };
@@ -24,13 +49,18 @@ export function tlsOptions(ssl: SslSettings): ConnectionOptions {
   if (ssl.keystore) Object.assign(opts, clientIdentity(ssl.keystore, ssl.keyPassword));
   else if (ssl.inlineKey) Object.assign(opts, pemIdentity(ssl.inlineKey.key + '\n' + ssl.inlineKey.chain, ssl.keyPassword, 'ssl.keystore.key and ssl.keystore.certificate.chain'));
   if (ssl.cipherSuites.length > 0) opts.ciphers = ssl.cipherSuites.map(openSslCipherName).join(':');
-  if (!ssl.verifyHostName) opts.checkServerIdentity = () => undefined;
   return opts;
 }
 
-/** The options for one connection: SNI names the host (not an address, which TLS forbids). */
-export function tlsOptionsFor(base: ConnectionOptions, host: string): ConnectionOptions {
-  return isIP(host) ? base : { ...base, servername: host };
+/** A client's TLS: the options its connections are made with, and whether it shows a certificate. */
+export interface ClientTls {
+  options: ConnectionOptions;
+  hasClientCertificate: boolean;
+}
+
+/** The TLS of one connection: SNI names the host (not an address, which TLS forbids). */
+export function tlsOptionsFor(base: ClientTls, host: string): ClientTls {
+  return isIP(host) ? base : { ...base, options: { ...base.options, servername: host } };
 }
 
 function readStore(store: StoreFile, config: string): Buffer {
@@ -74,7 +104,7 @@ function trustedCertificates(store: StoreFile): string[] {
   return certs;
 }
 
-function clientIdentity(store: StoreFile, keyPassword: string | null): ConnectionOptions {
+function clientIdentity(store: StoreFile, keyPassword: string | null): SecureContextOptions {
   const config = 'ssl.keystore.location';
   const bytes = readStore(store, config);
   if (storeFormat(bytes, store, config) === 'PEM') return pemIdentity(bytes.toString('utf8'), keyPassword, config);
@@ -82,7 +112,7 @@ function clientIdentity(store: StoreFile, keyPassword: string | null): Connectio
 }
 
 /** A PEM private key (PKCS#8, encrypted or not) and its certificate chain. */
-function pemIdentity(text: string, keyPassword: string | null, config: string): ConnectionOptions {
+function pemIdentity(text: string, keyPassword: string | null, config: string): SecureContextOptions {
   const keys = pemBlocks(text, config, (t) => KEY_BLOCKS.has(t), true);
   if (keys.length !== 1) throw new Error(`${config}: expected one private key, found ${keys.length}`);
   const cert = pemBlocks(text, config, (t) => t === 'CERTIFICATE');
@@ -113,9 +143,9 @@ export function openSslCipherName(iana: string): string {
 }
 
 /** What a TLS failure means, in words: the certificate problem, or a peer that does not speak TLS. */
-export function describeTlsError(err: NodeJS.ErrnoException, where: string, opts: ConnectionOptions): string {
+export function describeTlsError(err: NodeJS.ErrnoException, where: string, tls: ClientTls): string {
   const code = err.code ?? '';
-  const clientCert = opts.pfx !== undefined || opts.key !== undefined;
+  const clientCert = tls.hasClientCertificate;
   const certificateRequired = `TLS to ${where} failed: the server requires a client certificate (ssl.client.auth): set ssl.keystore.location (or ssl.keystore.key and ssl.keystore.certificate.chain)`;
   switch (code) {
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':

@@ -6,11 +6,10 @@ import { errorName } from '../../protocol/errors.js';
 import type { ApiMessages, ApiName } from '../../protocol/messages/messages.js';
 import type { Decoded } from '../../protocol/messages/types.js';
 import { ZERO_UUID } from '../../protocol/primitives.js';
-import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { SourceSecurity } from '../common/client-security.js';
 import { ConnectionClosed, KafkaConnection } from '../client/kafka-connection.js';
 import { SaslAuthenticationError, type SaslMechanism } from '../client/sasl/mechanism.js';
-import { tlsOptions, tlsOptionsFor } from '../client/tls-material.js';
+import { tlsOptions, tlsOptionsFor, type ClientTls } from '../client/tls-material.js';
 import { parseBootstrapServers, type HostPort } from '../config/host-port.js';
 import type { LinkSettings } from '../config/link-configs.js';
 import { saslMechanism } from './sasl-mechanisms.js';
@@ -58,7 +57,7 @@ export class SourceClient {
   /** connections that have answered a request after ApiVersions (and SASL) */
   private readonly answered = new WeakSet<KafkaConnection>();
   /** loaded when the first connection is made, and again after a failure to load */
-  private tls: TlsOptions | null = null;
+  private tls: ClientTls | null = null;
   /** one per client, so that an OAuth token serves every connection until it is refreshed */
   private readonly sasl: SaslMechanism | null;
   readonly counts: ConnectionCounts = { opened: 0, authenticated: 0, reauthenticated: 0 };

@@ -133,10 +133,22 @@ test('links declared in the file', async () => {
     '    mirrors: [orders, payments]',
     '  - name: bare',
     '    bootstrap.servers: other:9092',
+    '  - name: secured',
+    '    bootstrap.servers: cloud:9092',
+    '    configs:',
+    '      security.protocol: SASL_SSL',
+    '      sasl.mechanism: PLAIN',
+    '      sasl.jaas.config: org.apache.kafka.common.security.plain.PlainLoginModule required username="k" password="s";',
   ].join('\n'));
   assert.equal((await loadSettings({ config: path })).links, [
     { name: 'from-prod', bootstrapServers: 'kafka-1:9092,kafka-2:9092', sourceClusterId: 'abc', configs: { 'replica.fetch.wait.max.ms': '100', 'mirror.start.offset.spec': 'latest' }, mirrors: ['orders', 'payments'] },
     { name: 'bare', bootstrapServers: 'other:9092', configs: {}, mirrors: [] },
+    {
+      name: 'secured',
+      bootstrapServers: 'cloud:9092',
+      configs: { 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'PLAIN', 'sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required username="k" password="s";' },
+      mirrors: [],
+    },
   ]);
   assert.is((await loadSettings({ config: await file('nolinks.yaml', 'listen: 127.0.0.1:9092\n') })).links, undefined);
 });
@@ -149,6 +161,8 @@ test('link errors name the link\'s key', async () => {
     ['links:\n  - name: a b\n    bootstrap.servers: h:1\n', /links\.0: .*invalid link name "a b"/],
     ['links:\n  - name: a\n    bootstrap.servers: nope\n', /links\.0: .*invalid bootstrap server "nope"/],
     ['links:\n  - name: a\n    bootstrap.servers: h:1\n    configs:\n      no.such.config: 1\n', /links\.0: .*no\.such\.config/],
+    ['links:\n  - name: a\n    bootstrap.servers: h:1\n    configs:\n      ssl.truststore.locaton: /ca.pem\n', /links\.0: Unknown link config ssl\.truststore\.locaton \(did you mean ssl\.truststore\.location\?\)/],
+    ['links:\n  - name: a\n    bootstrap.servers: h:1\n    configs:\n      security.protocol: SASL_SSL\n      sasl.mechanism: SCRAM-SHA-512\n', /links\.0: sasl\.jaas\.config is required for sasl\.mechanism SCRAM-SHA-512/],
   ];
   for (const [text, message] of cases) {
     const path = await file('badlink.yaml', text);

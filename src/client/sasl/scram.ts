@@ -25,11 +25,24 @@ function attributes(message: string): Map<string, string> {
 export class ScramMechanism implements SaslMechanism {
   readonly name: string;
   private readonly hash: Hash;
+  /**
+   * The salted password of the last salt and iteration count the server gave: a credential keeps
+   * them, so re-authentications skip the PBKDF2 rounds that would block the event loop each time.
+   */
+  private salted: { salt: string; iterations: number; value: Buffer } | null = null;
 
   /** `nonce` makes each exchange's client nonce (random; fixed only to check RFC 7677's example). */
   constructor(bits: 256 | 512, private readonly username: string, private readonly password: string, private readonly nonce = () => randomBytes(24).toString('base64url')) {
     this.name = `SCRAM-SHA-${bits}`;
     this.hash = bits === 256 ? 'sha256' : 'sha512';
+  }
+
+  private saltedPassword(salt: string, iterations: number): Buffer {
+    const s = this.salted;
+    if (s && s.salt === salt && s.iterations === iterations) return s.value;
+    const value = pbkdf2Sync(Buffer.from(this.password, 'utf8'), Buffer.from(salt, 'base64'), iterations, this.hash === 'sha256' ? 32 : 64, this.hash);
+    this.salted = { salt, iterations, value };
+    return value;
   }
 
   async begin(): Promise<SaslExchange> {
@@ -55,7 +68,7 @@ export class ScramMechanism implements SaslMechanism {
               throw new SaslAuthenticationError(`${this.name}: the server's first message is malformed`);
             }
             if (iterations < MIN_ITERATIONS) throw new SaslAuthenticationError(`${this.name}: the server asks for ${iterations} iterations, fewer than ${MIN_ITERATIONS}`);
-            const salted = pbkdf2Sync(Buffer.from(this.password, 'utf8'), Buffer.from(salt, 'base64'), iterations, hash === 'sha256' ? 32 : 64, hash);
+            const salted = this.saltedPassword(salt, iterations);
             const clientKey = hmac(salted, 'Client Key');
             const storedKey = createHash(hash).update(clientKey).digest();
             const withoutProof = `c=biws,r=${nonce}`;
