@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import pino from 'pino';
+import { plaintextListener } from '../config/settings.js';
 import type { RunningBroker } from '../server/broker.js';
 import { AdminClient } from './admin-client.js';
 import { table } from './output.js';
@@ -42,8 +43,7 @@ async function demo(flags: DemoFlags): Promise<void> {
   const startOutpost = async (role: string): Promise<RunningBroker> => {
     const dataDir = await mkdtemp(join(tmpdir(), `outpost-demo-${role}-`));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    const listen = { host: '127.0.0.1', port: 0 };
-    const broker = await startBroker({ listen, advertisedListener: listen, admin: { host: '127.0.0.1', port: 0 }, dataDir, configs: {} }, { logger });
+    const broker = await startBroker({ listeners: [plaintextListener({ host: '127.0.0.1', port: 0 })], admin: { host: '127.0.0.1', port: 0 }, dataDir, configs: {} }, { logger });
     cleanups.push(() => broker.close());
     return broker;
   };

@@ -30,15 +30,15 @@ export function tlsOptions(ssl: SslSettings): ClientTls {
 }
 
 /** Why OpenSSL would not take the key material, in the settings' terms. */
-function keyMaterialProblem(err: NodeJS.ErrnoException, ssl: SslSettings): string {
+export function keyMaterialProblem(err: NodeJS.ErrnoException, ssl: SslSettings): string {
   const m = err.message;
   if (/mac verify failure|pkcs12/i.test(m)) return `ssl.keystore.location ${ssl.keystore?.location ?? ''}: cannot be opened: wrong ssl.keystore.password?`;
-  if (/bad decrypt|bad password/i.test(m)) return 'the client key cannot be decrypted: wrong ssl.key.password?';
-  if (/key values mismatch/i.test(m)) return 'the client key does not belong to the first certificate of its chain';
+  if (/bad decrypt|bad password/i.test(m)) return 'the private key cannot be decrypted: wrong ssl.key.password?';
+  if (/key values mismatch/i.test(m)) return 'the private key does not belong to the first certificate of its chain';
   return `the TLS settings cannot be used: ${m}`;
 }
 
-function tlsMaterial(ssl: SslSettings): SecureContextOptions {
+export function tlsMaterial(ssl: SslSettings): SecureContextOptions {
   const opts: SecureContextOptions = {
     minVersion: ssl.protocols.includes('TLSv1.2') ? 'TLSv1.2' : 'TLSv1.3',
     maxVersion: ssl.protocols.includes('TLSv1.3') ? 'TLSv1.3' : 'TLSv1.2',

@@ -88,6 +88,40 @@ const BROKER_KEYS: BrokerConfigKey[] = [
   // sealed before it was changed.
   key('password.encoder.secret', 'PASSWORD', null, false),
   key('password.encoder.old.secret', 'PASSWORD', null, false),
+  // Listeners (see listeners.ts). outpost's default binds loopback only: Kafka's binds every
+  // interface, which a broker without authentication should not do unasked.
+  key('listeners', 'STRING', 'PLAINTEXT://127.0.0.1:9092', false),
+  key('advertised.listeners', 'STRING', null, false),
+  key('listener.security.protocol.map', 'STRING', 'SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT', false),
+  // TLS on listeners, with Kafka's names and defaults (each may be set per listener).
+  key('ssl.protocol', 'STRING', 'TLSv1.3', false, oneOf('TLSv1.2', 'TLSv1.3', 'TLS')),
+  key('ssl.enabled.protocols', 'LIST', 'TLSv1.2,TLSv1.3', false, listOf('TLSv1.2', 'TLSv1.3')),
+  key('ssl.cipher.suites', 'LIST', '', false),
+  key('ssl.endpoint.identification.algorithm', 'STRING', 'https', false),
+  key('ssl.keystore.type', 'STRING', 'JKS', false, oneOf('JKS', 'PKCS12', 'PEM')),
+  key('ssl.keystore.location', 'STRING', null, false),
+  key('ssl.keystore.password', 'PASSWORD', null, false),
+  key('ssl.key.password', 'PASSWORD', null, false),
+  key('ssl.keystore.key', 'PASSWORD', null, false),
+  key('ssl.keystore.certificate.chain', 'PASSWORD', null, false),
+  key('ssl.truststore.type', 'STRING', 'JKS', false, oneOf('JKS', 'PKCS12', 'PEM')),
+  key('ssl.truststore.location', 'STRING', null, false),
+  key('ssl.truststore.password', 'PASSWORD', null, false),
+  key('ssl.truststore.certificates', 'PASSWORD', null, false),
+  key('ssl.client.auth', 'STRING', 'none', false, oneOf('required', 'requested', 'none')),
+  key('ssl.principal.mapping.rules', 'STRING', 'DEFAULT', false),
+  // SASL on listeners. Kafka's default mechanism list is GSSAPI, which outpost refuses by name.
+  key('sasl.enabled.mechanisms', 'LIST', 'GSSAPI', false),
+  key('sasl.server.max.receive.size', 'INT', '524288', false, atLeast(1)),
+  key('connections.max.reauth.ms', 'LONG', '0', false, atLeast(0)),
+  key('connection.failed.authentication.delay.ms', 'INT', '100', false, atLeast(0)),
+  key('sasl.oauthbearer.jwks.endpoint.url', 'STRING', null, false),
+  key('sasl.oauthbearer.jwks.endpoint.refresh.ms', 'LONG', '3600000', false, atLeast(1)),
+  key('sasl.oauthbearer.expected.audience', 'LIST', null, false),
+  key('sasl.oauthbearer.expected.issuer', 'STRING', null, false),
+  key('sasl.oauthbearer.sub.claim.name', 'STRING', 'sub', false),
+  key('sasl.oauthbearer.scope.claim.name', 'STRING', 'scope', false),
+  key('sasl.oauthbearer.clock.skew.buffer.seconds', 'INT', '30', false, atLeast(0)),
 ];
 
 const BROKER_CONFIG_KEYS: ReadonlyMap<string, BrokerConfigKey> = new Map(BROKER_KEYS.map((k) => [k.name, k]));

@@ -259,12 +259,16 @@ export function resolveSourceSecurity(configs: Readonly<Record<string, string>>)
   const protocol = String(valueOf(configs, 'security.protocol')).toUpperCase() as SecurityProtocol;
   return {
     protocol,
-    ssl: protocol === 'SSL' || protocol === 'SASL_SSL' ? resolveSsl(configs) : null,
+    ssl: protocol === 'SSL' || protocol === 'SASL_SSL' ? resolveSslConfigs(configs) : null,
     sasl: protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL' ? resolveSasl(configs) : null,
   };
 }
 
-function resolveSsl(configs: Readonly<Record<string, string>>): SslSettings {
+/**
+ * TLS settings from Kafka's ssl.* configs (a client's, or a listener's view of the broker's: the
+ * names, types and defaults are the same); throws naming the config at fault.
+ */
+export function resolveSslConfigs(configs: Readonly<Record<string, string>>): SslSettings {
   const opt = (name: string) => {
     const v = valueOf(configs, name);
     return v === null || v === '' ? null : String(v);

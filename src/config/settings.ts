@@ -3,12 +3,14 @@
 //
 // The file (every key optional):
 //
-//   listen: 127.0.0.1:9092            # HOST:PORT the Kafka listener binds
-//   advertised.listener: kafka.example:9092   # HOST:PORT told to clients; default: listen
+//   listen: 127.0.0.1:9092            # HOST:PORT of one PLAINTEXT listener (shorthand, or configs.listeners)
+//   advertised.listener: kafka.example:9092   # HOST:PORT told to its clients; default: listen
 //   admin: 127.0.0.1:8090             # HOST:PORT of the admin HTTP listener (/health, /metrics)
 //   data.dir: ./data                  # relative to the file's own directory
 //   configs:                          # broker configs by Kafka name (see broker-configs.ts)
 //     num.partitions: 3
+//     listeners: PLAINTEXT://127.0.0.1:9092,SASL_SSL://0.0.0.0:9093   # see listeners.ts
+//     listener.name.sasl_ssl.ssl.keystore.location: /etc/outpost/broker.p12
 //     log.retention.hours: 72
 //   links:                            # cluster links created at start-up unless they exist
 //     - name: from-prod
@@ -26,11 +28,11 @@ import { z } from 'zod';
 import { checkStaticBrokerConfig } from './broker-configs.js';
 import { parseHostPort, type HostPort } from './host-port.js';
 import { linkSpecProblem, type LinkSpec } from './link-spec.js';
+import { checkListenerConfig, parseListeners, resolveListenerSecurity, strayListenerConfigs, type ListenerSpec } from './listeners.js';
 
 export interface Settings {
-  listen: HostPort;
-  /** what Metadata tells clients; port 0 stands for the port `listen` was bound to */
-  advertisedListener: HostPort;
+  /** the Kafka listeners, in the order configured (the first is the one logged and returned as port) */
+  listeners: ListenerSpec[];
   admin: HostPort;
   /** absolute */
   dataDir: string;
@@ -56,6 +58,11 @@ export interface SettingsFlags {
 export class SettingsError extends Error {}
 
 const DEFAULT_LISTEN: HostPort = { host: '127.0.0.1', port: 9092 };
+
+/** The one PLAINTEXT listener --listen and --advertised-listener stand for. */
+export function plaintextListener(bind: HostPort, advertised: HostPort = bind): ListenerSpec {
+  return { name: 'PLAINTEXT', protocol: 'PLAINTEXT', bind, advertised };
+}
 const DEFAULT_ADMIN: HostPort = { host: '127.0.0.1', port: 8090 };
 
 const scalar = z.union([z.string(), z.number(), z.bigint(), z.boolean()], {
@@ -131,7 +138,7 @@ export async function loadSettings(flags: SettingsFlags): Promise<Settings> {
   const configs: Record<string, string> = {};
   for (const [name, value] of Object.entries(file.configs ?? {})) {
     const raw = String(value);
-    const problem = checkStaticBrokerConfig(name, raw);
+    const problem = name.startsWith('listener.name.') ? checkListenerConfig(name, raw) : checkStaticBrokerConfig(name, raw);
     if (problem) throw new SettingsError(`${fileKey(`configs.${name}`)} ${problem}`);
     configs[name] = raw;
   }
@@ -145,9 +152,29 @@ export async function loadSettings(flags: SettingsFlags): Promise<Settings> {
     if (fileValue !== undefined) return hostPort(fileValue, `${fileKey(key)} invalid`);
     return undefined;
   };
-  const listen = address('--listen', flags.listen, 'listen', file.listen) ?? DEFAULT_LISTEN;
-  const advertisedListener =
-    address('--advertised-listener', flags.advertisedListener, 'advertised.listener', file['advertised.listener']) ?? listen;
+  const shorthand = [flags.listen, file.listen, flags.advertisedListener, file['advertised.listener']].some((v) => v !== undefined);
+  let listeners: ListenerSpec[];
+  if (configs.listeners !== undefined || configs['advertised.listeners'] !== undefined) {
+    if (shorthand) throw new SettingsError(`${flags.listen !== undefined || flags.advertisedListener !== undefined ? '--listen and --advertised-listener' : fileKey('listen')} cannot be used with configs.listeners: name every listener in configs.listeners (and configs.advertised.listeners)`);
+    try {
+      listeners = parseListeners(configs);
+    } catch (e) {
+      throw new SettingsError(`${fileKey('configs')} ${(e as Error).message}`);
+    }
+  } else {
+    const listen = address('--listen', flags.listen, 'listen', file.listen) ?? DEFAULT_LISTEN;
+    const advertised = address('--advertised-listener', flags.advertisedListener, 'advertised.listener', file['advertised.listener']) ?? listen;
+    listeners = [plaintextListener(listen, advertised)];
+  }
+  const stray = strayListenerConfigs(configs, listeners);
+  if (stray.length > 0) throw new SettingsError(`${fileKey(`configs.${stray[0]}`)} names no listener (the listeners: ${listeners.map((l) => l.name).join(', ')})`);
+  for (const l of listeners) {
+    try {
+      resolveListenerSecurity(configs, l);
+    } catch (e) {
+      throw new SettingsError(`${fileKey('configs')} ${(e as Error).message}`);
+    }
+  }
   const admin = address('--admin', flags.admin, 'admin', file.admin) ?? DEFAULT_ADMIN;
 
   let dataDir: string;
@@ -160,7 +187,7 @@ export async function loadSettings(flags: SettingsFlags): Promise<Settings> {
     dataDir = resolve('data');
   }
 
-  const settings: Settings = { listen, advertisedListener, admin, dataDir, configs };
+  const settings: Settings = { listeners, admin, dataDir, configs };
   if (file.links) {
     settings.links = file.links.map((l, i) => {
       const link: DeclaredLink = {

@@ -1,6 +1,5 @@
 // Starts and stops a broker: its identity, its logs, the Kafka listener and the admin listener.
 import { mkdir } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { startAdminHttp } from '../admin/http.js';
@@ -14,7 +13,7 @@ import type { LinkManagerApi } from '../link/types.js';
 import { LogManager } from '../log/log-manager.js';
 import { createLogger } from '../logger.js';
 import { ConnectionLimits } from './connection-limits.js';
-import { Connection, type Handler } from './connection.js';
+import type { Connection, Handler } from './connection.js';
 import type { BrokerContext } from './context.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { createDeclaredLinks } from './declared-links.js';
@@ -36,14 +35,20 @@ import { createPartitions, createTopics, deleteTopics } from './handlers/topics.
 import { loadIdentity } from './identity.js';
 import { Partitions } from './partitions.js';
 import { ProducerIdAllocator } from './producer-ids.js';
+import { startKafkaListener, type KafkaListener, type ListenerDeps } from './kafka-listener.js';
 import { RequestMemory } from './request-memory.js';
+import { ScramCredentialStore } from '../security/scram-credentials.js';
+import { saslAuthenticate, saslHandshake } from './handlers/sasl.js';
+import { alterUserScramCredentials, describeClientQuotas, describeUserScramCredentials } from './handlers/scram-users.js';
 
 /** How long a shutdown waits for the requests in hand before it closes their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
 export interface RunningBroker {
-  /** the Kafka listener's bound port (useful when started on port 0) */
+  /** the first Kafka listener's bound port (useful when started on port 0) */
   port: number;
+  /** every Kafka listener's bound port, by listener name */
+  ports: Record<string, number>;
   adminPort: number;
   clusterId: string;
   /** the broker's cluster links (tests and embedders drive them directly) */
@@ -56,16 +61,6 @@ function passwordEncoder(configs: Record<string, string>): PasswordEncoder | nul
   const secret = configs['password.encoder.secret'];
   if (secret === undefined || secret === '') return null;
   return new PasswordEncoder(secret, configs['password.encoder.old.secret'] || null);
-}
-
-function listen(server: Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as { port: number }).port);
-    });
-  });
 }
 
 export async function startBroker(settings: Settings, opts: { logger?: Logger } = {}): Promise<RunningBroker> {
@@ -100,12 +95,9 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
   const groups = await GroupCoordinator.open({ logs, brokerConfigs: dynamicConfigs.layers, logger });
   const shutdownListeners = new Set<() => void>();
 
-  const advertised = settings.advertisedListener ?? settings.listen;
   const broker: BrokerContext = {
     nodeId,
     clusterId: identity.clusterId,
-    host: advertised.host,
-    port: advertised.port,
     logs,
     partitions: new Partitions(logs, () => links),
     links,
@@ -115,6 +107,7 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
     },
     dynamicConfigs,
     producerIds: await ProducerIdAllocator.open(settings.dataDir),
+    scram: await ScramCredentialStore.open(settings.dataDir),
     fetchSessions: new FetchSessions(brokerNumber(configs, 'max.incremental.fetch.session.cache.slots')),
     logger,
     stopping: false,
@@ -128,49 +121,40 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
   const factories: HandlerFactory[] = [
     produce, fetch, listOffsets, metadata, offsetForLeaderEpoch, deleteRecords, initProducerId,
     apiVersions(() => handlers), createTopics, deleteTopics, createPartitions, describeCluster, describeLogDirs, describeTopicPartitions,
-    ...configHandlers, ...groupHandlers,
+    ...configHandlers, ...groupHandlers, saslHandshake, saslAuthenticate, describeUserScramCredentials, alterUserScramCredentials, describeClientQuotas,
   ];
   for (const make of factories) {
     const h = make(broker);
     handlers.set(h.api.key, h);
   }
 
-  const server = createServer();
   const connections = new Set<Connection>();
-  const limits = new ConnectionLimits(brokerNumber(configs, 'max.connections'), brokerNumber(configs, 'max.connections.per.ip'));
-  const connectionOptions = {
-    handlers,
-    maxFrameBytes: brokerNumber(configs, 'socket.request.max.bytes'),
-    memory: new RequestMemory(brokerNumber(configs, 'queued.max.request.bytes')),
-    idleMs: brokerNumber(configs, 'connections.max.idle.ms'),
+  const listenerDeps: ListenerDeps = {
+    configs,
+    connection: {
+      handlers,
+      maxFrameBytes: brokerNumber(configs, 'socket.request.max.bytes'),
+      memory: new RequestMemory(brokerNumber(configs, 'queued.max.request.bytes')),
+      idleMs: brokerNumber(configs, 'connections.max.idle.ms'),
+      logger,
+      apiVersionsFallback: () => apiVersionsBody(handlers, 'UNSUPPORTED_VERSION'),
+    },
+    limits: new ConnectionLimits(brokerNumber(configs, 'max.connections'), brokerNumber(configs, 'max.connections.per.ip')),
+    connections,
+    scram: broker.scram,
     logger,
-    apiVersionsFallback: () => apiVersionsBody(handlers, 'UNSUPPORTED_VERSION'),
   };
-  let lastRefusalLogged = 0;
-  server.on('connection', (socket) => {
-    const host = socket.remoteAddress ?? '';
-    const refusal = limits.admit(host);
-    if (refusal) {
-      // Logged at most once a second: a flood of refused connections must not flood the log too.
-      if (Date.now() - lastRefusalLogged > 1000) {
-        lastRefusalLogged = Date.now();
-        logger.warn({ client: host }, `refusing connections: ${refusal}`);
-      }
-      socket.destroy();
-      return;
-    }
-    const conn = new Connection(socket, connectionOptions);
-    connections.add(conn);
-    socket.on('close', () => {
-      connections.delete(conn);
-      limits.release(host);
-    });
-  });
-  // Listening only once connections are handled: one accepted before would go unread, its client
-  // waiting for ever for the answer to its first request.
-  const kafkaPort = await listen(server, settings.listen.host, settings.listen.port);
-  // An advertised port of 0 means "whatever was bound": used by tests that start on port 0.
-  if (advertised.port === 0) broker.port = kafkaPort;
+  const listeners: KafkaListener[] = [];
+  try {
+    for (const spec of settings.listeners) listeners.push(await startKafkaListener(spec, listenerDeps));
+  } catch (e) {
+    // A listener that cannot start (a bad keystore, a port taken) stops the broker's start.
+    await Promise.all(listeners.map((l) => l.close()));
+    groups.close();
+    await links.close();
+    await logs.close();
+    throw e;
+  }
   logs.start();
   links.start();
   // The links and mirrors the settings file declares, made now if missing.
@@ -183,7 +167,8 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
     links: { clusterId: identity.clusterId, links },
     registry,
   });
-  logger.info({ listener: `${settings.listen.host}:${kafkaPort}`, advertised: `${broker.host}:${broker.port}`, admin: `${settings.admin.host}:${admin.port}`, dataDir: settings.dataDir, clusterId: identity.clusterId }, 'outpost is serving');
+  const listenerLog = listeners.map((l) => `${l.spec.name}://${l.spec.bind.host}:${l.port} (${l.spec.protocol}, advertised ${l.info.advertised.host}:${l.info.advertised.port})`);
+  logger.info({ listeners: listenerLog, admin: `${settings.admin.host}:${admin.port}`, dataDir: settings.dataDir, clusterId: identity.clusterId }, 'outpost is serving');
 
   let closing: Promise<void> | null = null;
   const close = () =>
@@ -191,7 +176,7 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
       // Stop accepting, answer long polls now, let every request in hand finish, then close the log.
       broker.stopping = true;
       groups.close(); // answers parked JoinGroup/SyncGroup, or the drain below would wait on them
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      const stopped = Promise.all(listeners.map((l) => l.close()));
       for (const l of shutdownListeners) l();
       // Bounded: a request that never completes (a client gone mid-rebalance, say) must not hold
       // the shutdown hostage; what has not finished by then is cut off with its connection.
@@ -208,5 +193,6 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
       logger.info('outpost stopped');
     })());
 
-  return { port: kafkaPort, adminPort: admin.port, clusterId: identity.clusterId, links, close };
+  const ports = Object.fromEntries(listeners.map((l) => [l.spec.name, l.port]));
+  return { port: listeners[0]!.port, ports, adminPort: admin.port, clusterId: identity.clusterId, links, close };
 }

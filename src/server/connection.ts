@@ -7,6 +7,8 @@
 // together hold more memory than allowed; and it is closed after connections.max.idle.ms of quiet.
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import type { HostPort } from '../config/host-port.js';
+import { SASL_HANDSHAKE, type ConnectionSession } from '../security/session.js';
 import { apiByKey, type Api } from '../../protocol/apis.js';
 import { API_VERSIONS_KEY, decodeRequestBody, encodeResponse, readRequestHeaderStart, skipTaggedFields, type RequestHeader } from '../../protocol/frames.js';
 import { Reader } from '../../protocol/primitives.js';
@@ -25,6 +27,18 @@ export interface RequestContext {
   version: number;
   clientHost: string;
   connectionId: number;
+  /** the listener the request came in on: what Metadata and FindCoordinator answer with */
+  listener: ListenerInfo;
+  /** who the client is, and where its authentication stands */
+  session: ConnectionSession;
+}
+
+export interface ListenerInfo {
+  name: string;
+  /** port 0 until the listener is bound */
+  advertised: HostPort;
+  /** connection.failed.authentication.delay.ms: how long a failed authentication waits before its answer and close */
+  failedAuthenticationDelayMs: number;
 }
 
 export interface Handler {
@@ -45,6 +59,7 @@ export interface ConnectionOptions {
   logger: Logger;
   /** what an unsupported ApiVersions version is answered with (v0 layout) */
   apiVersionsFallback: () => unknown;
+  listener: ListenerInfo;
 }
 
 /**
@@ -70,8 +85,9 @@ export class Connection {
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => {};
 
-  constructor(private readonly socket: Socket, private readonly opts: ConnectionOptions) {
-    this.splitter = new FrameSplitter(opts.maxFrameBytes);
+  constructor(private readonly socket: Socket, private readonly opts: ConnectionOptions, private readonly session: ConnectionSession, saslMaxReceiveBytes: number) {
+    // Until a SASL client has authenticated, frames are held to sasl.server.max.receive.size.
+    this.splitter = new FrameSplitter(session.authenticated ? opts.maxFrameBytes : saslMaxReceiveBytes);
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('drain', () => this.updateFlow());
@@ -119,6 +135,7 @@ export class Connection {
     try {
       frames = this.splitter.push(chunk);
     } catch (err) {
+      if (!this.session.authenticated) return this.close(`closing connection on listener ${this.opts.listener.name}: failing SASL authentication due to invalid receive size: ${(err as Error).message}`);
       return this.close(`closing connection: ${(err as Error).message}`);
     }
     for (const f of frames) {
@@ -204,6 +221,14 @@ export class Connection {
       return this.close(`closing connection: malformed request header: ${(err as Error).message}`);
     }
     const { apiKey, apiVersion } = header;
+    const session = this.session;
+    if (session.expired() && apiKey !== SASL_HANDSHAKE) {
+      return this.close(`closing connection on listener ${this.opts.listener.name}: the SASL session of ${session.principal} has expired and the client did not re-authenticate (connections.max.reauth.ms)`);
+    }
+    if (!session.admits(apiKey)) {
+      const name = apiByKey(apiKey)?.name ?? `key ${apiKey}`;
+      return this.failAuthentication(`unexpected ${name} request during SASL ${session.authenticated ? 're-authentication' : 'authentication'} (until a client has authenticated, only ApiVersions, SaslHandshake and SaslAuthenticate are served)`);
+    }
     const handler = this.opts.handlers.get(apiKey);
     if (!handler || apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
       if (apiKey === API_VERSIONS_KEY) return this.rejectApiVersions(header);
@@ -221,7 +246,7 @@ export class Connection {
     }
     let response: unknown;
     try {
-      response = await handler.handle(body, { header, version: apiVersion, clientHost: this.clientHost, connectionId: this.id });
+      response = await handler.handle(body, { header, version: apiVersion, clientHost: this.clientHost, connectionId: this.id, listener: this.opts.listener, session });
     } catch (err) {
       if (err instanceof CloseConnection) {
         this.opts.logger.debug({ conn: this.id, client: this.clientHost }, err.message);
@@ -239,7 +264,27 @@ export class Connection {
       // length field): the client cannot be answered, so, as Kafka does, it loses its connection.
       return this.close(`closing connection: cannot encode the ${api.name} v${apiVersion} response: ${(err as Error).message}`);
     }
+    if (session.failed !== null) return this.failAuthentication(session.failed, frameOut);
     this.send(frameOut);
+    if (session.authenticated) this.splitter.maxFrameBytes = this.opts.maxFrameBytes;
+  }
+
+  /**
+   * A failed authentication: logged with the client's address (never a credential), then, after
+   * connection.failed.authentication.delay.ms (which slows down password guessing), the answer
+   * if there is one, and the connection closed.
+   */
+  private async failAuthentication(reason: string, answer?: Buffer[]): Promise<void> {
+    this.opts.logger.warn({ conn: this.id, client: this.clientHost, listener: this.opts.listener.name }, `failed authentication: ${reason}`);
+    this.socket.pause();
+    const delay = this.opts.listener.failedAuthenticationDelayMs;
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (this.closed) return;
+    if (answer) this.send(answer);
+    this.release();
+    // Half-closed so the answer reaches the client; cut off if it does not close its side.
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 5000).unref();
   }
 
   /** Kafka answers an ApiVersions version it does not know with v0 and its own version list. */

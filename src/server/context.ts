@@ -8,14 +8,12 @@ import type { LogManager } from '../log/log-manager.js';
 import type { DynamicBrokerConfigs } from './dynamic-configs.js';
 import type { FetchSessions } from './fetch-sessions.js';
 import type { Partitions } from './partitions.js';
+import type { ScramCredentialStore } from '../security/scram-credentials.js';
 import type { ProducerIdAllocator } from './producer-ids.js';
 
 export interface BrokerContext {
   nodeId: number;
   clusterId: string;
-  /** the advertised listener: what Metadata tells clients to connect to */
-  host: string;
-  port: number;
   logs: LogManager;
   /** the partitions as requests see them: role, fencing, who may write */
   partitions: Partitions;
@@ -24,6 +22,8 @@ export interface BrokerContext {
   /** the dynamic layers of brokerConfigs, which AlterConfigs replaces */
   dynamicConfigs: DynamicBrokerConfigs;
   producerIds: ProducerIdAllocator;
+  /** the SCRAM users listeners authenticate against */
+  scram: ScramCredentialStore;
   fetchSessions: FetchSessions;
   /** the group coordinator; absent until it has loaded __consumer_offsets, and group APIs answer COORDINATOR_NOT_AVAILABLE */
   groups?: GroupCoordinator;

@@ -6,7 +6,8 @@ export class FrameSplitter {
   private pending: Buffer[] = [];
   private _pendingBytes = 0;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  /** the largest frame taken; lower until a SASL client has authenticated (sasl.server.max.receive.size) */
+  constructor(public maxFrameBytes: number) {}
 
   /** bytes held of a frame not complete yet */
   get pendingBytes(): number {

@@ -32,8 +32,7 @@ async function failure(flags: SettingsFlags): Promise<string> {
 
 test('defaults', async () => {
   assert.equal(await loadSettings({}), {
-    listen: { host: '127.0.0.1', port: 9092 },
-    advertisedListener: { host: '127.0.0.1', port: 9092 },
+    listeners: [{ name: 'PLAINTEXT', protocol: 'PLAINTEXT', bind: { host: '127.0.0.1', port: 9092 }, advertised: { host: '127.0.0.1', port: 9092 } }],
     admin: { host: '127.0.0.1', port: 8090 },
     dataDir: resolve('data'),
     configs: { 'node.id': '1' },
@@ -62,8 +61,7 @@ test('the file, then flags over it', async () => {
   ].join('\n'));
   const s = await loadSettings({ config: path });
   assert.equal(s, {
-    listen: { host: '0.0.0.0', port: 19092 },
-    advertisedListener: { host: 'kafka.example', port: 9092 },
+    listeners: [{ name: 'PLAINTEXT', protocol: 'PLAINTEXT', bind: { host: '0.0.0.0', port: 19092 }, advertised: { host: 'kafka.example', port: 9092 } }],
     admin: { host: '::1', port: 18090 },
     dataDir: join(dir, 'store'),
     configs: {
@@ -75,18 +73,17 @@ test('the file, then flags over it', async () => {
     },
   });
   const flagged = await loadSettings({ config: path, listen: '127.0.0.1:29092', dataDir: 'elsewhere' });
-  assert.equal(flagged.listen, { host: '127.0.0.1', port: 29092 });
-  assert.equal(flagged.advertisedListener, { host: 'kafka.example', port: 9092 });
+  assert.equal(flagged.listeners, [{ name: 'PLAINTEXT', protocol: 'PLAINTEXT', bind: { host: '127.0.0.1', port: 29092 }, advertised: { host: 'kafka.example', port: 9092 } }]);
   assert.is(flagged.dataDir, resolve('elsewhere'));
 });
 
 test('advertised listener defaults to listen', async () => {
   const s = await loadSettings({ listen: '10.0.0.1:9093' });
-  assert.equal(s.advertisedListener, { host: '10.0.0.1', port: 9093 });
+  assert.equal(s.listeners[0]!.advertised, { host: '10.0.0.1', port: 9093 });
 });
 
 test('an empty file is all defaults', async () => {
-  assert.equal((await loadSettings({ config: await file('empty.yaml', '') })).listen, { host: '127.0.0.1', port: 9092 });
+  assert.equal((await loadSettings({ config: await file('empty.yaml', '') })).listeners, [{ name: 'PLAINTEXT', protocol: 'PLAINTEXT', bind: { host: '127.0.0.1', port: 9092 }, advertised: { host: '127.0.0.1', port: 9092 } }]);
 });
 
 test('bad flags name the flag', async () => {

@@ -325,7 +325,7 @@ test('each failure says what went wrong, promptly: certificates, host names, pro
     ['wrong-key-password', ctx.source.mtls, {
       'security.protocol': 'SSL', ...pemTrust(ctx), 'ssl.key.password': 'not-it',
       'ssl.keystore.key': readFileSync(ctx.certs.clientKeyEncrypted, 'utf8'), 'ssl.keystore.certificate.chain': readFileSync(ctx.certs.clientCert, 'utf8'),
-    }, /the client key cannot be decrypted: wrong ssl\.key\.password\?/],
+    }, /the private key cannot be decrypted: wrong ssl\.key\.password\?/],
     ['jks', ctx.source.mtls, { 'security.protocol': 'SSL', 'ssl.truststore.location': ctx.certs.trustJks, 'ssl.truststore.password': STORE_PASSWORD },
       /is a JKS keystore, which outpost does not read: convert it to PKCS12 with keytool -importkeystore -srckeystore .*trust\.jks -srcstoretype JKS/],
   ];

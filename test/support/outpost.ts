@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import type { DeclaredLink } from '../../src/config/settings.js';
+import { parseListeners } from '../../src/config/listeners.js';
+import { plaintextListener, type DeclaredLink } from '../../src/config/settings.js';
 import { startBroker, type RunningBroker } from '../../src/server/broker.js';
 
 export interface TestBroker extends RunningBroker {
@@ -26,11 +27,12 @@ export interface StartOutpostOptions {
 
 export async function startOutpost(opts: StartOutpostOptions = {}): Promise<TestBroker> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'outpost-test-')));
-  const configs = { 'auto.create.topics.enable': 'false', 'num.partitions': '1', ...opts.configs };
+  const configs: Record<string, string> = { 'auto.create.topics.enable': 'false', 'num.partitions': '1', ...opts.configs };
   const lines = opts.logLines;
   const logger = lines ? pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) }) : pino({ level: process.env.OUTPOST_TEST_LOG ?? 'silent' });
-  const listen = { host: '127.0.0.1', port: opts.port ?? 0 };
-  const running = await startBroker({ listen, advertisedListener: listen, admin: { host: '127.0.0.1', port: 0 }, dataDir, configs, links: opts.links }, { logger });
+  // Listeners named in configs (secured ones) are taken as given; otherwise one PLAINTEXT listener.
+  const listeners = configs.listeners ? parseListeners(configs) : [plaintextListener({ host: '127.0.0.1', port: opts.port ?? 0 })];
+  const running = await startBroker({ listeners, admin: { host: '127.0.0.1', port: 0 }, dataDir, configs, links: opts.links }, { logger });
   const self: TestBroker = {
     ...running,
     bootstrap: `127.0.0.1:${running.port}`,

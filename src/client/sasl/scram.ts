@@ -2,29 +2,15 @@
 // speaks it: client-first, server-first (nonce, salt, iterations), client-final with the proof,
 // and the server's signature checked, so that a server that does not know the password is not
 // taken for the source.
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { SaslAuthenticationError, type SaslExchange, type SaslMechanism } from './mechanism.js';
-
-type Hash = 'sha256' | 'sha512';
-
-/** Kafka's minimum, below which a server-first message is refused (ScramMechanism.minIterations). */
-const MIN_ITERATIONS = 4096;
-
-/** RFC 5802's saslname: '=' and ',' escaped. */
-const saslName = (s: string) => s.replace(/=/g, '=3D').replace(/,/g, '=2C');
-
-function attributes(message: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const part of message.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq === 1) out.set(part[0]!, part.slice(2));
-  }
-  return out;
-}
+import {
+  MIN_ITERATIONS, encodeSaslName, hmac, saltedPassword, scramAttributes as attributes, scramHash, scramKeys, xor, type ScramHash,
+} from './scram-formulas.js';
 
 export class ScramMechanism implements SaslMechanism {
   readonly name: string;
-  private readonly hash: Hash;
+  private readonly hash: ScramHash;
   /**
    * The salted password of the last salt and iteration count the server gave: a credential keeps
    * them, so re-authentications skip the PBKDF2 rounds that would block the event loop each time.
@@ -34,22 +20,21 @@ export class ScramMechanism implements SaslMechanism {
   /** `nonce` makes each exchange's client nonce (random; fixed only to check RFC 7677's example). */
   constructor(bits: 256 | 512, private readonly username: string, private readonly password: string, private readonly nonce = () => randomBytes(24).toString('base64url')) {
     this.name = `SCRAM-SHA-${bits}`;
-    this.hash = bits === 256 ? 'sha256' : 'sha512';
+    this.hash = scramHash(this.name);
   }
 
   private saltedPassword(salt: string, iterations: number): Buffer {
     const s = this.salted;
     if (s && s.salt === salt && s.iterations === iterations) return s.value;
-    const value = pbkdf2Sync(Buffer.from(this.password, 'utf8'), Buffer.from(salt, 'base64'), iterations, this.hash === 'sha256' ? 32 : 64, this.hash);
+    const value = saltedPassword(this.hash, this.password, Buffer.from(salt, 'base64'), iterations);
     this.salted = { salt, iterations, value };
     return value;
   }
 
   async begin(): Promise<SaslExchange> {
     const hash = this.hash;
-    const hmac = (key: Buffer, text: string) => createHmac(hash, key).update(text, 'utf8').digest();
     const clientNonce = this.nonce();
-    const clientFirstBare = `n=${saslName(this.username)},r=${clientNonce}`;
+    const clientFirstBare = `n=${encodeSaslName(this.username)},r=${clientNonce}`;
     let step = 0;
     let serverSignature: Buffer | null = null;
     return {
@@ -69,14 +54,11 @@ export class ScramMechanism implements SaslMechanism {
             }
             if (iterations < MIN_ITERATIONS) throw new SaslAuthenticationError(`${this.name}: the server asks for ${iterations} iterations, fewer than ${MIN_ITERATIONS}`);
             const salted = this.saltedPassword(salt, iterations);
-            const clientKey = hmac(salted, 'Client Key');
-            const storedKey = createHash(hash).update(clientKey).digest();
+            const { clientKey, storedKey, serverKey } = scramKeys(hash, salted);
             const withoutProof = `c=biws,r=${nonce}`;
             const authMessage = `${clientFirstBare},${serverFirst},${withoutProof}`;
-            const signature = hmac(storedKey, authMessage);
-            const proof = Buffer.alloc(clientKey.length);
-            for (let i = 0; i < proof.length; i++) proof[i] = clientKey[i]! ^ signature[i]!;
-            serverSignature = hmac(hmac(salted, 'Server Key'), authMessage);
+            const proof = xor(clientKey, hmac(hash, storedKey, authMessage));
+            serverSignature = hmac(hash, serverKey, authMessage);
             return Buffer.from(`${withoutProof},p=${proof.toString('base64')}`, 'utf8');
           }
           case 2: {

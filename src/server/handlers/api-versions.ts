@@ -6,7 +6,9 @@ import { defineHandler, type ResponseOf } from './handler.js';
 // Kafka 4.4 advertises Produce from v0 although it refuses v0-v2 (closing the connection, as for
 // any version it does not serve): librdkafka releases of its time will not produce compressed
 // batches to a broker whose Produce range starts above v0 (KAFKA-18659). outpost does the same.
-const ADVERTISED_MIN_VERSION = new Map([[0, 0]]);
+// SaslHandshake likewise: librdkafka takes a broker for SASL-capable only if its range holds v0,
+// though it then sends v1; v0 (bare SASL tokens after the handshake) is not served.
+const ADVERTISED_MIN_VERSION = new Map([[0, 0], [17, 0]]);
 
 /** The ApiVersions answer for a set of handlers; also what an unsupported version gets (v0). */
 export function apiVersionsBody(handlers: Map<number, Handler>, error: 'NONE' | 'UNSUPPORTED_VERSION' = 'NONE'): ResponseOf<'ApiVersions'> {

@@ -13,7 +13,7 @@ function endpointProblem(type: number): { error: ErrorName; message: string } | 
   return { error: 'UNSUPPORTED_ENDPOINT_TYPE', message: `Unsupported endpoint type ${type}` };
 }
 
-export const describeCluster = defineHandler('DescribeCluster', [0, 2], (b, req) => {
+export const describeCluster = defineHandler('DescribeCluster', [0, 2], (b, req, ctx) => {
   const type = req.endpointType ?? BROKERS;
   const problem = endpointProblem(type);
   return {
@@ -23,7 +23,7 @@ export const describeCluster = defineHandler('DescribeCluster', [0, 2], (b, req)
     endpointType: BROKERS,
     clusterId: problem ? '' : b.clusterId,
     controllerId: problem ? -1 : b.nodeId,
-    brokers: problem ? [] : [{ brokerId: b.nodeId, host: b.host, port: b.port, rack: null }],
+    brokers: problem ? [] : [{ brokerId: b.nodeId, host: ctx.listener.advertised.host, port: ctx.listener.advertised.port, rack: null }],
     clusterAuthorizedOperations: -2147483648,
   };
 });

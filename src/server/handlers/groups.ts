@@ -33,14 +33,14 @@ function clientHost(ctx: RequestContext): string {
 
 // ---- FindCoordinator ------------------------------------------------------------------------
 
-function findCoordinator(b: BrokerContext, keyType: number): { nodeId: number; host: string; port: number; error: ErrorName; message: string | null } {
+function findCoordinator(b: BrokerContext, ctx: RequestContext, keyType: number): { nodeId: number; host: string; port: number; error: ErrorName; message: string | null } {
   const none = { nodeId: -1, host: '', port: -1 };
   // Transactional ids are answered too, though outpost has no transaction coordinator: the
   // producer's InitProducerId is then refused at once instead of it retrying for a coordinator.
   if (keyType === GROUP_KEY_TYPE || keyType === TRANSACTION_KEY_TYPE) {
     if (keyType === GROUP_KEY_TYPE) b.groups?.markInUse();
     const error: ErrorName = keyType === GROUP_KEY_TYPE && !b.groups ? 'COORDINATOR_NOT_AVAILABLE' : 'NONE';
-    return error === 'NONE' ? { nodeId: b.nodeId, host: b.host, port: b.port, error, message: null } : { ...none, error, message: null };
+    return error === 'NONE' ? { nodeId: b.nodeId, host: ctx.listener.advertised.host, port: ctx.listener.advertised.port, error, message: null } : { ...none, error, message: null };
   }
   // Share groups (KIP-932) are off, as in a default Kafka 4.4 broker.
   if (keyType === SHARE_KEY_TYPE) return { ...none, error: 'INVALID_REQUEST', message: '' };
@@ -51,12 +51,12 @@ export const findCoordinatorHandler = defineHandler('FindCoordinator', [0, 6], (
   // v4 batches keys; success carries an empty message there and "NONE" before.
   if (ctx.version >= 4) {
     const coordinators = req.coordinatorKeys.map((key: string) => {
-      const c = findCoordinator(b, req.keyType);
+      const c = findCoordinator(b, ctx, req.keyType);
       return { key, nodeId: c.nodeId, host: c.host, port: c.port, errorCode: errorCode(c.error), errorMessage: c.message ?? '' };
     });
     return { throttleTimeMs: 0, coordinators };
   }
-  const c = findCoordinator(b, req.keyType);
+  const c = findCoordinator(b, ctx, req.keyType);
   return { throttleTimeMs: 0, errorCode: errorCode(c.error), errorMessage: c.message ?? c.error, nodeId: c.nodeId, host: c.host, port: c.port };
 });
 

@@ -82,7 +82,7 @@ export const metadata = defineHandler('Metadata', [0, 13], async (b, req, ctx) =
   }
   return {
     throttleTimeMs: 0,
-    brokers: [{ nodeId: b.nodeId, host: b.host, port: b.port, rack: null }],
+    brokers: [{ nodeId: b.nodeId, host: ctx.listener.advertised.host, port: ctx.listener.advertised.port, rack: null }],
     clusterId: b.clusterId,
     controllerId: b.nodeId,
     topics,
