@@ -26,7 +26,9 @@ export function listenerTls(ssl: ListenerSsl): ListenerTls {
   // Checked here too, so that a cipher name outpost cannot map stops start-up rather than a handshake.
   ssl.settings.cipherSuites.forEach(openSslCipherName);
   return {
-    options: { ...material, requestCert: ssl.clientAuth !== 'none', rejectUnauthorized: ssl.clientAuth === 'required' },
+    // Certificates are checked once the handshake is done (tlsPrincipal), not by OpenSSL during it:
+    // a refusal there reaches the log only as "socket hang up", where this way it says why.
+    options: { ...material, requestCert: ssl.clientAuth !== 'none', rejectUnauthorized: false },
     clientAuth: ssl.clientAuth,
     mapper: new PrincipalMapper(ssl.principalMappingRules),
   };
@@ -39,14 +41,21 @@ export function listenerTls(ssl: ListenerSsl): ListenerTls {
  */
 export function tlsPrincipal(socket: TLSSocket, tls: ListenerTls): { principal: string } | { problem: string } {
   const cert = socket.getPeerX509Certificate();
-  if (!cert) return { principal: ANONYMOUS };
-  if (!socket.authorized) return { problem: `its certificate was refused: ${String(socket.authorizationError)}` };
+  if (!cert) return tls.clientAuth === 'required' ? { problem: 'the client sent no certificate, and ssl.client.auth=required' } : { principal: ANONYMOUS };
+  if (!socket.authorized) return { problem: certificateProblem(String(socket.authorizationError)) };
   const dn = distinguishedName(cert);
   try {
     return { principal: userPrincipal(tls.mapper.name(dn)) };
   } catch (e) {
     return { problem: `ssl.principal.mapping.rules: ${(e as Error).message}` };
   }
+}
+
+function certificateProblem(code: string): string {
+  if (code === 'CERT_HAS_EXPIRED') return "the client's certificate has expired";
+  if (code === 'CERT_NOT_YET_VALID') return "the client's certificate is not valid yet";
+  if (/SELF_SIGNED|UNABLE_TO_GET_ISSUER|UNABLE_TO_VERIFY/.test(code)) return `the client's certificate is not signed by a CA the listener trusts (${code})`;
+  return `the client's certificate was refused (${code})`;
 }
 
 /** Why a client's TLS handshake failed, in words for the log. */

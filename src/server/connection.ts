@@ -135,6 +135,10 @@ export class Connection {
     try {
       frames = this.splitter.push(chunk);
     } catch (err) {
+      // A TLS record (handshake 0x16, version 3.x) where a Kafka frame was expected.
+      if (chunk[0] === 0x16 && chunk[1] === 0x03 && this.splitter.pendingBytes === 0) {
+        return this.close(`closing connection: a TLS client on the ${this.opts.listener.name} listener, which does not speak TLS (set the client's security.protocol to match)`);
+      }
       if (!this.session.authenticated) return this.close(`closing connection on listener ${this.opts.listener.name}: failing SASL authentication due to invalid receive size: ${(err as Error).message}`);
       return this.close(`closing connection: ${(err as Error).message}`);
     }
@@ -266,7 +270,10 @@ export class Connection {
     }
     if (session.failed !== null) return this.failAuthentication(session.failed, frameOut);
     this.send(frameOut);
-    if (session.authenticated) this.splitter.maxFrameBytes = this.opts.maxFrameBytes;
+    if (session.authenticated && this.splitter.maxFrameBytes !== this.opts.maxFrameBytes) {
+      this.splitter.maxFrameBytes = this.opts.maxFrameBytes;
+      this.opts.logger.debug({ conn: this.id, client: this.clientHost, listener: this.opts.listener.name, principal: session.principal }, 'authenticated');
+    }
   }
 
   /**

@@ -58,6 +58,7 @@ export async function startKafkaListener(spec: ListenerSpec, deps: ListenerDeps)
   const log = logger.child({ listener: spec.name });
 
   const serve = (socket: Socket, principal: string) => {
+    log.debug({ client: socket.remoteAddress, principal }, 'connection accepted');
     const conn = new Connection(socket, options, new ConnectionSession(principal, sasl), security.sasl?.maxReceiveBytes ?? options.maxFrameBytes);
     connections.add(conn);
     socket.on('close', () => connections.delete(conn));
@@ -95,7 +96,9 @@ export async function startKafkaListener(spec: ListenerSpec, deps: ListenerDeps)
       serve(socket, who.principal);
     });
     tlsServer.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
-      log.warn({ client: socket.remoteAddress }, `failed authentication: TLS handshake failed: ${describeHandshakeError(err)}`);
+      // The TLS socket has lost its address by now; the TCP socket under it still has it.
+      const client = (socket as TLSSocket & { _parent?: Socket })._parent?.remoteAddress ?? socket.remoteAddress;
+      log.warn({ client }, `failed authentication: TLS handshake failed: ${describeHandshakeError(err)}`);
     });
     server = tlsServer;
   } else {
