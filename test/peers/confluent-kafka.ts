@@ -40,10 +40,12 @@ function python(): Promise<string> {
 
 /**
  * Runs test/peers/python/`script` with confluent-kafka against `bootstrap`; the script prints one
- * JSON document, which is returned parsed (a failing script throws with its output).
+ * JSON document, which is returned parsed (a failing script throws with its output). `config` is
+ * added to every client's settings.
  */
-export async function confluentKafka(script: string, bootstrap: string, args: string[] = [], timeoutMs = 120_000): Promise<unknown> {
-  const r: RunResult = await run(await python(), [join(scripts, script), bootstrap, ...args], { timeoutMs }, HINT);
+export async function confluentKafka(script: string, bootstrap: string, args: string[] = [], timeoutMs = 120_000, config: Record<string, string> = {}): Promise<unknown> {
+  const env = { ...process.env, PEER_CONFIG: JSON.stringify(config) };
+  const r: RunResult = await run(await python(), [join(scripts, script), bootstrap, ...args], { timeoutMs, env }, HINT);
   if (r.code !== 0) throw new Error(`${script} failed (code ${r.code}):\n${r.stdout}\n${r.stderr}`);
   return JSON.parse(r.stdout);
 }

@@ -5,17 +5,22 @@ Usage: confluent_peer.py BOOTSTRAP COMMAND ARGS...
   produce TOPIC COUNT         idempotent producer, acks=all; COUNT keyed records over the partitions
   consume TOPIC GROUP COUNT   consumer group member: COUNT records, then commit and report offsets
   regex PATTERN GROUP COUNT   consumer subscribed by regular expression
+
+PEER_CONFIG (environment, JSON): client settings added to every client (security, say).
 """
 import json
+import os
 import sys
 import time
 
 from confluent_kafka import Consumer, KafkaException, Producer, TopicCollection, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+EXTRA = json.loads(os.environ.get("PEER_CONFIG", "{}"))
+
 
 def admin(bootstrap, topics):
-    client = AdminClient({"bootstrap.servers": bootstrap})
+    client = AdminClient({**EXTRA, "bootstrap.servers": bootstrap})
     created = {}
     for name, future in client.create_topics([NewTopic(t, num_partitions=3, replication_factor=1) for t in topics]).items():
         try:
@@ -36,7 +41,7 @@ def admin(bootstrap, topics):
 
 
 def produce(bootstrap, topic, count):
-    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all", "linger.ms": 5})
+    producer = Producer({**EXTRA, "bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all", "linger.ms": 5})
     delivered, errors = [], []
 
     def on_delivery(err, msg):
@@ -57,7 +62,7 @@ def produce(bootstrap, topic, count):
 
 
 def consume(bootstrap, subscription, group, count):
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
+    consumer = Consumer({**EXTRA, "bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
                          "enable.auto.commit": False, "topic.metadata.refresh.interval.ms": 1000})
     consumer.subscribe([subscription])
     values, topics = [], set()
