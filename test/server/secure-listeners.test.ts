@@ -17,7 +17,7 @@ import { makeCerts, STORE_PASSWORD, type TestCerts } from '../peers/certs.js';
 import { consoleConsume, consoleProduce, javaTool } from '../peers/kafka.js';
 import { kcat } from '../peers/kcat.js';
 import { startOutpost, type TestBroker } from '../support/outpost.js';
-import { waitFor } from '../link/support.js';
+import { connectTo, highWatermarks, sameBatches, waitFor } from '../link/support.js';
 
 const ALICE_PASSWORD = 'alice-plain-secret';
 const BOB_PASSWORD = 'bob-scram-secret';
@@ -201,6 +201,35 @@ async function outcome(p: Promise<unknown>): Promise<string> {
     return e instanceof ConnectionClosed || (e as NodeJS.ErrnoException).code === 'ECONNRESET' ? 'closed' : (e as Error).message;
   }
 }
+
+test('outpost to outpost: a cluster link over SASL_SSL with SCRAM-SHA-512 mirrors byte for byte', async (ctx) => {
+  const edge = await startOutpost();
+  try {
+    await edge.links.createLink({
+      name: 'secured',
+      bootstrapServers: ctx.at('SASL_SSL'),
+      configs: {
+        'security.protocol': 'SASL_SSL',
+        'sasl.mechanism': 'SCRAM-SHA-512',
+        'sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username="bob" password="${BOB_PASSWORD}";`,
+        'ssl.truststore.type': 'PEM',
+        'ssl.truststore.location': ctx.certs.caPem,
+      },
+    });
+    await edge.links.createMirror('secured', 'scram-topic');
+    const source = await connectTo(ctx.outpost.ports.PLAINTEXT!);
+    const mirror = await connectTo(edge.port);
+    try {
+      await waitFor('the mirror caught up', async () => (await highWatermarks(mirror, 'scram-topic'))[0] === 2);
+      await sameBatches(source, mirror, 'scram-topic', 1);
+    } finally {
+      source.close();
+      mirror.close();
+    }
+  } finally {
+    await edge.destroy();
+  }
+});
 
 test('before authentication only ApiVersions and the SASL exchange are served; anything else closes the connection', async (ctx) => {
   const witness = await saslPlaintext(ctx);
