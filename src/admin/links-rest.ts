@@ -307,7 +307,14 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
       if (asked !== clusterId) throw new HttpError(404, `cluster ${asked} not found: this broker's cluster id is ${clusterId}`);
       const handler = r.methods[req.method ?? 'GET'];
       if (!handler) throw new HttpError(405, `${req.method} not allowed on ${url.pathname}`, { allow: Object.keys(r.methods).join(', ') });
-      const root = `http://${req.headers.host ?? 'localhost'}/kafka/v3`;
+      // A write must say it is JSON: a web page can make a browser send a form or text/plain POST to
+      // a loopback outpost without asking, but not an application/json one (that needs a CORS
+      // preflight, which is never granted here).
+      if (WRITES.has(req.method ?? '') && !/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
+        throw new HttpError(415, `${req.method} requests must carry Content-Type: application/json`);
+      }
+      // Paths only: an absolute URL would be built from the Host header, which the client chooses.
+      const root = '/kafka/v3';
       return handler({ req, res, url, params, root, base: `${root}/clusters/${enc(clusterId)}` });
     }
     throw new HttpError(404, `no such endpoint: ${url.pathname}`);
@@ -324,6 +331,8 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
     }
   };
 }
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH']);
 
 function decodeSegment(s: string): string {
   try {

@@ -37,7 +37,8 @@ export class AdminClient {
     try {
       res = await fetch(target, {
         method,
-        headers: opts.body === undefined ? {} : { 'content-type': 'application/json' },
+        // Every write says it is JSON, with a body or without: the admin listener refuses others.
+        headers: method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' },
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });

@@ -13,7 +13,7 @@ let api = '';
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(`${api}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
@@ -74,7 +74,7 @@ test('a link is created (204), listed and described in Confluent\'s shape', asyn
   const got = await call('GET', '/links/src');
   assert.is(got.status, 200);
   assert.is(got.body.kind, 'KafkaLinkData');
-  assert.is(got.body.metadata.self, `${api}/links/src`);
+  assert.is(got.body.metadata.self, `/kafka/v3/clusters/${dest.clusterId}/links/src`);
   assert.is(got.body.link_name, 'src');
   assert.is(got.body.cluster_id, dest.clusterId);
   assert.is(got.body.source_cluster_id, source.clusterId);
@@ -162,7 +162,7 @@ test('a mirror is created (204) and catches up at the source\'s offsets', async 
     return r.body.mirror_lags.length === 2 && r.body.mirror_lags.every((p: any) => p.lag === 0 && p.log_end_offset === 10) ? r.body : undefined;
   });
   assert.is(m.kind, 'KafkaMirrorData');
-  assert.is(m.metadata.self, `${api}/links/src/mirrors/orders`);
+  assert.is(m.metadata.self, `/kafka/v3/clusters/${dest.clusterId}/links/src/mirrors/orders`);
   assert.is(m.link_name, 'src');
   assert.is(m.mirror_topic_name, 'orders');
   assert.is(m.source_topic_name, 'orders');
@@ -223,6 +223,17 @@ test('DELETE refuses a link with mirrors unless forced (204); its mirrors are go
   assert.is((await call('DELETE', '/links/src?force=true')).status, 204);
   await failing(404, 'GET', '/links/src');
   assert.equal((await call('GET', '/links/-/mirrors')).body.data, []);
+});
+
+test('the browser\'s way in is closed: a write must be application/json, and no answer echoes the Host header', async () => {
+  // What a web page can make a browser send without a CORS preflight.
+  for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+    const res = await fetch(`${api}/links`, { method: 'POST', headers: { 'content-type': type }, body: JSON.stringify({ link_name: 'csrf', source_cluster_id: 'x', configs: [] }) });
+    assert.is(res.status, 415, type);
+  }
+  assert.is((await call('GET', '/links')).body.data.some((l: { link_name: string }) => l.link_name === 'csrf'), false);
+  const res = await fetch(`${api}/links`, { headers: { host: 'evil.example:1' } });
+  assert.not.match(await res.text(), /evil\.example/);
 });
 
 test.run();
