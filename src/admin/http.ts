@@ -1,6 +1,8 @@
 // The admin HTTP listener: GET /health for probes, GET /metrics for Prometheus, and cluster links
 // under /kafka/v3 (links-rest.ts).
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TlsOptions } from 'node:tls';
 import type { Registry } from 'prom-client';
 import { sendJson } from './json.js';
 import { linksRest, type LinksRestOptions } from './links-rest.js';
@@ -15,6 +17,19 @@ export interface AdminHttpOptions {
   registry: Registry;
   /** serves the cluster-link REST API when given */
   links?: LinksRestOptions;
+  /** HTTPS with these options */
+  tls?: TlsOptions;
+  /** HTTP Basic authentication of the REST API (/health and /metrics stay open) */
+  authenticate?: (user: string, password: string) => Promise<boolean>;
+}
+
+/** The user and password of an HTTP Basic Authorization header, or null. */
+function basicCredentials(header: string | undefined): { user: string; password: string } | null {
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+  if (!m) return null;
+  const text = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = text.indexOf(':');
+  return colon < 0 ? null : { user: text.slice(0, colon), password: text.slice(colon + 1) };
 }
 
 export interface AdminHttp {
@@ -29,7 +44,15 @@ export async function startAdminHttp(opts: AdminHttpOptions): Promise<AdminHttp>
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://admin');
     const path = url.pathname;
-    if (rest && path.startsWith('/kafka/v3/')) return rest(req, res, url);
+    if (rest && path.startsWith('/kafka/v3/')) {
+      if (opts.authenticate) {
+        const creds = basicCredentials(req.headers.authorization);
+        if (!creds || !(await opts.authenticate(creds.user, creds.password))) {
+          return sendJson(res, 401, { error_code: 401, message: creds ? 'authentication failed: wrong user or password' : 'authentication required: HTTP Basic with a user of this broker' }, { 'www-authenticate': 'Basic realm="outpost", charset="UTF-8"' });
+        }
+      }
+      return rest(req, res, url);
+    }
     if (path !== '/health' && path !== '/metrics') return sendJson(res, 404, { error: `no such endpoint: ${path}` });
     if (req.method !== 'GET') return sendJson(res, 405, { error: `${req.method} not allowed on ${path}` }, { allow: 'GET' });
     if (path === '/health') {
@@ -41,12 +64,13 @@ export async function startAdminHttp(opts: AdminHttpOptions): Promise<AdminHttp>
     res.end(text);
   }
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: Error) => {
       if (res.headersSent) res.destroy(err);
       else sendJson(res, 500, { status: 'error', error: err.message });
     });
-  });
+  };
+  const server: Server = opts.tls ? createHttpsServer(opts.tls, onRequest) : createServer(onRequest);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {

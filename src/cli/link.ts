@@ -65,7 +65,7 @@ export function addLinkCommands(program: Command): void {
     .option('--dry-run', 'check the request (and the source) without creating the link')
     .option('--no-validate', "create the link even if the source cannot be reached now (it keeps trying)")
     .action(async (name: string, flags: CreateFlags) => {
-      const client = AdminClient.from(flags.adminUrl);
+      const client = AdminClient.from(flags);
       const configs = await linkConfigs(flags);
       await client.cluster('POST', '/links', {
         query: { link_name: name, validate_only: flags.dryRun, validate_link: flags.validate },
@@ -77,27 +77,27 @@ export function addLinkCommands(program: Command): void {
     });
 
   adminCommand(link, 'list', 'list cluster links').action(async (flags: AdminFlags) => {
-    const links: any[] = (await AdminClient.from(flags.adminUrl).cluster('GET', '/links')).data;
+    const links: any[] = (await AdminClient.from(flags).cluster('GET', '/links')).data;
     if (flags.output === 'json') return out(json(links.map(resource)));
     out(table(['Name', 'Source Cluster', 'State', 'Mirrors', 'Error'], links.map((l) => [l.link_name, l.source_cluster_id, l.link_state, l.topic_names.length, l.link_error_message])));
   });
 
   adminCommand(link, 'describe <name>', 'describe a cluster link').action(async (name: string, flags: AdminFlags) => {
-    const l = await AdminClient.from(flags.adminUrl).cluster('GET', `/links/${enc(name)}`);
+    const l = await AdminClient.from(flags).cluster('GET', `/links/${enc(name)}`);
     out(flags.output === 'json' ? json(resource(l)) : describeLink(l));
   });
 
   adminCommand(link, 'delete <name>', 'delete a cluster link', { output: false })
     .option('--force', 'delete it even with mirror topics: they stop mirroring and stay as ordinary, writable topics')
     .action(async (name: string, flags: AdminFlags & { force?: boolean }) => {
-      await AdminClient.from(flags.adminUrl).cluster('DELETE', `/links/${enc(name)}`, { query: { force: flags.force } });
+      await AdminClient.from(flags).cluster('DELETE', `/links/${enc(name)}`, { query: { force: flags.force } });
       out(`Deleted cluster link "${name}".\n`);
     });
 
   const configuration = link.command('configuration').description("a cluster link's configs");
 
   adminCommand(configuration, 'list <name>', "list a cluster link's configs").action(async (name: string, flags: AdminFlags) => {
-    const configs: any[] = (await AdminClient.from(flags.adminUrl).cluster('GET', `/links/${enc(name)}/configs`)).data;
+    const configs: any[] = (await AdminClient.from(flags).cluster('GET', `/links/${enc(name)}/configs`)).data;
     if (flags.output === 'json') return out(json(configs.map(resource)));
     out(table(['Name', 'Value', 'Sensitive', 'Source'], configs.map((c) => [c.name, c.sensitive ? '[hidden]' : c.value, c.sensitive, c.source])));
   });
@@ -109,7 +109,7 @@ export function addLinkCommands(program: Command): void {
       const configs = { ...(flags.configFile === undefined ? {} : await readConfigFile(flags.configFile)), ...flags.config };
       if (Object.keys(configs).length === 0) throw new Error('nothing to update: give --config or --config-file');
       const data = Object.entries(configs).map(([k, v]) => ({ name: k, value: v, operation: 'SET' }));
-      await AdminClient.from(flags.adminUrl).cluster('PUT', `/links/${enc(name)}/configs:alter`, { body: { data } });
+      await AdminClient.from(flags).cluster('PUT', `/links/${enc(name)}/configs:alter`, { body: { data } });
       out(`Updated cluster link "${name}": ${Object.keys(configs).join(', ')}.\n`);
     });
 }

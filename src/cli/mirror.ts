@@ -32,7 +32,7 @@ function pauseOrResume(mirror: Command, action: 'pause' | 'resume', done: string
   adminCommand(mirror, `${action} <topics...>`, `${action} mirror topics`)
     .requiredOption('--link <name>', 'the cluster link of the mirror topics')
     .action(async (topics: string[], flags: LinkFlags) => {
-      const res = await AdminClient.from(flags.adminUrl).cluster('POST', `/links/${enc(flags.link)}/mirrors:${action}`, { body: { mirror_topic_names: topics } });
+      const res = await AdminClient.from(flags).cluster('POST', `/links/${enc(flags.link)}/mirrors:${action}`, { body: { mirror_topic_names: topics } });
       if (flags.output === 'json') return out(json(res.data.map(resource)));
       for (const t of topics) out(`${done} mirror topic "${t}".\n`);
     });
@@ -45,7 +45,7 @@ export function addMirrorCommands(program: Command): void {
     .requiredOption('--link <name>', 'the cluster link to the source')
     .option('--sync', 'wait until the mirror has caught up with the source (lag 0 on every partition)')
     .action(async (topic: string, flags: LinkFlags & { sync?: boolean }) => {
-      const client = AdminClient.from(flags.adminUrl);
+      const client = AdminClient.from(flags);
       await client.cluster('POST', `/links/${enc(flags.link)}/mirrors`, { body: { source_topic_name: topic } });
       const m = flags.sync ? await waitCaughtUp(client, flags.link, topic) : await client.cluster('GET', `/links/${enc(flags.link)}/mirrors/${enc(topic)}`);
       if (flags.output === 'json') return out(json(resource(m)));
@@ -55,7 +55,7 @@ export function addMirrorCommands(program: Command): void {
   adminCommand(mirror, 'list', 'list mirror topics')
     .option('--link <name>', 'only those of this cluster link')
     .action(async (flags: AdminFlags & { link?: string }) => {
-      const mirrors: any[] = (await AdminClient.from(flags.adminUrl).cluster('GET', `/links/${enc(flags.link ?? '-')}/mirrors`)).data;
+      const mirrors: any[] = (await AdminClient.from(flags).cluster('GET', `/links/${enc(flags.link ?? '-')}/mirrors`)).data;
       if (flags.output === 'json') return out(json(mirrors.map(resource)));
       out(table(['Link', 'Mirror Topic', 'Partitions', 'Max Lag', 'Status'], mirrors.map((m) => [m.link_name, m.mirror_topic_name, m.num_partitions, maxLag(m), m.mirror_status])));
     });
@@ -63,7 +63,7 @@ export function addMirrorCommands(program: Command): void {
   adminCommand(mirror, 'describe <topic>', 'describe a mirror topic, partition by partition')
     .requiredOption('--link <name>', 'the cluster link of the mirror topic')
     .action(async (topic: string, flags: LinkFlags) => {
-      const m = await AdminClient.from(flags.adminUrl).cluster('GET', `/links/${enc(flags.link)}/mirrors/${enc(topic)}`);
+      const m = await AdminClient.from(flags).cluster('GET', `/links/${enc(flags.link)}/mirrors/${enc(topic)}`);
       out(flags.output === 'json' ? json(resource(m)) : describeMirror(m));
     });
 

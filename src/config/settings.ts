@@ -25,6 +25,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { checkAdminConfig, resolveAdminSecurity } from './admin-security.js';
 import { checkStaticBrokerConfig } from './broker-configs.js';
 import { parseHostPort, type HostPort } from './host-port.js';
 import { linkSpecProblem, type LinkSpec } from './link-spec.js';
@@ -138,7 +139,8 @@ export async function loadSettings(flags: SettingsFlags): Promise<Settings> {
   const configs: Record<string, string> = {};
   for (const [name, value] of Object.entries(file.configs ?? {})) {
     const raw = String(value);
-    const problem = name.startsWith('listener.name.') ? checkListenerConfig(name, raw) : checkStaticBrokerConfig(name, raw);
+    const adminProblem = checkAdminConfig(name, raw);
+    const problem = adminProblem !== undefined ? adminProblem : name.startsWith('listener.name.') ? checkListenerConfig(name, raw) : checkStaticBrokerConfig(name, raw);
     if (problem) throw new SettingsError(`${fileKey(`configs.${name}`)} ${problem}`);
     configs[name] = raw;
   }
@@ -187,6 +189,11 @@ export async function loadSettings(flags: SettingsFlags): Promise<Settings> {
     dataDir = resolve('data');
   }
 
+  try {
+    resolveAdminSecurity(configs, admin);
+  } catch (e) {
+    throw new SettingsError(`${flags.config === undefined ? '' : `${fileKey('configs')} `}${(e as Error).message}`);
+  }
   const settings: Settings = { listeners, admin, dataDir, configs };
   if (file.links) {
     settings.links = file.links.map((l, i) => {

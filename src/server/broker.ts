@@ -2,7 +2,11 @@
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { startAdminHttp } from '../admin/http.js';
+import { startAdminHttp, type AdminHttpOptions } from '../admin/http.js';
+import { tlsMaterial } from '../client/tls-material.js';
+import { resolveAdminSecurity } from '../config/admin-security.js';
+import { resolveListenerSecurity } from '../config/listeners.js';
+import { passwordChecker } from '../security/password-check.js';
 import { brokerNumber } from '../config/broker-configs.js';
 import { PasswordEncoder } from '../config/password-encoder.js';
 import type { Settings } from '../config/settings.js';
@@ -56,6 +60,18 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
+/** HTTPS and HTTP Basic for the admin listener, as admin.* says; Basic checks the broker's users. */
+function adminSecurityOptions(settings: Settings, configs: Record<string, string>, scram: ScramCredentialStore): Pick<AdminHttpOptions, 'tls' | 'authenticate'> {
+  const security = resolveAdminSecurity(configs, settings.admin);
+  const plainUsers = new Map<string, string>();
+  for (const l of settings.listeners) for (const [u, p] of resolveListenerSecurity(configs, l).sasl?.plainUsers ?? []) plainUsers.set(u, p);
+  const delay = brokerNumber(configs, 'connection.failed.authentication.delay.ms');
+  return {
+    ...(security.ssl ? { tls: tlsMaterial(security.ssl) } : {}),
+    ...(security.basicAuth ? { authenticate: passwordChecker(scram, plainUsers, delay) } : {}),
+  };
+}
+
 /** The sealer of the links' secrets, when password.encoder.secret is set. */
 function passwordEncoder(configs: Record<string, string>): PasswordEncoder | null {
   const secret = configs['password.encoder.secret'];
@@ -80,6 +96,9 @@ export async function startBroker(settings: Settings, opts: { logger?: Logger } 
 
 async function startLocked(settings: Settings, configs: Record<string, string>, nodeId: number, logger: Logger, unlock: () => Promise<void>): Promise<RunningBroker> {
   const identity = await loadIdentity(settings.dataDir, nodeId);
+  const scram = await ScramCredentialStore.open(settings.dataDir);
+  // Before anything is opened that would need closing: a bad admin keystore fails start-up here.
+  const adminSecurity = adminSecurityOptions(settings, configs, scram);
   // Loaded before the logs, which resolve their topic configs against the dynamic defaults too.
   const dynamicConfigs = await DynamicBrokerConfigs.load(settings.dataDir, configs, (m) => logger.warn(m));
   const logs = await LogManager.open(settings.dataDir, { resolveTopicConfig: (overrides) => resolveTopicConfig(overrides, dynamicConfigs.layers), logger });
@@ -107,7 +126,7 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
     },
     dynamicConfigs,
     producerIds: await ProducerIdAllocator.open(settings.dataDir),
-    scram: await ScramCredentialStore.open(settings.dataDir),
+    scram,
     fetchSessions: new FetchSessions(brokerNumber(configs, 'max.incremental.fetch.session.cache.slots')),
     logger,
     stopping: false,
@@ -163,6 +182,7 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
   const admin = await startAdminHttp({
     host: settings.admin.host,
     port: settings.admin.port,
+    ...adminSecurity,
     health: () => ({ status: broker.stopping ? 'stopping' : 'ok', clusterId: identity.clusterId, nodeId, topics: logs.topics().length }),
     links: { clusterId: identity.clusterId, links },
     registry,
