@@ -21,6 +21,11 @@ export interface AdminHttpOptions {
   tls?: TlsOptions;
   /** HTTP Basic authentication of the REST API (/health and /metrics stay open) */
   authenticate?: (user: string, password: string) => Promise<boolean>;
+  /**
+   * Whether a user (null: not authenticated) from a host may read (GET) or change the links and
+   * mirrors; absent, everyone may.
+   */
+  authorize?: (user: string | null, host: string, write: boolean) => boolean;
 }
 
 /** The user and password of an HTTP Basic Authorization header, or null. */
@@ -45,11 +50,17 @@ export async function startAdminHttp(opts: AdminHttpOptions): Promise<AdminHttp>
     const url = new URL(req.url ?? '/', 'http://admin');
     const path = url.pathname;
     if (rest && path.startsWith('/kafka/v3/')) {
+      let user: string | null = null;
       if (opts.authenticate) {
         const creds = basicCredentials(req.headers.authorization);
         if (!creds || !(await opts.authenticate(creds.user, creds.password))) {
           return sendJson(res, 401, { error_code: 401, message: creds ? 'authentication failed: wrong user or password' : 'authentication required: HTTP Basic with a user of this broker' }, { 'www-authenticate': 'Basic realm="outpost", charset="UTF-8"' });
         }
+        user = creds.user;
+      }
+      const write = req.method !== 'GET' && req.method !== 'HEAD';
+      if (opts.authorize && !opts.authorize(user, (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''), write)) {
+        return sendJson(res, 403, { error_code: 403, message: `not authorized: ${write ? 'changing links and mirrors needs ALTER' : 'reading links and mirrors needs DESCRIBE'} on the cluster` });
       }
       return rest(req, res, url);
     }

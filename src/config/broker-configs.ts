@@ -122,6 +122,10 @@ const BROKER_KEYS: BrokerConfigKey[] = [
   key('sasl.oauthbearer.sub.claim.name', 'STRING', 'sub', false),
   key('sasl.oauthbearer.scope.claim.name', 'STRING', 'scope', false),
   key('sasl.oauthbearer.clock.skew.buffer.seconds', 'INT', '30', false, atLeast(0)),
+  // ACLs: on when the authorizer names Kafka's StandardAuthorizer, the only one outpost has.
+  key('authorizer.class.name', 'STRING', '', false, oneOf('', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer')),
+  key('super.users', 'STRING', null, false),
+  key('allow.everyone.if.no.acl.found', 'BOOLEAN', 'false', false),
 ];
 
 const BROKER_CONFIG_KEYS: ReadonlyMap<string, BrokerConfigKey> = new Map(BROKER_KEYS.map((k) => [k.name, k]));

@@ -7,7 +7,12 @@ import { tlsMaterial } from '../client/tls-material.js';
 import { resolveAdminSecurity } from '../config/admin-security.js';
 import { resolveListenerSecurity } from '../config/listeners.js';
 import { passwordChecker } from '../security/password-check.js';
-import { brokerNumber } from '../config/broker-configs.js';
+import { AclStore } from '../security/acl-store.js';
+import { Authorizer } from '../security/authorizer.js';
+import { CLUSTER_NAME } from '../security/acls.js';
+import { ANONYMOUS, userPrincipal } from '../security/principal.js';
+import { createAcls, deleteAcls, describeAcls } from './handlers/acls.js';
+import { brokerBoolean, brokerNumber } from '../config/broker-configs.js';
 import { PasswordEncoder } from '../config/password-encoder.js';
 import type { Settings } from '../config/settings.js';
 import { resolveTopicConfig } from '../config/topic-configs.js';
@@ -72,6 +77,17 @@ function adminSecurityOptions(settings: Settings, configs: Record<string, string
   };
 }
 
+/** Kafka's StandardAuthorizer when authorizer.class.name names it: ACLs from the data dir. */
+async function openAuthorizer(dataDir: string, configs: Record<string, string>): Promise<{ authorizer?: Authorizer }> {
+  if (!configs['authorizer.class.name']) return {};
+  const superUsers = new Set((configs['super.users'] ?? '').split(';').map((s) => s.trim()).filter((s) => s !== ''));
+  return { authorizer: new Authorizer(await AclStore.open(dataDir), superUsers, brokerBoolean(configs, 'allow.everyone.if.no.acl.found')) };
+}
+
+function adminAuthorization(authorizer: Authorizer): NonNullable<AdminHttpOptions['authorize']> {
+  return (user, host, write) => authorizer.authorize({ principal: user === null ? ANONYMOUS : userPrincipal(user), host }, write ? 'ALTER' : 'DESCRIBE', 'CLUSTER', CLUSTER_NAME);
+}
+
 /** The sealer of the links' secrets, when password.encoder.secret is set. */
 function passwordEncoder(configs: Record<string, string>): PasswordEncoder | null {
   const secret = configs['password.encoder.secret'];
@@ -127,6 +143,7 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
     dynamicConfigs,
     producerIds: await ProducerIdAllocator.open(settings.dataDir),
     scram,
+    ...(await openAuthorizer(settings.dataDir, configs)),
     fetchSessions: new FetchSessions(brokerNumber(configs, 'max.incremental.fetch.session.cache.slots')),
     logger,
     stopping: false,
@@ -141,6 +158,7 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
     produce, fetch, listOffsets, metadata, offsetForLeaderEpoch, deleteRecords, initProducerId,
     apiVersions(() => handlers), createTopics, deleteTopics, createPartitions, describeCluster, describeLogDirs, describeTopicPartitions,
     ...configHandlers, ...groupHandlers, saslHandshake, saslAuthenticate, describeUserScramCredentials, alterUserScramCredentials, describeClientQuotas,
+    describeAcls, createAcls, deleteAcls,
   ];
   for (const make of factories) {
     const h = make(broker);
@@ -183,12 +201,15 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
     host: settings.admin.host,
     port: settings.admin.port,
     ...adminSecurity,
+    // The REST API is authorized with the same ACLs: reads need DESCRIBE on the cluster, changes ALTER.
+    ...(broker.authorizer ? { authorize: adminAuthorization(broker.authorizer) } : {}),
     health: () => ({ status: broker.stopping ? 'stopping' : 'ok', clusterId: identity.clusterId, nodeId, topics: logs.topics().length }),
     links: { clusterId: identity.clusterId, links },
     registry,
   });
   const listenerLog = listeners.map((l) => `${l.spec.name}://${l.spec.bind.host}:${l.port} (${l.spec.protocol}, advertised ${l.info.advertised.host}:${l.info.advertised.port})`);
-  logger.info({ listeners: listenerLog, admin: `${settings.admin.host}:${admin.port}`, dataDir: settings.dataDir, clusterId: identity.clusterId }, 'outpost is serving');
+  const ports = Object.fromEntries(listeners.map((l) => [l.spec.name, l.port]));
+  logger.info({ listeners: listenerLog, ports, admin: `${settings.admin.host}:${admin.port}`, dataDir: settings.dataDir, clusterId: identity.clusterId }, 'outpost is serving');
 
   let closing: Promise<void> | null = null;
   const close = () =>
@@ -213,6 +234,5 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
       logger.info('outpost stopped');
     })());
 
-  const ports = Object.fromEntries(listeners.map((l) => [l.spec.name, l.port]));
   return { port: listeners[0]!.port, ports, adminPort: admin.port, clusterId: identity.clusterId, links, close };
 }

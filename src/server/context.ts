@@ -8,6 +8,7 @@ import type { LogManager } from '../log/log-manager.js';
 import type { DynamicBrokerConfigs } from './dynamic-configs.js';
 import type { FetchSessions } from './fetch-sessions.js';
 import type { Partitions } from './partitions.js';
+import type { Authorizer } from '../security/authorizer.js';
 import type { ScramCredentialStore } from '../security/scram-credentials.js';
 import type { ProducerIdAllocator } from './producer-ids.js';
 
@@ -24,6 +25,8 @@ export interface BrokerContext {
   producerIds: ProducerIdAllocator;
   /** the SCRAM users listeners authenticate against */
   scram: ScramCredentialStore;
+  /** the ACLs, when authorizer.class.name names StandardAuthorizer; absent, everything is permitted */
+  authorizer?: Authorizer;
   fetchSessions: FetchSessions;
   /** the group coordinator; absent until it has loaded __consumer_offsets, and group APIs answer COORDINATOR_NOT_AVAILABLE */
   groups?: GroupCoordinator;

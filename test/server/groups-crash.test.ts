@@ -36,8 +36,7 @@ function serve(dataDir: string, config: string, port: number): Promise<Outpost> 
       const serving = out.split('\n').find((l) => l.includes('outpost is serving'));
       if (!serving) return;
       out = '';
-      const listener = JSON.parse(serving).listener as string;
-      const bound = Number(listener.split(':').pop());
+      const bound = (JSON.parse(serving).ports as Record<string, number>).PLAINTEXT!;
       resolve({
         bootstrap: `127.0.0.1:${bound}`,
         port: bound,

@@ -10,6 +10,8 @@ import { CONFIG_OP, ConfigError, applyBrokerOps, applyTopicOps, type ConfigOp, t
 import type { BrokerContext } from '../context.js';
 import type { DynamicLayer } from '../dynamic-configs.js';
 import { topicNameProblem } from '../../log/topic-names.js';
+import { permits, refusal } from '../authorization.js';
+import type { RequestContext } from '../connection.js';
 import { defineHandler, type HandlerFactory } from './handler.js';
 
 /** Kafka's ConfigResource.Type ids; GROUP and CLIENT_METRICS are not served. */
@@ -88,15 +90,29 @@ function describeResource(b: BrokerContext, r: DescribeResource, includeSynonyms
   }
 }
 
+/**
+ * Whether the client may read (Describe) or change (Alter, IncrementalAlter) a resource's configs:
+ * a topic's with its name, a broker's (and its loggers') on the cluster. Refused, the resource is
+ * answered with the rule's error, Kafka's default message with it.
+ */
+function checkAuthorized(b: BrokerContext, ctx: RequestContext, api: 'DescribeConfigs' | 'AlterConfigs' | 'IncrementalAlterConfigs', r: Resource): void {
+  const rule = r.resourceType === RESOURCE.TOPIC ? (`${api}.topic` as const) : (`${api}.broker` as const);
+  if (!permits(b, ctx, rule, r.resourceType === RESOURCE.TOPIC ? r.resourceName : undefined)) {
+    const error = refusal(rule) as ConfigError['error'];
+    fail(error, error === 'TOPIC_AUTHORIZATION_FAILED' ? 'Topic authorization failed.' : 'Cluster authorization failed.');
+  }
+}
+
 // Documentation (v3+) stays null even when asked for: Kafka's texts are not carried, and null is
 // what Kafka itself sends for a config without one.
-const describeConfigs = defineHandler('DescribeConfigs', [1, 4], (b, req) => ({
+const describeConfigs = defineHandler('DescribeConfigs', [1, 4], (b, req, ctx) => ({
   throttleTimeMs: 0,
   results: req.resources.map((r: DescribeResource) => {
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
     try {
       // A type Kafka does not know fails its whole request: every resource gets this error.
       if (!req.resources.every((x: Resource) => KAFKA_TYPES.has(x.resourceType))) fail('INVALID_REQUEST', MALFORMED);
+      checkAuthorized(b, ctx, 'DescribeConfigs', r);
       // Kafka leaves errorMessage at its default, the empty string, when all is well.
       return { ...base, errorCode: 0, errorMessage: '', configs: describeResource(b, r, req.includeSynonyms) };
     } catch (err) {
@@ -210,13 +226,14 @@ async function answer(r: Resource, dup: Set<Resource>, alter: () => Promise<void
 
 type LegacyResource = Resource & { configs: { name: string; value: string | null }[] };
 
-const alterConfigs = defineHandler('AlterConfigs', [0, 2], (b, req) =>
+const alterConfigs = defineHandler('AlterConfigs', [0, 2], (b, req, ctx) =>
   serially(b, async () => {
     const dup = duplicates<LegacyResource>(req.resources);
     const responses = [];
     for (const r of req.resources as LegacyResource[]) {
       responses.push(
         await answer(r, dup, async () => {
+          if (r.resourceType === RESOURCE.BROKER || r.resourceType === RESOURCE.TOPIC) checkAuthorized(b, ctx, 'AlterConfigs', r);
           checkShape(r.configs);
           const configs = Object.fromEntries(r.configs.map((c) => [c.name, c.value!]));
           if (r.resourceType === RESOURCE.BROKER) return alterBroker(b, r.resourceName, () => configs, req.validateOnly);
@@ -258,13 +275,14 @@ function checkLoggerChange(b: BrokerContext, name: string, ops: readonly ConfigO
   }
 }
 
-const incrementalAlterConfigs = defineHandler('IncrementalAlterConfigs', [0, 1], (b, req) =>
+const incrementalAlterConfigs = defineHandler('IncrementalAlterConfigs', [0, 1], (b, req, ctx) =>
   serially(b, async () => {
     const dup = duplicates<IncrementalResource>(req.resources);
     const responses = [];
     for (const r of req.resources as IncrementalResource[]) {
       responses.push(
         await answer(r, dup, async () => {
+          if (KAFKA_TYPES.has(r.resourceType)) checkAuthorized(b, ctx, 'IncrementalAlterConfigs', r);
           checkShape(r.configs);
           switch (r.resourceType) {
             case RESOURCE.BROKER_LOGGER:

@@ -5,20 +5,18 @@
 import { errorCode } from '../../../protocol/errors.js';
 import { ZERO_UUID } from '../../../protocol/primitives.js';
 import { topicNameProblem } from '../../log/topic-names.js';
+import { permits, refusal, topicOperations } from '../authorization.js';
 import { defineHandler } from './handler.js';
 import { describeTopic, listedTopicNames } from './metadata.js';
 
 /** Kafka's max.request.partition.size.limit default: the most partitions one response describes. */
 const MAX_PARTITIONS = 2000;
-/**
- * Unlike Metadata, Kafka always reports what the caller may do with each topic here; with no
- * authorizer that is every topic operation: READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE,
- * DESCRIBE_CONFIGS and ALTER_CONFIGS (bits 3-8, 10 and 11).
- */
-const ALL_TOPIC_OPERATIONS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((bits, op) => bits | (1 << op), 0);
-
-export const describeTopicPartitions = defineHandler('DescribeTopicPartitions', [0, 0], (b, req) => {
-  const asked: string[] = req.topics.length > 0 ? req.topics.map((t) => t.name) : listedTopicNames(b);
+// Unlike Metadata, Kafka always reports what the caller may do with each topic here (with no
+// authorizer, every topic operation).
+export const describeTopicPartitions = defineHandler('DescribeTopicPartitions', [0, 0], (b, req, ctx) => {
+  const described = (name: string) => permits(b, ctx, 'DescribeTopicPartitions.topic', name);
+  // Asked for all, the client is told only of the topics it may describe.
+  const asked: string[] = req.topics.length > 0 ? req.topics.map((t) => t.name) : listedTopicNames(b).filter(described);
   const names = [...new Set(asked)].sort();
   const cursor = req.cursor as { topicName: string; partitionIndex: number } | null;
   // A cursor must point into the topics asked for; Kafka fails the whole request otherwise.
@@ -35,15 +33,19 @@ export const describeTopicPartitions = defineHandler('DescribeTopicPartitions', 
       break;
     }
     const found = describeTopic(b, name);
+    if (!described(name)) {
+      topics.push({ errorCode: errorCode(refusal('DescribeTopicPartitions.topic')), name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 });
+      continue;
+    }
     if (!found) {
       const error = topicNameProblem(name) ? 'INVALID_TOPIC_EXCEPTION' : 'UNKNOWN_TOPIC_OR_PARTITION';
-      topics.push({ errorCode: errorCode(error), name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: ALL_TOPIC_OPERATIONS });
+      topics.push({ errorCode: errorCode(error), name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: topicOperations(b, ctx, name) });
       continue;
     }
     const from = cursor && name === cursor.topicName ? cursor.partitionIndex : 0;
     const partitions = found.partitions.filter((p) => p.partitionIndex >= from).map((p) => ({ ...p, eligibleLeaderReplicas: [], lastKnownElr: [] }));
     if (partitions.length > budget) nextCursor = { topicName: name, partitionIndex: partitions[budget]!.partitionIndex };
-    topics.push({ ...found, partitions: partitions.slice(0, budget), topicAuthorizedOperations: ALL_TOPIC_OPERATIONS });
+    topics.push({ ...found, partitions: partitions.slice(0, budget), topicAuthorizedOperations: topicOperations(b, ctx, name) });
     budget -= Math.min(budget, partitions.length);
     if (nextCursor) break;
   }

@@ -9,6 +9,7 @@ import { brokerNumber } from '../../config/broker-configs.js';
 import type { AbortedTransaction } from '../../log/transaction-index.js';
 import type { BrokerContext } from '../context.js';
 import { mustSend, type RequestedPartition, type SessionPartition } from '../fetch-sessions.js';
+import { permits, refusal } from '../authorization.js';
 import { defineHandler, type ResponseOf } from './handler.js';
 
 type FetchableTopicResponse = ResponseOf<'Fetch'>['responses'][number];
@@ -35,13 +36,17 @@ function notHosted(error: ErrorName): boolean {
   return error === 'UNKNOWN_TOPIC_OR_PARTITION' || error === 'UNKNOWN_TOPIC_ID';
 }
 
-async function readAll(b: BrokerContext, parts: SessionPartition[], maxBytes: number, isolation: number): Promise<PartitionRead[]> {
+async function readAll(b: BrokerContext, parts: SessionPartition[], maxBytes: number, isolation: number, unreadable: (topic: string) => boolean): Promise<PartitionRead[]> {
   let budget = maxBytes;
   let first = true;
   const out: PartitionRead[] = [];
   for (const p of parts) {
     const partition = b.partitions.get(p.topic, p.partition);
     const base = { p, chunks: [] as Buffer[], bytes: 0, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: [] };
+    if (unreadable(p.topic)) {
+      out.push({ ...base, error: refusal('Fetch.topic') });
+      continue;
+    }
     if (!partition) {
       out.push({ ...base, error: p.topicId !== ZERO_UUID && !b.logs.topicById(p.topicId) ? 'UNKNOWN_TOPIC_ID' : 'UNKNOWN_TOPIC_OR_PARTITION' });
       continue;
@@ -117,14 +122,21 @@ export const fetch = defineHandler('Fetch', [4, 18], async (b, req, ctx) => {
   const deadline = Date.now() + Math.max(0, req.maxWaitMs);
   // The broker's fetch.max.bytes caps what any one response holds, whatever the client asks.
   const maxBytes = Math.max(0, Math.min(req.maxBytes, brokerNumber(b.brokerConfigs, 'fetch.max.bytes')));
-  let reads = await readAll(b, session.partitions, maxBytes, req.isolationLevel);
+  // Authorized once per request and topic; refused partitions are answered, not read, and do not
+  // cut a long poll short (as Kafka leaves them out of its read).
+  const readable = new Map<string, boolean>();
+  const unreadable = (topic: string) => {
+    if (!readable.has(topic)) readable.set(topic, permits(b, ctx, 'Fetch.topic', topic));
+    return !readable.get(topic);
+  };
+  let reads = await readAll(b, session.partitions, maxBytes, req.isolationLevel, unreadable);
   for (;;) {
     const bytes = reads.reduce((n, r) => n + r.bytes, 0);
-    const errored = reads.some((r) => r.error !== 'NONE' || r.divergingEpoch);
+    const errored = reads.some((r) => (r.error !== 'NONE' && r.error !== refusal('Fetch.topic')) || r.divergingEpoch);
     const left = deadline - Date.now();
     if (bytes >= req.minBytes || errored || left <= 0 || session.partitions.length === 0 || b.stopping) break;
     await waitForAppend(b, session.partitions, left);
-    reads = await readAll(b, session.partitions, maxBytes, req.isolationLevel);
+    reads = await readAll(b, session.partitions, maxBytes, req.isolationLevel, unreadable);
   }
 
   // Group by topic in request order; an incremental response leaves out what did not change.

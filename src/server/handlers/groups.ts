@@ -9,6 +9,7 @@ import { ZERO_UUID } from '../../../protocol/primitives.js';
 import type { GroupCoordinator } from '../../groups/coordinator.js';
 import type { RequestContext } from '../connection.js';
 import type { BrokerContext } from '../context.js';
+import { permits, refusal } from '../authorization.js';
 import { defineHandler, type HandlerFactory } from './handler.js';
 
 const GROUP_KEY_TYPE = 0;
@@ -47,23 +48,32 @@ function findCoordinator(b: BrokerContext, ctx: RequestContext, keyType: number)
   return { ...none, error: 'INVALID_REQUEST', message: INVALID_REQUEST_MESSAGE };
 }
 
+/** FindCoordinator's key, authorized: DESCRIBE on the group or the transactional id. */
+function authorizedCoordinator(b: BrokerContext, ctx: RequestContext, keyType: number, key: string) {
+  const rule = keyType === TRANSACTION_KEY_TYPE ? 'FindCoordinator.transactionalId' : 'FindCoordinator.group';
+  if ((keyType === GROUP_KEY_TYPE || keyType === TRANSACTION_KEY_TYPE) && !permits(b, ctx, rule, key)) {
+    return { nodeId: -1, host: '', port: -1, error: refusal(rule), message: null };
+  }
+  return findCoordinator(b, ctx, keyType);
+}
+
 export const findCoordinatorHandler = defineHandler('FindCoordinator', [0, 6], (b, req, ctx) => {
   // v4 batches keys; success carries an empty message there and "NONE" before.
   if (ctx.version >= 4) {
     const coordinators = req.coordinatorKeys.map((key: string) => {
-      const c = findCoordinator(b, ctx, req.keyType);
+      const c = authorizedCoordinator(b, ctx, req.keyType, key);
       return { key, nodeId: c.nodeId, host: c.host, port: c.port, errorCode: errorCode(c.error), errorMessage: c.message ?? '' };
     });
     return { throttleTimeMs: 0, coordinators };
   }
-  const c = findCoordinator(b, ctx, req.keyType);
+  const c = authorizedCoordinator(b, ctx, req.keyType, req.key);
   return { throttleTimeMs: 0, errorCode: errorCode(c.error), errorMessage: c.message ?? c.error, nodeId: c.nodeId, host: c.host, port: c.port };
 });
 
 // ---- the classic group protocol -------------------------------------------------------------
 
 export const joinGroupHandler = defineHandler('JoinGroup', [0, 9], async (b, req, ctx) => {
-  const coordinator = coordinatorOf(b);
+  const coordinator = permits(b, ctx, 'JoinGroup.group', req.groupId) ? coordinatorOf(b) : refusal('JoinGroup.group');
   const r = typeof coordinator === 'string'
     ? { errorCode: errorCode(coordinator), generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId: req.memberId, members: [] }
     : await coordinator.joinGroup(
@@ -86,7 +96,7 @@ export const joinGroupHandler = defineHandler('JoinGroup', [0, 9], async (b, req
 
 export const syncGroupHandler = defineHandler('SyncGroup', [0, 5], async (b, req, ctx) => {
   const failed = (error: ErrorName) => ({ throttleTimeMs: 0, errorCode: errorCode(error), protocolType: null, protocolName: null, assignment: Buffer.alloc(0) });
-  const coordinator = coordinatorOf(b);
+  const coordinator = permits(b, ctx, 'SyncGroup.group', req.groupId) ? coordinatorOf(b) : refusal('SyncGroup.group');
   if (typeof coordinator === 'string') return failed(coordinator);
   // From v5 the client must say which protocol it assigned for.
   if (ctx.version >= 5 && (req.protocolType === null || req.protocolName === null)) return failed('INCONSISTENT_GROUP_PROTOCOL');
@@ -102,14 +112,14 @@ export const syncGroupHandler = defineHandler('SyncGroup', [0, 5], async (b, req
   return { throttleTimeMs: 0, ...r };
 });
 
-export const heartbeatHandler = defineHandler('Heartbeat', [0, 4], (b, req) => {
-  const coordinator = coordinatorOf(b);
+export const heartbeatHandler = defineHandler('Heartbeat', [0, 4], (b, req, ctx) => {
+  const coordinator = permits(b, ctx, 'Heartbeat.group', req.groupId) ? coordinatorOf(b) : refusal('Heartbeat.group');
   const error = typeof coordinator === 'string' ? coordinator : coordinator.heartbeat(req);
   return { throttleTimeMs: 0, errorCode: errorCode(error) };
 });
 
 export const leaveGroupHandler = defineHandler('LeaveGroup', [0, 5], (b, req, ctx) => {
-  const coordinator = coordinatorOf(b);
+  const coordinator = permits(b, ctx, 'LeaveGroup.group', req.groupId) ? coordinatorOf(b) : refusal('LeaveGroup.group');
   if (typeof coordinator === 'string') return { throttleTimeMs: 0, errorCode: errorCode(coordinator), members: [] };
   // v3 batches members (and lets an admin name static members by instance id alone).
   const batched = ctx.version >= 3;
@@ -157,10 +167,15 @@ class TopicResults<T> {
 export const offsetCommitHandler = defineHandler('OffsetCommit', [2, 10], async (b, req, ctx) => {
   const results = new TopicResults<{ partitionIndex: number; errorCode: number }>();
   const accepted: { ref: TopicRef; topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }[] = [];
+  // The group first: without READ on it, every partition is answered GROUP_AUTHORIZATION_FAILED.
+  const groupAllowed = permits(b, ctx, 'OffsetCommit.group', req.groupId);
   for (const t of req.topics) {
     const ref = topicRef(b, ctx.version, t);
+    const topicAllowed = ref.name === null || permits(b, ctx, 'OffsetCommit.topic', ref.name);
     for (const p of t.partitions) {
-      if (ref.name === null) results.add(ref, { partitionIndex: p.partitionIndex, errorCode: errorCode('UNKNOWN_TOPIC_ID') });
+      if (!groupAllowed) results.add(ref, { partitionIndex: p.partitionIndex, errorCode: errorCode(refusal('OffsetCommit.group')) });
+      else if (!topicAllowed) results.add(ref, { partitionIndex: p.partitionIndex, errorCode: errorCode(refusal('OffsetCommit.topic')) });
+      else if (ref.name === null) results.add(ref, { partitionIndex: p.partitionIndex, errorCode: errorCode('UNKNOWN_TOPIC_ID') });
       else if (!b.logs.getLog(ref.name, p.partitionIndex)) results.add(ref, { partitionIndex: p.partitionIndex, errorCode: errorCode('UNKNOWN_TOPIC_OR_PARTITION') });
       else accepted.push({ ref, topic: ref.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata });
     }
@@ -186,21 +201,30 @@ export const offsetCommitHandler = defineHandler('OffsetCommit', [2, 10], async 
 
 export const offsetFetchHandler = defineHandler('OffsetFetch', [1, 10], (b, req, ctx) => {
   const coordinator = coordinatorOf(b);
+  const described = (topic: string) => permits(b, ctx, 'OffsetFetch.topic', topic);
   const fetchGroup = (groupId: string, topics: { name: string; topicId: string; partitionIndexes: number[] }[] | null) => {
     if (typeof coordinator === 'string') return { error: coordinator, topics: [] };
+    if (!permits(b, ctx, 'OffsetFetch.group', groupId)) return { error: refusal('OffsetFetch.group'), topics: [] };
     const byId = ctx.version >= FIRST_TOPIC_ID_VERSION;
     if (topics === null) {
       const r = coordinator.fetchOffsets(groupId, null);
-      // By id, a committed topic that no longer exists has no id to be named by: it is left out.
-      const named = r.topics.map((t) => ({ ...t, topicId: b.logs.topic(t.name)?.topicId ?? ZERO_UUID }));
+      // By id, a committed topic that no longer exists has no id to be named by: it is left out,
+      // as is one the client may not describe.
+      const named = r.topics.filter((t) => described(t.name)).map((t) => ({ ...t, topicId: b.logs.topic(t.name)?.topicId ?? ZERO_UUID }));
       return { error: r.error, topics: byId ? named.filter((t) => t.topicId !== ZERO_UUID) : named };
     }
     const refs = topics.map((t) => ({ ref: topicRef(b, ctx.version, t), partitionIndexes: t.partitionIndexes }));
-    const known = refs.filter((t) => t.ref.name !== null);
+    const known = refs.filter((t) => t.ref.name !== null && described(t.ref.name));
     const r = coordinator.fetchOffsets(groupId, known.map((t) => ({ name: t.ref.name!, partitionIndexes: t.partitionIndexes })));
     if (r.error !== 'NONE') return { error: r.error, topics: [] };
     let next = 0;
     const out = refs.map(({ ref, partitionIndexes }) => {
+      if (ref.name !== null && !described(ref.name)) {
+        const partitions = partitionIndexes.map((partitionIndex) => ({
+          partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: errorCode(refusal('OffsetFetch.topic')),
+        }));
+        return { name: ref.name, topicId: ref.topicId, partitions };
+      }
       if (ref.name !== null) return { ...r.topics[next++]!, topicId: ref.topicId };
       const partitions = partitionIndexes.map((partitionIndex) => ({
         partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: errorCode('UNKNOWN_TOPIC_ID'),
@@ -222,13 +246,18 @@ export const offsetFetchHandler = defineHandler('OffsetFetch', [1, 10], (b, req,
   return { throttleTimeMs: 0, topics: r.topics.map(({ name, partitions }) => ({ name, partitions })), errorCode: errorCode(r.error) };
 });
 
-export const offsetDeleteHandler = defineHandler('OffsetDelete', [0, 0], async (b, req) => {
-  const coordinator = coordinatorOf(b);
+export const offsetDeleteHandler = defineHandler('OffsetDelete', [0, 0], async (b, req, ctx) => {
+  const coordinator = permits(b, ctx, 'OffsetDelete.group', req.groupId) ? coordinatorOf(b) : refusal('OffsetDelete.group');
   if (typeof coordinator === 'string') return { errorCode: errorCode(coordinator), throttleTimeMs: 0, topics: [] };
   const results = new TopicResults<{ partitionIndex: number; errorCode: number }>();
   const known = new Map<string, number[]>();
   for (const t of req.topics) {
+    const topicAllowed = permits(b, ctx, 'OffsetDelete.topic', t.name);
     for (const p of t.partitions) {
+      if (!topicAllowed) {
+        results.add({ name: t.name, topicId: ZERO_UUID }, { partitionIndex: p.partitionIndex, errorCode: errorCode(refusal('OffsetDelete.topic')) });
+        continue;
+      }
       if (!b.logs.getLog(t.name, p.partitionIndex)) {
         results.add({ name: t.name, topicId: ZERO_UUID }, { partitionIndex: p.partitionIndex, errorCode: errorCode('UNKNOWN_TOPIC_OR_PARTITION') });
         continue;
@@ -252,6 +281,9 @@ export const describeGroupsHandler = defineHandler('DescribeGroups', [0, 6], (b,
   const groups = typeof coordinator === 'string'
     ? req.groups.map((groupId: string) => ({ errorCode: errorCode(coordinator), errorMessage: null, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: NO_OPERATIONS }))
     : coordinator.describeGroups(req.groups).map((g) => {
+        if (!permits(b, ctx, 'DescribeGroups.group', g.groupId)) {
+          return { errorCode: errorCode(refusal('DescribeGroups.group')), errorMessage: null, groupId: g.groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: NO_OPERATIONS };
+        }
         // A group that does not exist is described as Dead; v6 also says so with an error.
         if (g.groupState === 'Dead' && ctx.version >= 6) {
           return { ...g, errorCode: errorCode('GROUP_ID_NOT_FOUND'), errorMessage: `Group ${g.groupId} not found.`, authorizedOperations: NO_OPERATIONS };
@@ -261,18 +293,24 @@ export const describeGroupsHandler = defineHandler('DescribeGroups', [0, 6], (b,
   return { throttleTimeMs: 0, groups };
 });
 
-export const listGroupsHandler = defineHandler('ListGroups', [0, 5], (b, req) => {
+export const listGroupsHandler = defineHandler('ListGroups', [0, 5], (b, req, ctx) => {
   const coordinator = coordinatorOf(b);
   if (typeof coordinator === 'string') return { throttleTimeMs: 0, errorCode: errorCode(coordinator), groups: [] };
-  return { throttleTimeMs: 0, errorCode: 0, groups: coordinator.listGroups(req.statesFilter, req.typesFilter) };
+  const groups = coordinator.listGroups(req.statesFilter, req.typesFilter);
+  // DESCRIBE on the cluster lists them all; without it, those the client may describe.
+  const all = permits(b, ctx, 'ListGroups.cluster');
+  return { throttleTimeMs: 0, errorCode: 0, groups: all ? groups : groups.filter((g) => permits(b, ctx, 'ListGroups.group', g.groupId)) };
 });
 
-export const deleteGroupsHandler = defineHandler('DeleteGroups', [0, 3], async (b, req) => {
+export const deleteGroupsHandler = defineHandler('DeleteGroups', [0, 3], async (b, req, ctx) => {
   const coordinator = coordinatorOf(b);
+  const names = [...new Set<string>(req.groupsNames)];
+  const allowed = names.filter((g) => permits(b, ctx, 'DeleteGroups.group', g));
+  const refused = names.filter((g) => !allowed.includes(g)).map((groupId) => ({ groupId, errorCode: errorCode(refusal('DeleteGroups.group')) }));
   const results = typeof coordinator === 'string'
-    ? [...new Set<string>(req.groupsNames)].map((groupId) => ({ groupId, errorCode: errorCode(coordinator) }))
-    : await coordinator.deleteGroups(req.groupsNames);
-  return { throttleTimeMs: 0, results };
+    ? allowed.map((groupId) => ({ groupId, errorCode: errorCode(coordinator) }))
+    : allowed.length > 0 ? await coordinator.deleteGroups(req.groupsNames.filter((g: string) => allowed.includes(g))) : [];
+  return { throttleTimeMs: 0, results: [...results, ...refused] };
 });
 
 export const groupHandlers: HandlerFactory[] = [

@@ -1,9 +1,12 @@
 // DescribeLogDirs: outpost has one log dir, its data dir.
 import { statfs } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { errorCode } from '../../../protocol/errors.js';
+import { permits, refusal } from '../authorization.js';
 import { defineHandler } from './handler.js';
 
-export const describeLogDirs = defineHandler('DescribeLogDirs', [1, 5], async (b, req) => {
+export const describeLogDirs = defineHandler('DescribeLogDirs', [1, 5], async (b, req, ctx) => {
+  if (!permits(b, ctx, 'DescribeLogDirs.cluster')) return { throttleTimeMs: 0, errorCode: errorCode(refusal('DescribeLogDirs.cluster')), results: [] };
   const wanted: Map<string, number[] | null> = new Map();
   if (req.topics === null) for (const t of b.logs.topics()) wanted.set(t.name, null);
   else for (const t of req.topics) wanted.set(t.topic, t.partitions);

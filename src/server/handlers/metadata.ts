@@ -5,6 +5,7 @@ import { OFFSETS_TOPIC } from '../../groups/offsets-topic.js';
 import type { BrokerContext } from '../context.js';
 import { topicNameProblem } from '../../log/topic-names.js';
 import { autoCreateTopic } from '../topic-admin.js';
+import { permits, refusal } from '../authorization.js';
 import { defineHandler, type ResponseOf } from './handler.js';
 
 type TopicEntry = Required<Omit<ResponseOf<'Metadata'>['topics'][number], 'partitions'>> & { partitions: PartitionEntry[] };
@@ -55,22 +56,29 @@ export const metadata = defineHandler('Metadata', [0, 13], async (b, req, ctx) =
     const refused = wantedTopics.map((t) => topicEntry(t.name ?? '', t.topicId, 'INVALID_REQUEST'));
     return { throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1, topics: refused, clusterAuthorizedOperations: NO_OPERATIONS };
   }
+  const described = (name: string) => permits(b, ctx, 'Metadata.topic', name);
   if (all) {
-    for (const name of listedTopicNames(b)) topics.push(describeTopic(b, name)!);
+    // The topics the client may not describe are left out, as if they did not exist.
+    for (const name of listedTopicNames(b)) if (described(name)) topics.push(describeTopic(b, name)!);
   } else {
     const autoCreate = req.allowAutoTopicCreation && brokerBoolean(b.brokerConfigs, 'auto.create.topics.enable');
     for (const wanted of wantedTopics) {
       if (wanted.name === null) {
         // v12+: a topic asked for by id alone.
         const t = wanted.topicId !== ZERO_UUID ? b.logs.topicById(wanted.topicId) : undefined;
-        topics.push(t ? describeTopic(b, t.name)! : topicEntry(null, wanted.topicId, 'UNKNOWN_TOPIC_ID'));
+        if (t && !described(t.name)) topics.push(topicEntry(null, wanted.topicId, refusal('Metadata.topic')));
+        else topics.push(t ? describeTopic(b, t.name)! : topicEntry(null, wanted.topicId, 'UNKNOWN_TOPIC_ID'));
         continue;
       }
       const found = describeTopic(b, wanted.name);
-      if (found) {
+      if (!described(wanted.name)) {
+        topics.push(topicEntry(wanted.name, ZERO_UUID, refusal('Metadata.topic')));
+      } else if (found) {
         topics.push(found);
       } else if (topicNameProblem(wanted.name)) {
         topics.push(topicEntry(wanted.name, ZERO_UUID, 'INVALID_TOPIC_EXCEPTION'));
+      } else if (autoCreate && !permits(b, ctx, 'Metadata.createCluster') && !permits(b, ctx, 'Metadata.createTopic', wanted.name)) {
+        topics.push(topicEntry(wanted.name, ZERO_UUID, refusal('Metadata.createTopic')));
       } else if (autoCreate) {
         const error = await autoCreateTopic(b, wanted.name);
         // Kafka answers LEADER_NOT_AVAILABLE for a topic it has just created; clients retry.

@@ -1,6 +1,7 @@
 // ListOffsets, OffsetForLeaderEpoch and DeleteRecords: questions about, and moves of, the ends
 // of a partition's log.
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
+import { permits, refusal as denied } from '../authorization.js';
 import { defineHandler, type ResponseOf } from './handler.js';
 
 type ListOffsetsPartitionResponse = ResponseOf<'ListOffsets'>['topics'][number]['partitions'][number];
@@ -17,12 +18,13 @@ const READ_COMMITTED = 1;
 
 export const listOffsets = defineHandler('ListOffsets', [1, 11], async (b, req, ctx) => {
   const topics: ResponseOf<'ListOffsets'>['topics'] = [];
+  const described = (topic: string) => permits(b, ctx, 'ListOffsets.topic', topic);
   for (const t of req.topics) {
     const partitions: ListOffsetsPartitionResponse[] = [];
     for (const p of t.partitions) {
       const out: ListOffsetsPartitionResponse = { partitionIndex: p.partitionIndex, errorCode: 0, timestamp: -1, offset: -1, leaderEpoch: -1 };
       const partition = b.partitions.get(t.name, p.partitionIndex);
-      const problem: ErrorName | null = !partition ? 'UNKNOWN_TOPIC_OR_PARTITION' : partition.fencing(p.currentLeaderEpoch);
+      const problem: ErrorName | null = !described(t.name) ? denied('ListOffsets.topic') : !partition ? 'UNKNOWN_TOPIC_OR_PARTITION' : partition.fencing(p.currentLeaderEpoch);
       if (problem || !partition) {
         partitions.push({ ...out, errorCode: errorCode(problem!) });
         continue;
@@ -60,12 +62,13 @@ export const listOffsets = defineHandler('ListOffsets', [1, 11], async (b, req, 
   return { throttleTimeMs: 0, topics };
 });
 
-export const offsetForLeaderEpoch = defineHandler('OffsetForLeaderEpoch', [2, 4], (b, req) => {
+export const offsetForLeaderEpoch = defineHandler('OffsetForLeaderEpoch', [2, 4], (b, req, ctx) => {
   const topics = req.topics.map((t) => ({
     topic: t.topic,
     partitions: t.partitions.map((p) => {
       const partition = b.partitions.get(t.topic, p.partition);
-      const problem: ErrorName | null = !partition ? 'UNKNOWN_TOPIC_OR_PARTITION' : partition.fencing(p.currentLeaderEpoch);
+      const allowed = permits(b, ctx, 'OffsetForLeaderEpoch.topic', t.topic);
+      const problem: ErrorName | null = !allowed ? denied('OffsetForLeaderEpoch.topic') : !partition ? 'UNKNOWN_TOPIC_OR_PARTITION' : partition.fencing(p.currentLeaderEpoch);
       if (problem || !partition) return { errorCode: errorCode(problem!), partition: p.partition, leaderEpoch: -1, endOffset: -1 };
       const end = partition.log.endOffsetForLeaderEpoch(p.leaderEpoch);
       return { errorCode: 0, partition: p.partition, leaderEpoch: end.epoch, endOffset: end.endOffset };
@@ -74,12 +77,17 @@ export const offsetForLeaderEpoch = defineHandler('OffsetForLeaderEpoch', [2, 4]
   return { throttleTimeMs: 0, topics };
 });
 
-export const deleteRecords = defineHandler('DeleteRecords', [0, 2], async (b, req) => {
+export const deleteRecords = defineHandler('DeleteRecords', [0, 2], async (b, req, ctx) => {
   const topics = [];
   for (const t of req.topics) {
     const partitions = [];
+    const allowed = permits(b, ctx, 'DeleteRecords.topic', t.name);
     for (const p of t.partitions) {
       const partition = b.partitions.get(t.name, p.partitionIndex);
+      if (!allowed) {
+        partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: errorCode(denied('DeleteRecords.topic')) });
+        continue;
+      }
       if (!partition) {
         partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: errorCode('UNKNOWN_TOPIC_OR_PARTITION') });
         continue;

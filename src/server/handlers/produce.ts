@@ -4,6 +4,7 @@ import { errorCode, type ErrorName } from '../../../protocol/errors.js';
 import { ZERO_UUID } from '../../../protocol/primitives.js';
 import { ATTRIBUTES_OFFSET, COMPRESSION_CODEC_MASK, CURRENT_MAGIC, MAGIC_OFFSET } from '../../../protocol/records/batch.js';
 import { Codec } from '../../../protocol/records/compression.js';
+import { permits, refusal } from '../authorization.js';
 import { CloseConnection } from '../connection.js';
 import type { BrokerContext } from '../context.js';
 import type { Partition } from '../partitions.js';
@@ -65,6 +66,8 @@ export const produce = defineHandler('Produce', [3, 13], async (b, req, ctx) => 
   const responses: ResponseOf<'Produce'>['responses'] = [];
   const acksOk = ACKS.has(req.acks);
   const byId = ctx.version >= FIRST_TOPIC_ID_VERSION;
+  // A transactional producer's id is authorized first: without it, nothing of the request is.
+  const txnRefused = req.transactionalId !== null && !permits(b, ctx, 'Produce.transactionalId', req.transactionalId);
   for (const t of req.topicData) {
     const partitionResponses: PartitionResult[] = [];
     const name = byId ? b.logs.topicById(t.topicId)?.name : t.name;
@@ -72,6 +75,13 @@ export const produce = defineHandler('Produce', [3, 13], async (b, req, ctx) => 
       // Kafka answers an unknown id with the zero id, every partition UNKNOWN_TOPIC_ID.
       for (const p of t.partitionData) partitionResponses.push(failed(p.index, 'UNKNOWN_TOPIC_ID'));
       responses.push({ topicId: ZERO_UUID, partitionResponses });
+      continue;
+    }
+    // Kafka authorizes before it looks the topic up: an unknown topic one may not write to is unauthorized.
+    const unauthorized: ErrorName | null = txnRefused ? refusal('Produce.transactionalId') : permits(b, ctx, 'Produce.topic', name) ? null : refusal('Produce.topic');
+    if (unauthorized) {
+      for (const p of t.partitionData) partitionResponses.push(failed(p.index, unauthorized));
+      responses.push(byId ? { topicId: t.topicId, partitionResponses } : { name, partitionResponses });
       continue;
     }
     for (const p of t.partitionData) {

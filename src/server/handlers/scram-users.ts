@@ -4,15 +4,21 @@
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
 import { MAX_ITERATIONS, MIN_ITERATIONS } from '../../client/sasl/scram-formulas.js';
 import { SCRAM_MECHANISMS, scramMechanismType } from '../../security/scram-credentials.js';
+import { permits, refusal } from '../authorization.js';
 import { defineHandler } from './handler.js';
 
 // kafka-configs --entity-type users --describe asks for the users' quotas too. outpost enforces no
 // client quotas, so it has none to list (an empty answer, as a Kafka broker without quotas gives).
-export const describeClientQuotas = defineHandler('DescribeClientQuotas', [0, 1], () => ({ throttleTimeMs: 0, errorCode: 0, errorMessage: null, entries: [] }));
+export const describeClientQuotas = defineHandler('DescribeClientQuotas', [0, 1], (b, _req, ctx) =>
+  permits(b, ctx, 'DescribeClientQuotas.cluster')
+    ? { throttleTimeMs: 0, errorCode: 0, errorMessage: null, entries: [] }
+    : { throttleTimeMs: 0, errorCode: errorCode(refusal('DescribeClientQuotas.cluster')), errorMessage: null, entries: null },
+);
 
 const DUPLICATE = 'A user credential cannot be altered twice in the same request';
 
-export const describeUserScramCredentials = defineHandler('DescribeUserScramCredentials', [0, 0], (b, req) => {
+export const describeUserScramCredentials = defineHandler('DescribeUserScramCredentials', [0, 0], (b, req, ctx) => {
+  if (!permits(b, ctx, 'DescribeUserScramCredentials.cluster')) return { throttleTimeMs: 0, errorCode: errorCode(refusal('DescribeUserScramCredentials.cluster')), errorMessage: null, results: [] };
   const all = b.scram.describe();
   const wanted = req.users === null || req.users.length === 0 ? [...all.keys()].map((name) => ({ name })) : req.users;
   const counts = new Map<string, number>();
@@ -26,7 +32,11 @@ export const describeUserScramCredentials = defineHandler('DescribeUserScramCred
   return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, results };
 });
 
-export const alterUserScramCredentials = defineHandler('AlterUserScramCredentials', [0, 0], async (b, req) => {
+export const alterUserScramCredentials = defineHandler('AlterUserScramCredentials', [0, 0], async (b, req, ctx) => {
+  if (!permits(b, ctx, 'AlterUserScramCredentials.cluster')) {
+    const users = [...new Set([...req.deletions, ...req.upsertions].map((c) => c.name))];
+    return { throttleTimeMs: 0, results: users.map((user) => ({ user, errorCode: errorCode(refusal('AlterUserScramCredentials.cluster')), errorMessage: null })) };
+  }
   const errors = new Map<string, { error: ErrorName; message: string }>();
   const deletions = new Map<string, { user: string; mechanism: string; delete: true }>();
   const upserts = new Map<string, { user: string; mechanism: string; salt: Buffer; iterations: number; saltedPassword: Buffer }>();

@@ -6,6 +6,7 @@ import { describeTopicConfigs } from '../../config/topic-configs.js';
 import { newTopicId } from '../../log/topic-names.js';
 import type { BrokerContext } from '../context.js';
 import { checkCreatePartitions, checkCreateTopic, createTopic, deleteTopic } from '../topic-admin.js';
+import { permits, refusal } from '../authorization.js';
 import { defineHandler, type RequestOf, type ResponseOf } from './handler.js';
 
 type CreatableTopic = RequestOf<'CreateTopics'>['topics'][number];
@@ -63,7 +64,13 @@ export const createTopics = defineHandler('CreateTopics', [2, 7], async (b, req,
   const unique = req.topics.filter((t) => seen.get(t.name) === 1);
   const tooLarge = tooManyRecords(b, unique);
   const topics: CreateResult[] = [];
+  const clusterCreate = permits(b, ctx, 'CreateTopics.cluster');
+  const unauthorized: string[] = [];
   for (const t of unique) {
+    if (!clusterCreate && !permits(b, ctx, 'CreateTopics.topic', t.name)) {
+      unauthorized.push(t.name);
+      continue;
+    }
     const result = createResult(t.name);
     if (tooLarge) {
       topics.push({ ...result, ...failure(TOO_LARGE()) });
@@ -79,16 +86,20 @@ export const createTopics = defineHandler('CreateTopics', [2, 7], async (b, req,
         topicId: made.topicId,
         numPartitions: made.partitions,
         replicationFactor: made.replicationFactor,
-        configs: ctx.version >= 5 ? createdConfigs(b, configs) : [],
+        // Without DESCRIBE_CONFIGS the configs are withheld, and the reason given in their place.
+        ...(ctx.version >= 5 && !permits(b, ctx, 'CreateTopics.configs', t.name)
+          ? { configs: [], topicConfigErrorCode: errorCode(refusal('CreateTopics.configs')) }
+          : { configs: ctx.version >= 5 ? createdConfigs(b, configs) : [] }),
       });
     } catch (err) {
       topics.push({ ...result, ...failure(err) });
     }
   }
-  // A name asked for more than once gets one result, after all the others (as from Kafka).
+  // A name asked for more than once gets one result, after all the others, then the refused ones (as from Kafka).
   for (const [name, n] of seen) {
     if (n > 1) topics.push({ ...createResult(name), errorCode: errorCode('INVALID_REQUEST'), errorMessage: 'Duplicate topic name.' });
   }
+  for (const name of unauthorized) topics.push({ ...createResult(name), errorCode: errorCode(refusal('CreateTopics.topic')), errorMessage: 'Authorization failed.' });
   return { throttleTimeMs: 0, topics };
 });
 
@@ -107,6 +118,7 @@ export const deleteTopics = defineHandler('DeleteTopics', [1, 6], async (b, req,
     return { throttleTimeMs: 0, responses: wanted.map((w) => result(w.name, w.topicId, refusal)) };
   }
   const responses = [];
+  const clusterDelete = permits(b, ctx, 'DeleteTopics.cluster');
   for (const w of wanted) {
     if ((w.name === null) === (w.topicId === ZERO_UUID)) {
       const message = w.name === null ? 'Neither topic name nor id were specified.' : 'You may not specify both topic name and topic id.';
@@ -124,6 +136,12 @@ export const deleteTopics = defineHandler('DeleteTopics', [1, 6], async (b, req,
       responses.push(result(null, w.topicId, new KafkaError('UNKNOWN_TOPIC_ID', 'This server does not host this topic ID.')));
       continue;
     }
+    if (!clusterDelete && !permits(b, ctx, 'DeleteTopics.topic', name)) {
+      // A topic the client may not even describe is not named back to it.
+      const named = w.name !== null || permits(b, ctx, 'DeleteTopics.describe', name);
+      responses.push({ name: named ? name : null, topicId: w.topicId, errorCode: errorCode(refusal('DeleteTopics.topic')), errorMessage: null });
+      continue;
+    }
     const topicId = b.logs.topic(name)?.topicId ?? ZERO_UUID;
     try {
       await deleteTopic(b, name);
@@ -135,7 +153,7 @@ export const deleteTopics = defineHandler('DeleteTopics', [1, 6], async (b, req,
   return { throttleTimeMs: 0, responses };
 });
 
-export const createPartitions = defineHandler('CreatePartitions', [0, 3], async (b, req) => {
+export const createPartitions = defineHandler('CreatePartitions', [0, 3], async (b, req, ctx) => {
   let added = 0;
   for (const t of req.topics) {
     const current = b.logs.topic(t.name)?.partitions;
@@ -143,6 +161,10 @@ export const createPartitions = defineHandler('CreatePartitions', [0, 3], async 
   }
   const results = [];
   for (const t of req.topics) {
+    if (!permits(b, ctx, 'CreatePartitions.topic', t.name)) {
+      results.push({ name: t.name, errorCode: errorCode(refusal('CreatePartitions.topic')), errorMessage: null });
+      continue;
+    }
     try {
       if (added > MAX_RECORDS_PER_REQUEST) throw TOO_LARGE();
       checkCreatePartitions(b, t.name, t.count, t.assignments);
