@@ -105,9 +105,8 @@ function checkAuthorized(b: BrokerContext, ctx: RequestContext, api: 'DescribeCo
 
 // Documentation (v3+) stays null even when asked for: Kafka's texts are not carried, and null is
 // what Kafka itself sends for a config without one.
-const describeConfigs = defineHandler('DescribeConfigs', [1, 4], (b, req, ctx) => ({
-  throttleTimeMs: 0,
-  results: req.resources.map((r: DescribeResource) => {
+const describeConfigs = defineHandler('DescribeConfigs', [1, 4], (b, req, ctx) => {
+  const results = req.resources.map((r: DescribeResource) => {
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
     try {
       // A type Kafka does not know fails its whole request: every resource gets this error.
@@ -118,8 +117,11 @@ const describeConfigs = defineHandler('DescribeConfigs', [1, 4], (b, req, ctx) =
     } catch (err) {
       return { ...base, ...outcome(err), configs: [] };
     }
-  }),
-}));
+  });
+  // Kafka answers the authorized resources first, then the refused ones.
+  const refused = (r: { errorCode: number }) => r.errorCode === errorCode('TOPIC_AUTHORIZATION_FAILED') || r.errorCode === errorCode('CLUSTER_AUTHORIZATION_FAILED');
+  return { throttleTimeMs: 0, results: [...results.filter((r) => !refused(r)), ...results.filter(refused)] };
+});
 
 // ---- changes -----------------------------------------------------------------------------------
 
