@@ -182,6 +182,11 @@ test('the Java console producer and consumer over SASL_SSL with a client propert
   const consumed = await consoleConsume(peer, 'java-secure', { maxMessages: 3, args: ['--command-config', props] });
   assert.is(consumed.code, 0, consumed.stderr);
   assert.equal(consumed.stdout.trim().split('\n'), ['a', 'b', 'c']);
+  // kafka-configs over SASL_SSL too: bob adds carol, who can then authenticate.
+  const add = await javaTool('org.apache.kafka.tools.ConfigCommand', ['--bootstrap-server', ctx.at('SASL_SSL'), '--command-config', props, '--entity-type', 'users', '--entity-name', 'carol', '--alter', '--add-config', 'SCRAM-SHA-512=[password=carol-secret]']);
+  assert.is(add.code, 0, add.stderr);
+  const carol = await kcat([...kcatScram(ctx, 'carol-secret').map((a) => a.replace('sasl.username=bob', 'sasl.username=carol')), '-L']);
+  assert.is(carol.code, 0, carol.stderr);
 });
 
 /** A plain connection to the SASL_PLAINTEXT listener, after ApiVersions. */
