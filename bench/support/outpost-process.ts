@@ -1,6 +1,6 @@
 // outpost as the benchmarks run it: its own process, exactly as `outpost serve` runs it, on a
 // fresh data dir, with a small client for the cluster-link REST API on its admin listener.
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,16 +21,25 @@ export interface OutpostProcess {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startOutpostProcess(): Promise<OutpostProcess> {
+/**
+ * `configs` are broker configs (written to a settings file); `listeners`, when given, are listeners
+ * besides the PLAINTEXT one that `bootstrap` names (NAME://host:port, with their protocols in
+ * configs' listener.security.protocol.map).
+ */
+export async function startOutpostProcess(opts: { configs?: Record<string, string>; listeners?: string[] } = {}): Promise<OutpostProcess> {
   const workDir = await mkdtemp(join(tmpdir(), 'outpost-mirror-bench-'));
   const logFile = join(workDir, 'outpost.log');
   const [port, admin] = [await freePort(), await freePort()];
+  const configs = { ...opts.configs };
+  if (opts.listeners) configs.listeners = [`PLAINTEXT://127.0.0.1:${port}`, ...opts.listeners].join(',');
+  const settingsFile = join(workDir, 'outpost.yaml');
+  writeFileSync(settingsFile, `configs:\n${Object.entries(configs).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}\n`).join('')}`);
   // Its log goes to a file, not a pipe we would have to drain; warn keeps the log's own cost out
   // of the CPU figures.
   const out = openSync(logFile, 'a');
   const child = spawnGuarded(process.execPath, [
-    join(repoRoot, 'bin/outpost.js'), 'serve',
-    '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${admin}`, '--data-dir', join(workDir, 'data'),
+    join(repoRoot, 'bin/outpost.js'), 'serve', '--config', settingsFile,
+    ...(opts.listeners ? [] : ['--listen', `127.0.0.1:${port}`]), '--admin', `127.0.0.1:${admin}`, '--data-dir', join(workDir, 'data'),
   ], { stdio: ['ignore', out, out], env: { ...process.env, OUTPOST_LOG_LEVEL: 'warn' } }, workDir);
   closeSync(out);
   let exited = false;
@@ -84,7 +93,7 @@ export class LinksApi {
   private async call(method: string, path: string, body?: unknown): Promise<any> {
     const res = await fetch(`${this.adminUrl}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(30_000),
     });
