@@ -76,6 +76,20 @@ export const LISTENER_SCOPED_CONFIGS: ReadonlySet<string> = new Set([
   'sasl.oauthbearer.jwks.endpoint.refresh.ms',
 ]);
 
+/**
+ * A listener's certificate and trust settings, which AlterConfigs may set on this broker's id at
+ * run time (Kafka's per-broker dynamic SSL configs) to rotate certificates without a restart.
+ */
+const RELOADABLE_CONFIGS: ReadonlySet<string> = new Set([
+  'ssl.keystore.type', 'ssl.keystore.location', 'ssl.keystore.password', 'ssl.key.password', 'ssl.keystore.key', 'ssl.keystore.certificate.chain',
+  'ssl.truststore.type', 'ssl.truststore.location', 'ssl.truststore.password', 'ssl.truststore.certificates',
+]);
+
+export function isReloadableListenerConfig(name: string): boolean {
+  const split = splitListenerConfig(name);
+  return split !== null && split.mechanism === undefined && RELOADABLE_CONFIGS.has(split.config);
+}
+
 /** Kafka's prefix of a listener's own configs: the name in lower case. */
 export function listenerPrefix(listenerName: string): string {
   return `listener.name.${listenerName.toLowerCase()}.`;

@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { startAdminHttp, type AdminHttpOptions } from '../admin/http.js';
 import { tlsMaterial } from '../client/tls-material.js';
 import { resolveAdminSecurity } from '../config/admin-security.js';
-import { resolveListenerSecurity } from '../config/listeners.js';
+import { isReloadableListenerConfig, resolveListenerSecurity } from '../config/listeners.js';
 import { passwordChecker } from '../security/password-check.js';
 import { AclStore } from '../security/acl-store.js';
 import { Authorizer } from '../security/authorizer.js';
@@ -130,6 +130,12 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
   const groups = await GroupCoordinator.open({ logs, brokerConfigs: dynamicConfigs.layers, logger });
   const shutdownListeners = new Set<() => void>();
 
+  // Listeners with the certificates a dynamic change last set (rotated certificates outlive a restart).
+  const tlsConfigs = (brokerLayer: Readonly<Record<string, string>>) => ({
+    ...configs,
+    ...Object.fromEntries(Object.entries(brokerLayer).filter(([k]) => isReloadableListenerConfig(k))),
+  });
+  const listeners: KafkaListener[] = [];
   const broker: BrokerContext = {
     nodeId,
     clusterId: identity.clusterId,
@@ -143,6 +149,14 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
     dynamicConfigs,
     producerIds: await ProducerIdAllocator.open(settings.dataDir),
     scram,
+    listenerTls: {
+      prepare(brokerLayer) {
+        const prepared = listeners.map((l) => l.prepareTls(tlsConfigs(brokerLayer))).filter((p) => p !== null);
+        const failed = prepared.find((p) => 'problem' in p);
+        if (failed && 'problem' in failed) return failed;
+        return { apply: () => prepared.forEach((p) => 'apply' in p && p.apply()) };
+      },
+    },
     ...(await openAuthorizer(settings.dataDir, configs)),
     fetchSessions: new FetchSessions(brokerNumber(configs, 'max.incremental.fetch.session.cache.slots')),
     logger,
@@ -167,7 +181,7 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
 
   const connections = new Set<Connection>();
   const listenerDeps: ListenerDeps = {
-    configs,
+    configs: tlsConfigs(dynamicConfigs.layer('broker')),
     connection: {
       handlers,
       maxFrameBytes: brokerNumber(configs, 'socket.request.max.bytes'),
@@ -181,7 +195,6 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
     scram: broker.scram,
     logger,
   };
-  const listeners: KafkaListener[] = [];
   try {
     for (const spec of settings.listeners) listeners.push(await startKafkaListener(spec, listenerDeps));
   } catch (e) {

@@ -12,6 +12,14 @@ import type { Authorizer } from '../security/authorizer.js';
 import type { ScramCredentialStore } from '../security/scram-credentials.js';
 import type { ProducerIdAllocator } from './producer-ids.js';
 
+/**
+ * Prepares the TLS listeners' certificates from this broker's dynamic layer (over the static
+ * configs): what is wrong with them, or how to put them in effect for new connections.
+ */
+export interface ListenerTlsReloader {
+  prepare(brokerLayer: Readonly<Record<string, string>>): { problem: string } | { apply(): void };
+}
+
 export interface BrokerContext {
   nodeId: number;
   clusterId: string;
@@ -25,6 +33,8 @@ export interface BrokerContext {
   producerIds: ProducerIdAllocator;
   /** the SCRAM users listeners authenticate against */
   scram: ScramCredentialStore;
+  /** the TLS listeners' certificates, reloadable from a new dynamic broker layer */
+  listenerTls: ListenerTlsReloader;
   /** the ACLs, when authorizer.class.name names StandardAuthorizer; absent, everything is permitted */
   authorizer?: Authorizer;
   fetchSessions: FetchSessions;

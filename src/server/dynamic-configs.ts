@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BrokerConfigLayers, brokerNumber, validateBrokerConfigChanges } from '../config/broker-configs.js';
+import { checkListenerConfig, isReloadableListenerConfig } from '../config/listeners.js';
 import { writeFileDurably } from '../log/durable-file.js';
 
 export const DYNAMIC_CONFIGS_FILE = 'dynamic-broker-configs.json';
@@ -107,7 +108,7 @@ function isStringMap(v: unknown): v is Record<string, string> {
 function usable(layer: Record<string, string>, what: string, warn: (message: string) => void): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(layer)) {
-    const problem = validateBrokerConfigChanges({ [name]: value });
+    const problem = isReloadableListenerConfig(name) ? checkListenerConfig(name, value) : validateBrokerConfigChanges({ [name]: value });
     if (problem) warn(`ignoring the dynamic config ${name}=${value} of ${what}: ${problem}`);
     else out[name] = value;
   }

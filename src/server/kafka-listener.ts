@@ -29,6 +29,12 @@ export interface KafkaListener {
   info: ListenerInfo;
   /** the port bound */
   port: number;
+  /**
+   * The listener's TLS from these configs, checked (a store that cannot be read, a wrong
+   * password): the problem, or how to put it in effect for new connections. Null for a listener
+   * without TLS.
+   */
+  prepareTls(configs: Readonly<Record<string, string>>): { problem: string } | { apply(): void } | null;
   /** stops accepting; resolves once the server is closed (open connections are the broker's to close) */
   close(): Promise<void>;
 }
@@ -49,7 +55,7 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 export async function startKafkaListener(spec: ListenerSpec, deps: ListenerDeps): Promise<KafkaListener> {
   const { logger, limits, connections } = deps;
   const security = resolveListenerSecurity(deps.configs, spec);
-  const tls = security.ssl ? listenerTls(security.ssl) : null;
+  let tls = security.ssl ? listenerTls(security.ssl) : null;
   const sasl: SaslServices | null = security.sasl
     ? { sasl: security.sasl, scram: deps.scram, oauthKeys: security.sasl.oauth ? await jwksKeys(security.sasl.oauth) : null, now: Date.now }
     : null;
@@ -82,12 +88,13 @@ export async function startKafkaListener(spec: ListenerSpec, deps: ListenerDeps)
   };
 
   let server: Server;
+  let tlsServer: ReturnType<typeof createTlsServer> | null = null;
   if (tls) {
-    const tlsServer = createTlsServer({ ...tls.options, handshakeTimeout: 10_000 });
+    tlsServer = createTlsServer({ ...tls.options, handshakeTimeout: 10_000 });
     // 'connection' fires for the TCP socket, before the handshake: limits are applied there.
     tlsServer.on('connection', (socket: Socket) => void admit(socket));
     tlsServer.on('secureConnection', (socket: TLSSocket) => {
-      const who = tlsPrincipal(socket, tls);
+      const who = tlsPrincipal(socket, tls!);
       if ('problem' in who) {
         log.warn({ client: socket.remoteAddress }, `failed authentication: TLS client refused: ${who.problem}`);
         socket.destroy();
@@ -111,10 +118,27 @@ export async function startKafkaListener(spec: ListenerSpec, deps: ListenerDeps)
   const port = await listen(server, spec.bind.host, spec.bind.port);
   // An advertised port of 0 means "whatever was bound": used by tests that start on port 0.
   if (info.advertised.port === 0) info.advertised.port = port;
+  const prepareTls = (configs: Readonly<Record<string, string>>) => {
+    if (!tlsServer) return null;
+    let next: ReturnType<typeof listenerTls>;
+    try {
+      next = listenerTls(resolveListenerSecurity(configs, spec).ssl!);
+    } catch (e) {
+      return { problem: (e as Error).message };
+    }
+    return {
+      apply: () => {
+        tlsServer!.setSecureContext(next.options);
+        tls = next;
+        log.info('TLS certificate reloaded: new connections get it');
+      },
+    };
+  };
   return {
     spec,
     info,
     port,
+    prepareTls,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

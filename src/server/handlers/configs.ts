@@ -10,6 +10,7 @@ import { CONFIG_OP, ConfigError, applyBrokerOps, applyTopicOps, type ConfigOp, t
 import type { BrokerContext } from '../context.js';
 import type { DynamicLayer } from '../dynamic-configs.js';
 import { topicNameProblem } from '../../log/topic-names.js';
+import { checkListenerConfig, isReloadableListenerConfig } from '../../config/listeners.js';
 import { permits, refusal } from '../authorization.js';
 import type { RequestContext } from '../connection.js';
 import { defineHandler, type HandlerFactory } from './handler.js';
@@ -183,14 +184,25 @@ async function alterBroker(b: BrokerContext, name: string, change: (current: Con
   if (name !== '') checkNodeId(b, name);
   const layer: DynamicLayer = name === '' ? 'clusterDefault' : 'broker';
   const next = change(b.dynamicConfigs.layer(layer));
-  const problem = validateBrokerConfigChanges(next);
+  // A listener's certificate settings: this broker's own, never cluster-wide (as on Kafka).
+  const tlsNames = Object.keys(next).filter(isReloadableListenerConfig);
+  if (layer === 'clusterDefault' && tlsNames.length > 0) fail('INVALID_REQUEST', `Cannot update these configs at default cluster level, broker id must be specified: [${tlsNames.join(', ')}]`);
+  for (const n of tlsNames) {
+    const bad = checkListenerConfig(n, next[n]!);
+    if (bad) fail('INVALID_CONFIG', `${n}: ${bad}`);
+  }
+  const problem = validateBrokerConfigChanges(Object.fromEntries(Object.entries(next).filter(([k]) => !isReloadableListenerConfig(k))));
   if (problem) fail('INVALID_REQUEST', problem);
+  // The new certificate must load before anything is stored: a typo in a path keeps the old one serving.
+  const reload = layer === 'broker' ? b.listenerTls.prepare(next) : null;
+  if (reload && 'problem' in reload) fail('INVALID_CONFIG', `Validation of dynamic config update of SSLFactory failed: ${reload.problem}`);
   // Kafka 4.4's eligible leader replicas (on by default) need the cluster-wide value to stay.
   if (layer === 'clusterDefault' && Object.hasOwn(b.dynamicConfigs.layer(layer), MIN_ISR) && !Object.hasOwn(next, MIN_ISR)) {
     fail('INVALID_CONFIG', 'Cluster-level min.insync.replicas cannot be removed while ELR is enabled.');
   }
   if (validateOnly) return;
   await b.dynamicConfigs.replace(layer, next);
+  if (reload) reload.apply();
   await reresolveTopicConfigs(b);
 }
 
