@@ -100,12 +100,20 @@ export function permitsAny(b: BrokerContext, ctx: RequestContext, name: RuleName
   return b.authorizer.authorizeAnyOfType({ principal: ctx.session.principal, host: requesterHost(ctx) }, r.operation, r.resource);
 }
 
-const TOPIC_OPERATIONS: Operation[] = ['READ', 'WRITE', 'CREATE', 'DELETE', 'ALTER', 'DESCRIBE', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS'];
+/** The operations each resource type supports, as Kafka lists them in authorized-operations answers. */
+const SUPPORTED_OPERATIONS: Partial<Record<ResourceType, Operation[]>> = {
+  TOPIC: ['READ', 'WRITE', 'CREATE', 'DELETE', 'ALTER', 'DESCRIBE', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS'],
+  GROUP: ['READ', 'DELETE', 'DESCRIBE', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS'],
+  CLUSTER: ['CREATE', 'CLUSTER_ACTION', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS', 'IDEMPOTENT_WRITE', 'ALTER', 'DESCRIBE'],
+};
 
-/** Kafka's topicAuthorizedOperations: a bit per topic operation the client may do (bit n for operation code n). */
-export function topicOperations(b: BrokerContext, ctx: RequestContext, topic: string): number {
+/**
+ * Kafka's authorized operations of a resource (topicAuthorizedOperations and the like): a bit per
+ * supported operation the client may do, bit n for operation code n; all of them without an authorizer.
+ */
+export function authorizedOperations(b: BrokerContext, ctx: RequestContext, type: 'TOPIC' | 'GROUP' | 'CLUSTER', name: string = CLUSTER_NAME): number {
   const who = { principal: ctx.session.principal, host: requesterHost(ctx) };
-  return TOPIC_OPERATIONS.filter((op) => !b.authorizer || b.authorizer.authorize(who, op, 'TOPIC', topic)).reduce((bits, op) => bits | (1 << OPERATIONS[op]), 0);
+  return SUPPORTED_OPERATIONS[type]!.filter((op) => !b.authorizer || b.authorizer.authorize(who, op, type, name)).reduce((bits, op) => bits | (1 << OPERATIONS[op]), 0);
 }
 
 /** The error a refusal under the rule is answered with. */

@@ -111,6 +111,11 @@ async function outcomes(side: Broker, user: User): Promise<Record<string, unknow
     out.metadataAll = all.topics.map((t) => t.name).filter((n) => !n!.startsWith('__')).sort();
     const named = await c.request('Metadata', 12, { topics: TOPICS.map((name) => ({ name, topicId: ZERO_UUID })), allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
     out.metadataNamed = Object.fromEntries(named.topics.map((t) => [t.name, errorName(t.errorCode)]));
+    // What the client may do, as Kafka reports it when asked (a bit per operation).
+    const ops = await c.request('Metadata', 10, { topics: TOPICS.map((name) => ({ name, topicId: ZERO_UUID })), allowAutoTopicCreation: false, includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true });
+    out.topicOperations = Object.fromEntries(ops.topics.map((t) => [t.name, t.topicAuthorizedOperations]));
+    out.clusterOperations = ops.clusterAuthorizedOperations;
+    out.describeClusterOperations = (await c.request('DescribeCluster', 1, { includeClusterAuthorizedOperations: true, endpointType: 1 })).clusterAuthorizedOperations;
     for (const topic of ['orders', 'payments']) {
       const p = await c.request('Produce', 9, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch() }] }] });
       out[`produce.${topic}`] = errorName(p.responses[0]!.partitionResponses[0]!.errorCode);

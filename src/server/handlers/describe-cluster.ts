@@ -1,4 +1,5 @@
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
+import { authorizedOperations } from '../authorization.js';
 import { defineHandler } from './handler.js';
 
 const BROKERS = 1;
@@ -24,6 +25,6 @@ export const describeCluster = defineHandler('DescribeCluster', [0, 2], (b, req,
     clusterId: problem ? '' : b.clusterId,
     controllerId: problem ? -1 : b.nodeId,
     brokers: problem ? [] : [{ brokerId: b.nodeId, host: ctx.listener.advertised.host, port: ctx.listener.advertised.port, rack: null }],
-    clusterAuthorizedOperations: -2147483648,
+    clusterAuthorizedOperations: req.includeClusterAuthorizedOperations && !problem ? authorizedOperations(b, ctx, 'CLUSTER') : -2147483648,
   };
 });

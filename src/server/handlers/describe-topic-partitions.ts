@@ -5,7 +5,7 @@
 import { errorCode } from '../../../protocol/errors.js';
 import { ZERO_UUID } from '../../../protocol/primitives.js';
 import { topicNameProblem } from '../../log/topic-names.js';
-import { permits, refusal, topicOperations } from '../authorization.js';
+import { authorizedOperations, permits, refusal } from '../authorization.js';
 import { defineHandler } from './handler.js';
 import { describeTopic, listedTopicNames } from './metadata.js';
 
@@ -39,13 +39,13 @@ export const describeTopicPartitions = defineHandler('DescribeTopicPartitions', 
     }
     if (!found) {
       const error = topicNameProblem(name) ? 'INVALID_TOPIC_EXCEPTION' : 'UNKNOWN_TOPIC_OR_PARTITION';
-      topics.push({ errorCode: errorCode(error), name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: topicOperations(b, ctx, name) });
+      topics.push({ errorCode: errorCode(error), name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: authorizedOperations(b, ctx, 'TOPIC', name) });
       continue;
     }
     const from = cursor && name === cursor.topicName ? cursor.partitionIndex : 0;
     const partitions = found.partitions.filter((p) => p.partitionIndex >= from).map((p) => ({ ...p, eligibleLeaderReplicas: [], lastKnownElr: [] }));
     if (partitions.length > budget) nextCursor = { topicName: name, partitionIndex: partitions[budget]!.partitionIndex };
-    topics.push({ ...found, partitions: partitions.slice(0, budget), topicAuthorizedOperations: topicOperations(b, ctx, name) });
+    topics.push({ ...found, partitions: partitions.slice(0, budget), topicAuthorizedOperations: authorizedOperations(b, ctx, 'TOPIC', name) });
     budget -= Math.min(budget, partitions.length);
     if (nextCursor) break;
   }

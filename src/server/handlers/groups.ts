@@ -9,7 +9,7 @@ import { ZERO_UUID } from '../../../protocol/primitives.js';
 import type { GroupCoordinator } from '../../groups/coordinator.js';
 import type { RequestContext } from '../connection.js';
 import type { BrokerContext } from '../context.js';
-import { permits, refusal } from '../authorization.js';
+import { authorizedOperations, permits, refusal } from '../authorization.js';
 import { defineHandler, type HandlerFactory } from './handler.js';
 
 const GROUP_KEY_TYPE = 0;
@@ -19,7 +19,6 @@ const SHARE_KEY_TYPE = 2;
 const INVALID_REQUEST_MESSAGE =
   'This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker. See the broker logs for more details.';
 /** With no authorizer every group operation is allowed: READ, DELETE, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS. */
-const ALL_GROUP_OPERATIONS = 3400;
 const NO_OPERATIONS = -2147483648;
 
 /** The coordinator, or the error to answer with while there is none. */
@@ -277,7 +276,7 @@ export const offsetDeleteHandler = defineHandler('OffsetDelete', [0, 0], async (
 
 export const describeGroupsHandler = defineHandler('DescribeGroups', [0, 6], (b, req, ctx) => {
   const coordinator = coordinatorOf(b);
-  const operations = req.includeAuthorizedOperations ? ALL_GROUP_OPERATIONS : NO_OPERATIONS;
+  const operations = (groupId: string) => (req.includeAuthorizedOperations ? authorizedOperations(b, ctx, 'GROUP', groupId) : NO_OPERATIONS);
   const groups = typeof coordinator === 'string'
     ? req.groups.map((groupId: string) => ({ errorCode: errorCode(coordinator), errorMessage: null, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: NO_OPERATIONS }))
     : coordinator.describeGroups(req.groups).map((g) => {
@@ -288,7 +287,7 @@ export const describeGroupsHandler = defineHandler('DescribeGroups', [0, 6], (b,
         if (g.groupState === 'Dead' && ctx.version >= 6) {
           return { ...g, errorCode: errorCode('GROUP_ID_NOT_FOUND'), errorMessage: `Group ${g.groupId} not found.`, authorizedOperations: NO_OPERATIONS };
         }
-        return { ...g, errorMessage: null, authorizedOperations: operations };
+        return { ...g, errorMessage: null, authorizedOperations: operations(g.groupId) };
       });
   return { throttleTimeMs: 0, groups };
 });

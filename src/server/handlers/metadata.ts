@@ -5,7 +5,7 @@ import { OFFSETS_TOPIC } from '../../groups/offsets-topic.js';
 import type { BrokerContext } from '../context.js';
 import { topicNameProblem } from '../../log/topic-names.js';
 import { autoCreateTopic } from '../topic-admin.js';
-import { permits, refusal } from '../authorization.js';
+import { authorizedOperations, permits, refusal } from '../authorization.js';
 import { defineHandler, type ResponseOf } from './handler.js';
 
 type TopicEntry = Required<Omit<ResponseOf<'Metadata'>['topics'][number], 'partitions'>> & { partitions: PartitionEntry[] };
@@ -88,12 +88,16 @@ export const metadata = defineHandler('Metadata', [0, 13], async (b, req, ctx) =
       }
     }
   }
+  // v8+: what the client may do with each topic described (and, to v10, with the cluster), when asked.
+  if (req.includeTopicAuthorizedOperations) {
+    for (const t of topics) if (t.errorCode === 0 && t.name !== null) t.topicAuthorizedOperations = authorizedOperations(b, ctx, 'TOPIC', t.name);
+  }
   return {
     throttleTimeMs: 0,
     brokers: [{ nodeId: b.nodeId, host: ctx.listener.advertised.host, port: ctx.listener.advertised.port, rack: null }],
     clusterId: b.clusterId,
     controllerId: b.nodeId,
     topics,
-    clusterAuthorizedOperations: NO_OPERATIONS,
+    clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? authorizedOperations(b, ctx, 'CLUSTER') : NO_OPERATIONS,
   };
 });
