@@ -8,8 +8,8 @@ import type { SaslMechanismName } from '../common/client-security.js';
 import type { ListenerSasl } from '../config/listeners.js';
 import { userPrincipal } from './principal.js';
 import { oauthBearerExchange } from './sasl/oauthbearer-server.js';
-import { plainExchange } from './sasl/plain-server.js';
-import { scramExchange } from './sasl/scram-server.js';
+import { PlainExchange } from './sasl/plain-server.js';
+import { ScramExchange } from './sasl/scram-server.js';
 import { AuthenticationFailure, type ServerExchange } from './sasl/server-mechanism.js';
 import type { ScramCredentialStore } from './scram-credentials.js';
 import type { JWTVerifyGetKey } from 'jose';
@@ -111,10 +111,10 @@ export class ConnectionSession {
     const s = this.sasl!;
     switch (mechanism) {
       case 'PLAIN':
-        return plainExchange(s.sasl.plainUsers);
+        return new PlainExchange(s.sasl.plainUsers);
       case 'SCRAM-SHA-256':
       case 'SCRAM-SHA-512':
-        return scramExchange(mechanism, (user) => s.scram.get(user, mechanism));
+        return new ScramExchange(mechanism, (user) => s.scram.get(user, mechanism));
       case 'OAUTHBEARER':
         return oauthBearerExchange(s.sasl.oauth!, s.oauthKeys!);
     }

@@ -106,6 +106,39 @@ test('the CLI: --admin-url https, --admin-ca-file, and the user and password fro
   assert.not.match(wrong.stderr + wrong.stdout, /nope/);
 });
 
+test('with an authorizer, the REST API needs DESCRIBE on the cluster to read and ALTER to change', async () => {
+  const broker = await startOutpost({
+    configs: {
+      'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+      'super.users': 'User:ANONYMOUS',
+      listeners: 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0',
+      'listener.name.sasl_plaintext.sasl.enabled.mechanisms': 'PLAIN',
+      'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required user_ops="${OPS_PASSWORD}";`,
+      'admin.authentication.method': 'BASIC',
+    },
+  });
+  try {
+    const base = `http://127.0.0.1:${broker.adminPort}/kafka/v3/clusters/${broker.clusterId}/links`;
+    const auth = { authorization: `Basic ${Buffer.from(`ops:${OPS_PASSWORD}`).toString('base64')}` };
+    const list = () => fetch(base, { headers: auth }).then((r) => r.status);
+    const create = () => fetch(`${base}?link_name=l&validate_link=false`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ configs: [{ name: 'bootstrap.servers', value: '127.0.0.1:1' }] }) }).then((r) => r.status);
+    assert.is(await list(), 403);
+    const grant = async (operation: number) => {
+      const c = await connectTo(broker.port);
+      const r = await c.request('CreateAcls', 3, { creations: [{ resourceType: 4, resourceName: 'kafka-cluster', resourcePatternType: 3, principal: 'User:ops', host: '*', operation, permissionType: 3 }] });
+      c.close();
+      assert.equal(r.results.map((x) => x.errorCode), [0]);
+    };
+    await grant(8); // DESCRIBE
+    assert.is(await list(), 200);
+    assert.is(await create(), 403);
+    await grant(7); // ALTER
+    assert.is.not(await create(), 403);
+  } finally {
+    await broker.destroy();
+  }
+});
+
 test('an admin listener beyond loopback without authentication is refused unless the config says so', async (ctx) => {
   try {
     await loadSettings({ admin: '0.0.0.0:8090' });

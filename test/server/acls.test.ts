@@ -1,6 +1,6 @@
 // ACLs, differentially: the same ACLs made with kafka-acls on a real Apache Kafka 4.4.0 running
-// StandardAuthorizer and on outpost, then the same calls made as the same principals (SASL/PLAIN)
-// against both. The same calls succeed, the same errors come back, Metadata lists the same topics,
+// StandardAuthorizer and on outpost, then the same calls made as the same principals (SCRAM users
+// made with kafka-configs on both) against both. The same calls succeed, the same errors come back, Metadata lists the same topics,
 // and kafka-acls lists the same ACLs. ACLs survive a restart, and a produce to a mirror by a
 // principal allowed to write is still refused as Kafka refuses a write to a read-only topic.
 import { suite } from 'uvu';
@@ -9,23 +9,22 @@ import { errorName } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/primitives.js';
 import { buildBatch } from '../../protocol/records/records.js';
 import { KafkaConnection } from '../../src/client/kafka-connection.js';
-import { PlainMechanism } from '../../src/client/sasl/plain.js';
+import { ScramMechanism } from '../../src/client/sasl/scram.js';
 import { consoleProduce, createTopic, javaTool, startKafka, type KafkaPeer } from '../peers/kafka.js';
 import { startOutpost, type TestBroker } from '../support/outpost.js';
 import { connectTo, highWatermarks } from '../link/support.js';
 
 const USERS = { admin: 'admin-secret', alice: 'alice-secret', bob: 'bob-secret' } as const;
 type User = keyof typeof USERS;
-const JAAS = `org.apache.kafka.common.security.plain.PlainLoginModule required ${Object.entries(USERS).map(([u, p]) => `user_${u}="${p}"`).join(' ')};`;
 const TOPICS = ['orders', 'payments', 'public', 'secret'];
 
 // Both brokers: a PLAINTEXT listener whose ANONYMOUS clients are super users (the tools, and
-// Kafka's own inter-broker and controller traffic), and a SASL_PLAINTEXT one with PLAIN users.
+// Kafka's own inter-broker and controller traffic), and a SASL_PLAINTEXT one with SCRAM users.
 const SECURITY = {
   'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
   'super.users': 'User:admin;User:ANONYMOUS',
-  'listener.name.sasl.sasl.enabled.mechanisms': 'PLAIN',
-  'listener.name.sasl.plain.sasl.jaas.config': JAAS,
+  'listener.name.sasl.sasl.enabled.mechanisms': 'SCRAM-SHA-256',
+  'listener.name.sasl.scram-sha-256.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
 };
 
 interface Broker {
@@ -53,6 +52,10 @@ test.before(async (ctx) => {
     { name: 'outpost', bootstrap: ctx.outpost.bootstrap, saslPort: ctx.outpost.ports.SASL! },
   ];
   for (const side of ctx.sides) {
+    for (const [user, password] of Object.entries(USERS)) {
+      const r = await javaTool('org.apache.kafka.tools.ConfigCommand', ['--bootstrap-server', side.bootstrap, '--entity-type', 'users', '--entity-name', user, '--alter', '--add-config', `SCRAM-SHA-256=[password=${password}]`]);
+      assert.is(r.code, 0, `${side.name}: kafka-configs for ${user}\n${r.stderr}`);
+    }
     for (const t of TOPICS) await createTopic(side, t);
     for (const args of ACLS) {
       const r = await kafkaAcls(side, ['--add', ...args]);
@@ -87,7 +90,7 @@ function kafkaAcls(side: { bootstrap: string }, args: string[]) {
 async function as(side: Broker, user: User): Promise<KafkaConnection> {
   const c = await KafkaConnection.open('127.0.0.1', side.saslPort, { clientId: `acl-${user}` });
   await c.negotiate();
-  await c.authenticate(new PlainMechanism(user, USERS[user]));
+  await c.authenticate(new ScramMechanism(256, user, USERS[user]));
   return c;
 }
 
@@ -185,8 +188,8 @@ test('kafka-acls lists the same ACLs, and removes them alike', async (ctx) => {
 test('the Java console producer as alice: allowed where the ACLs say, TopicAuthorizationException elsewhere', async (ctx) => {
   const peer = { bootstrap: `127.0.0.1:${ctx.outpost.ports.SASL}` };
   const props = [
-    '--command-property', 'security.protocol=SASL_PLAINTEXT', '--command-property', 'sasl.mechanism=PLAIN',
-    '--command-property', `sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="alice" password="${USERS.alice}";`,
+    '--command-property', 'security.protocol=SASL_PLAINTEXT', '--command-property', 'sasl.mechanism=SCRAM-SHA-256',
+    '--command-property', `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="alice" password="${USERS.alice}";`,
     '--command-property', 'delivery.timeout.ms=10000', '--command-property', 'request.timeout.ms=5000',
   ];
   const admin = await connectTo(ctx.outpost.port);
