@@ -33,12 +33,13 @@ export async function startOutpostProcess(opts: { configs?: Record<string, strin
   const configs = { ...opts.configs };
   if (opts.listeners) configs.listeners = [`PLAINTEXT://127.0.0.1:${port}`, ...opts.listeners].join(',');
   const settingsFile = join(workDir, 'outpost.yaml');
-  writeFileSync(settingsFile, `configs:\n${Object.entries(configs).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}\n`).join('')}`);
+  const entries = Object.entries(configs);
+  if (entries.length > 0) writeFileSync(settingsFile, `configs:\n${entries.map(([k, v]) => `  ${k}: ${JSON.stringify(v)}\n`).join('')}`);
   // Its log goes to a file, not a pipe we would have to drain; warn keeps the log's own cost out
   // of the CPU figures.
   const out = openSync(logFile, 'a');
   const child = spawnGuarded(process.execPath, [
-    join(repoRoot, 'bin/outpost.js'), 'serve', '--config', settingsFile,
+    join(repoRoot, 'bin/outpost.js'), 'serve', ...(entries.length > 0 ? ['--config', settingsFile] : []),
     ...(opts.listeners ? [] : ['--listen', `127.0.0.1:${port}`]), '--admin', `127.0.0.1:${admin}`, '--data-dir', join(workDir, 'data'),
   ], { stdio: ['ignore', out, out], env: { ...process.env, OUTPOST_LOG_LEVEL: 'warn' } }, workDir);
   closeSync(out);
