@@ -3,6 +3,8 @@
 // made with kafka-configs on both) against both. The same calls succeed, the same errors come back, Metadata lists the same topics,
 // and kafka-acls lists the same ACLs. ACLs survive a restart, and a produce to a mirror by a
 // principal allowed to write is still refused as Kafka refuses a write to a read-only topic.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { errorName } from '../../protocol/errors.js';
@@ -10,6 +12,7 @@ import { ZERO_UUID } from '../../protocol/primitives.js';
 import { buildBatch } from '../../protocol/records/records.js';
 import { KafkaConnection } from '../../src/client/kafka-connection.js';
 import { ScramMechanism } from '../../src/client/sasl/scram.js';
+import { makeCerts, STORE_PASSWORD, type TestCerts } from '../peers/certs.js';
 import { consoleProduce, createTopic, javaTool, startKafka, type KafkaPeer } from '../peers/kafka.js';
 import { startOutpost, type TestBroker } from '../support/outpost.js';
 import { connectTo, highWatermarks } from '../link/support.js';
@@ -35,6 +38,7 @@ interface Broker {
 }
 
 interface Ctx {
+  certs: TestCerts;
   kafka: KafkaPeer;
   outpost: TestBroker;
   sides: Broker[];
@@ -43,9 +47,21 @@ interface Ctx {
 const test = suite<Ctx>('ACLs, against Kafka 4.4.0 with StandardAuthorizer');
 
 test.before(async (ctx) => {
+  ctx.certs = await makeCerts();
   [ctx.kafka, ctx.outpost] = await Promise.all([
     startKafka({ configs: SECURITY, listeners: [{ name: 'SASL', protocol: 'SASL_PLAINTEXT' }] }),
-    startOutpost({ configs: { ...SECURITY, listeners: 'PLAINTEXT://127.0.0.1:0,SASL://127.0.0.1:0', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SASL:SASL_PLAINTEXT' } }),
+    startOutpost({
+      configs: {
+        ...SECURITY,
+        listeners: 'PLAINTEXT://127.0.0.1:0,SASL://127.0.0.1:0,SECURE://127.0.0.1:0',
+        'advertised.listeners': 'SECURE://localhost:0',
+        'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SASL:SASL_PLAINTEXT,SECURE:SASL_SSL',
+        'listener.name.secure.sasl.enabled.mechanisms': 'SCRAM-SHA-256',
+        'listener.name.secure.ssl.keystore.type': 'PKCS12',
+        'listener.name.secure.ssl.keystore.location': ctx.certs.brokerP12,
+        'listener.name.secure.ssl.keystore.password': STORE_PASSWORD,
+      },
+    }),
   ]);
   ctx.sides = [
     { name: 'kafka', bootstrap: ctx.kafka.bootstrap, saslPort: ctx.kafka.listenerPorts.SASL! },
@@ -221,6 +237,21 @@ test('a mirror stays read-only to a principal allowed to write to it', async (ct
   } finally {
     await source.destroy();
   }
+});
+
+test('kafka-acls over SASL_SSL as a SCRAM super user lists what it lists over PLAINTEXT', async (ctx) => {
+  const props = join(ctx.certs.dir, 'admin.properties');
+  writeFileSync(props, [
+    'security.protocol=SASL_SSL',
+    'sasl.mechanism=SCRAM-SHA-256',
+    `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${USERS.admin}";`,
+    'ssl.truststore.type=PEM',
+    `ssl.truststore.location=${ctx.certs.caPem}`,
+  ].join('\n') + '\n');
+  const r = await kafkaAcls({ bootstrap: `localhost:${ctx.outpost.ports.SECURE}` }, ['--list', '--command-config', props]);
+  assert.is(r.code, 0, r.stderr);
+  const overTls = r.stdout.split('\n').filter((l) => l.trim().startsWith('(')).length;
+  assert.is(overTls, (await listed(ctx.sides[1]!)).length);
 });
 
 test('ACLs survive a restart', async (ctx) => {
