@@ -261,6 +261,12 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
       records_per_sec: d.recordsPerSec,
       // outpost's: the link's connections to the source since it last (re)started
       source_connections: d.connections,
+      // outpost's: consumer offset sync, when it last ran and how far each group trails the source
+      consumer_offset_sync: {
+        enabled: d.offsetSync.enabled,
+        last_sync_ms: d.offsetSync.lastSyncMs,
+        groups: d.offsetSync.groups.map((g) => ({ group_id: g.group, offsets_behind: g.behind, synced: g.synced })),
+      },
     };
   }
 

@@ -49,7 +49,15 @@ function describeLink(l: any): string {
     ['Error', l.link_error_message],
     ['Mirror Topics', l.topic_names.join(', ')],
     ['Fetch Rate', `${Math.round(l.records_per_sec)} records/s, ${Math.round(l.bytes_per_sec)} bytes/s`],
+    ['Consumer Offset Sync', offsetSyncLine(l.consumer_offset_sync)],
   ]);
+}
+
+function offsetSyncLine(s: { enabled: boolean; last_sync_ms: number | null; groups: { group_id: string; offsets_behind: number; synced: boolean }[] }): string {
+  if (!s.enabled) return 'off';
+  if (s.last_sync_ms === null) return 'on, not run yet';
+  const groups = s.groups.map((g) => (g.synced ? `${g.group_id} (${g.offsets_behind} behind)` : `${g.group_id} (has members here: left alone)`));
+  return `last ${new Date(s.last_sync_ms).toISOString()}; ${groups.length} group(s)${groups.length > 0 ? `: ${groups.join(', ')}` : ''}`;
 }
 
 export function addLinkCommands(program: Command): void {

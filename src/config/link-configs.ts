@@ -7,6 +7,7 @@ import {
   atLeast, checkConfigValue, invalidValueMessage, oneOf, toSafeNumber, type ConfigKey, type ConfigType, type ConfigValue, type Validator,
 } from './config-def.js';
 import { parseJaasConfig, type JaasEntry } from './jaas.js';
+import { parseNameFilters, type NameFilter } from './group-filters.js';
 import { nearestName } from './nearest-name.js';
 import type {
   OAuthTokenSource, SaslMechanismName, SaslSettings, SecurityProtocol, SourceSecurity, SslSettings, StoreFile,
@@ -143,9 +144,9 @@ const DEFS: LinkConfigKey[] = [
   def('replica.fetch.min.bytes', 'INT', '1', true, atLeast(1)),
   def('replica.fetch.wait.max.ms', 'INT', '500', true, atLeast(0)),
   def('replica.fetch.backoff.ms', 'INT', '1000', true, atLeast(0)),
-  def('consumer.offset.sync.enable', 'BOOLEAN', 'false', false),
-  def('consumer.offset.sync.ms', 'INT', '30000', false, atLeast(1)),
-  def('consumer.offset.group.filters', 'STRING', null, false),
+  def('consumer.offset.sync.enable', 'BOOLEAN', 'false', true),
+  def('consumer.offset.sync.ms', 'INT', '30000', true, atLeast(1)),
+  def('consumer.offset.group.filters', 'STRING', null, true),
   def('acl.sync.enable', 'BOOLEAN', 'false', false),
   def('acl.sync.ms', 'INT', '5000', false, atLeast(1)),
   def('acl.filters', 'STRING', null, false),
@@ -180,6 +181,8 @@ export interface LinkSettings {
   fetchWaitMaxMs: number;
   fetchBackoffMs: number;
   security: SourceSecurity;
+  /** consumer.offset.sync.*: which groups' committed offsets are copied, and how often */
+  offsetSync: { enabled: boolean; intervalMs: number; filters: NameFilter[] };
 }
 
 export function parseStartOffsetSpec(text: string): StartOffsetSpec | null {
@@ -206,10 +209,17 @@ export function linkConfigsProblem(configs: Readonly<Record<string, string>>): s
   }
   try {
     resolveSourceSecurity(configs);
+    groupFilters(configs);
   } catch (e) {
     return (e as Error).message;
   }
   return null;
+}
+
+/** consumer.offset.group.filters, parsed; unset chooses no group (as Confluent's empty list). */
+function groupFilters(configs: Readonly<Record<string, string>>): NameFilter[] {
+  const text = configs['consumer.offset.group.filters'];
+  return text === undefined || text.trim() === '' ? [] : parseNameFilters('consumer.offset.group.filters', 'groupFilters', text);
 }
 
 /** A config's value (set, else default), parsed for its type; configs passed linkConfigsProblem(). */
@@ -241,6 +251,7 @@ export function resolveLinkSettings(linkName: string, configs: Readonly<Record<s
     fetchWaitMaxMs: num('replica.fetch.wait.max.ms'),
     fetchBackoffMs: num('replica.fetch.backoff.ms'),
     security: resolveSourceSecurity(configs),
+    offsetSync: { enabled: valueOf(configs, 'consumer.offset.sync.enable') === true, intervalMs: num('consumer.offset.sync.ms'), filters: groupFilters(configs) },
   };
 }
 

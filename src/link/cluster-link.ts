@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { KafkaError } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/primitives.js';
 import { systemClock, type Clock } from '../common/clock.js';
+import { chosenByFilters } from '../config/group-filters.js';
 import { resolveLinkSettings, type LinkSettings } from '../config/link-configs.js';
 import type { LogManager } from '../log/log-manager.js';
 import { newTopicId } from '../log/topic-names.js';
@@ -22,10 +23,10 @@ import type { MirrorPartition } from './mirror-partition.js';
 import { MirrorTopic } from './mirror-topic.js';
 import { RateMeter } from './rate-meter.js';
 import {
-  EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, READ_COMMITTED, refKey, type SourceEndpoint, type SourceMetadata, type SourceTopic,
+  EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, READ_COMMITTED, refKey, type CommittedOffset, type SourceEndpoint, type SourceMetadata, type SourceTopic,
 } from './source-endpoint.js';
 import { mergeSyncedConfigs, sameConfigs, SYNCED_TOPIC_CONFIGS, syncedFromSource } from './topic-sync.js';
-import { LinkError, type LinkState } from './types.js';
+import { LinkError, type LinkState, type LocalGroups, type OffsetSyncStatus } from './types.js';
 
 export interface LinkDeps {
   logs: LogManager;
@@ -36,10 +37,13 @@ export interface LinkDeps {
   clock?: Clock;
   /** default: the Kafka cluster at the link's bootstrap servers */
   connect?: (record: StoredLink, settings: LinkSettings) => SourceEndpoint;
+  /** the broker's consumer groups, for consumer offset sync (absent: nothing is synced) */
+  groups?: () => LocalGroups | undefined;
 }
 
 const LEADERSHIP = 'leadership';
 const CONFIG_SYNC = 'config-sync';
+const OFFSET_SYNC = 'consumer-offset-sync';
 
 class ClusterIdMismatch extends Error {}
 
@@ -58,6 +62,7 @@ export class ClusterLink implements FetcherHost {
   private failures = 0;
   /** config-sync problems already logged, so a repeating one is told once */
   private readonly told = new Set<string>();
+  private offsetSyncStatus: Omit<OffsetSyncStatus, 'enabled'> = { lastSyncMs: null, groups: [] };
 
   constructor(readonly record: StoredLink, private readonly deps: LinkDeps) {
     this.settings = resolveLinkSettings(record.name, record.configs);
@@ -80,7 +85,8 @@ export class ClusterLink implements FetcherHost {
     if (this.tasks.isRunning) return;
     const leadership: LinkTask = { name: LEADERSHIP, run: () => this.followLeadership() };
     const configSync: LinkTask = { name: CONFIG_SYNC, run: () => this.syncConfigsTask() };
-    this.tasks.start([leadership, configSync]);
+    const offsetSync: LinkTask = { name: OFFSET_SYNC, run: () => this.syncOffsetsTask() };
+    this.tasks.start([leadership, configSync, offsetSync]);
   }
 
   /** Stops fetching (appends in progress finish) and closes the connections to the source. */
@@ -236,6 +242,60 @@ export class ClusterLink implements FetcherHost {
   private async syncConfigsTask(): Promise<number> {
     if (this.state === 'ACTIVE') await this.syncConfigs();
     return this.settings.topicConfigSyncMs;
+  }
+
+  /** Consumer offset sync, when enabled and the source answers; resolves with the wait until the next round. */
+  private async syncOffsetsTask(): Promise<number> {
+    const { enabled, intervalMs } = this.settings.offsetSync;
+    const local = this.deps.groups?.();
+    if (enabled && local && this.state === 'ACTIVE') await this.syncOffsets(local);
+    return intervalMs;
+  }
+
+  get offsetSync(): OffsetSyncStatus {
+    return { enabled: this.settings.offsetSync.enabled, ...this.offsetSyncStatus };
+  }
+
+  /**
+   * One round of consumer offset sync: the source groups the filters choose, their committed
+   * offsets of mirrored partitions committed here as they are (offsets are the same on both
+   * sides). A group with members here is theirs and left alone; an offset past what the mirror
+   * holds waits for it; an unchanged one is not written again; no group is ever deleted.
+   */
+  async syncOffsets(local: LocalGroups): Promise<void> {
+    const filters = this.settings.offsetSync.filters;
+    const groups = (await this.source.listGroups()).filter((g) => chosenByFilters(filters, g)).sort();
+    const status: OffsetSyncStatus['groups'] = [];
+    for (const group of groups) {
+      const offsets = (await this.source.committedOffsets(group)).filter((o) => this.mirrors.get(o.topic)?.record.pending === null);
+      if (offsets.length === 0) continue;
+      if (local.hasMembers(group)) {
+        status.push({ group, behind: 0, synced: false });
+        continue;
+      }
+      const here = local.committed(group);
+      const commit: CommittedOffset[] = [];
+      let behind = 0;
+      for (const o of offsets) {
+        const log = this.deps.logs.getLog(o.topic, o.partition);
+        if (!log) continue;
+        const current = here.get(refKey(o.topic, o.partition));
+        // A consumer must never be placed past the mirror's end: this one waits for the mirror.
+        if (o.offset > log.highWatermark) {
+          behind += o.offset - Math.max(current ?? log.logStartOffset, log.logStartOffset);
+          continue;
+        }
+        if (current !== o.offset) commit.push(o);
+      }
+      if (commit.length > 0) {
+        const errors = await local.commit(group, commit);
+        const failed = errors.filter((e) => e !== 'NONE');
+        if (failed.length > 0) this.logger.warn({ group, errors: [...new Set(failed)] }, 'cluster link: consumer offset sync: the commit was refused');
+        else this.logger.debug({ group, partitions: commit.length }, 'cluster link: consumer offsets synced');
+      }
+      status.push({ group, behind, synced: true });
+    }
+    this.offsetSyncStatus = { lastSyncMs: this.clock.now(), groups: status };
   }
 
   private setState(state: LinkState, error: string | null): void {

@@ -6,10 +6,11 @@ import { errorName } from '../../protocol/errors.js';
 import type { LinkSettings } from '../config/link-configs.js';
 import { UnsupportedApi, sourceClientFor, type SourceClient } from './source-client.js';
 import {
-  refKey, type ConfigEntry, type EpochAnswer, type FetchCall, type OffsetAnswer, type PartitionRef, type SourceEndpoint, type SourceMetadata,
+  refKey, type CommittedOffset, type ConfigEntry, type EpochAnswer, type FetchCall, type OffsetAnswer, type PartitionRef, type SourceEndpoint, type SourceMetadata,
 } from './source-endpoint.js';
 
 const CONSUMER_REPLICA_ID = -1;
+const GROUP_KEY_TYPE = 0;
 const TOPIC_RESOURCE = 2;
 
 function byTopic<R extends PartitionRef, T>(refs: R[], entry: (r: R) => T): { name: string; partitions: T[] }[] {
@@ -74,6 +75,42 @@ export class KafkaSource implements SourceEndpoint {
       for (const r of body.results) if (r.errorCode === 0) out.set(r.resourceName, r.configs.map((c) => ({ name: c.name, value: c.value })));
     } catch (e) {
       if (!(e instanceof UnsupportedApi)) throw e;
+    }
+    return out;
+  }
+
+  async listGroups(): Promise<string[]> {
+    // Each broker lists the groups it coordinates: all of them are asked.
+    if (this.client.brokerIds().length === 0) await this.client.metadata([]);
+    const out = new Set<string>();
+    for (const broker of this.client.brokerIds()) {
+      const { body } = await this.client.request(broker, 'ListGroups', () => ({ statesFilter: [], typesFilter: [] }));
+      if (body.errorCode !== 0) throw new Error(`source ListGroups on broker ${broker}: ${errorName(body.errorCode)}`);
+      for (const g of body.groups) out.add(g.groupId);
+    }
+    return [...out];
+  }
+
+  async committedOffsets(group: string): Promise<CommittedOffset[]> {
+    const { version, body: found } = await this.client.request('any', 'FindCoordinator', (v) => (v >= 4 ? { key: '', keyType: GROUP_KEY_TYPE, coordinatorKeys: [group] } : { key: group, keyType: GROUP_KEY_TYPE, coordinatorKeys: [] }));
+    const c = version >= 4 ? found.coordinators[0]! : { nodeId: found.nodeId, errorCode: found.errorCode };
+    if (c.errorCode !== 0) throw new Error(`source FindCoordinator for group ${group}: ${errorName(c.errorCode)}`);
+    if (this.client.broker(c.nodeId) === undefined) await this.client.metadata([]);
+    // Up to v9, which names topics (v10 names them by id).
+    const { version: v, body } = await this.client.request(
+      c.nodeId,
+      'OffsetFetch',
+      (ver) => (ver >= 8 ? { groupId: '', topics: null, groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: null }], requireStable: true } : { groupId: group, topics: null, groups: [], requireStable: true }),
+      { maxVersion: 9 },
+    );
+    const answer = v >= 8 ? body.groups[0]! : { errorCode: body.errorCode, topics: body.topics };
+    if (answer.errorCode !== 0) throw new Error(`source OffsetFetch for group ${group}: ${errorName(answer.errorCode)}`);
+    const out: CommittedOffset[] = [];
+    for (const t of answer.topics) {
+      for (const p of t.partitions) {
+        if (p.errorCode !== 0 || p.committedOffset < 0) continue;
+        out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.metadata });
+      }
     }
     return out;
   }

@@ -31,6 +31,8 @@ export interface LinkManagerOptions {
   /** tests only: virtual time, and a source other than a Kafka cluster (see LinkDeps) */
   clock?: Clock;
   connect?: LinkDeps['connect'];
+  /** the broker's consumer groups, for consumer offset sync */
+  groups?: LinkDeps['groups'];
 }
 
 export class LinkManager implements LinkManagerApi {
@@ -44,7 +46,7 @@ export class LinkManager implements LinkManagerApi {
   /** resolves (with null) when close() begins */
   private readonly closing = new Promise<null>((resolve) => (this.markClosing = resolve));
   private constructor(private readonly dataDir: string, private readonly opts: LinkManagerOptions) {
-    this.deps = { logs: opts.logs, logger: opts.logger, persist: () => this.saver.run(), clock: opts.clock, connect: opts.connect };
+    this.deps = { logs: opts.logs, logger: opts.logger, persist: () => this.saver.run(), clock: opts.clock, connect: opts.connect, groups: opts.groups };
   }
 
   /**
@@ -269,6 +271,7 @@ export class LinkManager implements LinkManagerApi {
       ...link.meter.rates(),
       fetchers: link.fetcherLoad(),
       connections: link.source.connectionCounts(),
+      offsetSync: link.offsetSync,
     };
   }
 

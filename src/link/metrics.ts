@@ -53,6 +53,26 @@ export function registerLinkMetrics(registry: Registry, source: LinkMetricsSourc
       for (const l of links()) for (const f of l.fetchers) this.set({ link: l.name, broker: String(f.broker) }, f.partitions);
     },
   });
+  new Gauge({
+    registers,
+    name: 'outpost_cluster_link_consumer_offset_sync_last_timestamp_ms',
+    help: 'When consumer offset sync last completed a round (ms since the epoch; absent until it has)',
+    labelNames: ['link'],
+    collect() {
+      this.reset();
+      for (const l of links()) if (l.offsetSync.lastSyncMs !== null) this.set({ link: l.name }, l.offsetSync.lastSyncMs);
+    },
+  });
+  new Gauge({
+    registers,
+    name: 'outpost_cluster_link_consumer_group_offsets_behind',
+    help: 'Records between a source consumer group\'s committed offsets and those synced here (waiting for the mirror to catch up)',
+    labelNames: ['link', 'group'],
+    collect() {
+      this.reset();
+      for (const l of links()) for (const g of l.offsetSync.groups) if (g.synced) this.set({ link: l.name, group: g.group }, g.behind);
+    },
+  });
   for (const [key, what] of [['opened', 'opened'], ['authenticated', 'SASL-authenticated'], ['reauthenticated', 're-authenticated in place before their SASL session ended']] as const) {
     new Gauge({
       registers,

@@ -66,6 +66,11 @@ export class SourceClient {
     this.sasl = opts.security.sasl ? saslMechanism(opts.security.sasl) : null;
   }
 
+  /** The source brokers' ids, as the last Metadata gave them. */
+  brokerIds(): number[] {
+    return [...this.brokers.keys()];
+  }
+
   /** The source broker `nodeId`'s address as the last Metadata gave it. */
   broker(nodeId: number): HostPort | undefined {
     return this.brokers.get(nodeId);

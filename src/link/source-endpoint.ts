@@ -63,6 +63,15 @@ export interface ConfigEntry {
 
 export const refKey = (topic: string, partition: number): string => `${topic}:${partition}`;
 
+/** A consumer group's committed offset of one partition, at the source. */
+export interface CommittedOffset {
+  topic: string;
+  partition: number;
+  offset: number;
+  leaderEpoch: number;
+  metadata: string | null;
+}
+
 export interface FetchCall {
   /** makes the request for the version the broker and outpost agree on */
   build(version: number): FetchRequest;
@@ -83,6 +92,10 @@ export interface SourceEndpoint {
   epochEndOffsets(broker: number, refs: (PartitionRef & { epoch: number })[]): Promise<Map<string, EpochAnswer>>;
   /** The configs `names` of each topic the source describes; a source that cannot say gives none. */
   topicConfigs(topics: string[], names: readonly string[]): Promise<Map<string, ConfigEntry[]>>;
+  /** The consumer groups of the source (every broker's). */
+  listGroups(): Promise<string[]>;
+  /** A group's committed offsets, from its coordinator. */
+  committedOffsets(group: string): Promise<CommittedOffset[]>;
   /** What the endpoint's connections have done since it was made (opened, SASL authentications). */
   connectionCounts(): { opened: number; authenticated: number; reauthenticated: number };
   /** A broker's address as the last metadata gave it, for messages. */

@@ -2,6 +2,29 @@
 // CLI through it) and to the rest of the broker. One implementation, LinkManager, stands behind it.
 
 import type { LinkSpec } from '../config/link-spec.js';
+import type { CommittedOffset } from './source-endpoint.js';
+
+/**
+ * The broker's own consumer groups, as the link's offset sync sees them (the group coordinator
+ * stands behind it; the link does not reach up into it).
+ */
+export interface LocalGroups {
+  /** whether consumers are members of the group here: then its offsets are theirs */
+  hasMembers(group: string): boolean;
+  /** the group's committed offsets here, by refKey(topic, partition) */
+  committed(group: string): Map<string, number>;
+  /** commits as an admin does (no generation); resolves with an error name per offset */
+  commit(group: string, offsets: CommittedOffset[]): Promise<string[]>;
+}
+
+/** Consumer offset sync of a link: when it last ran, and per group how many records it trails the source by. */
+export interface OffsetSyncStatus {
+  enabled: boolean;
+  /** ms since the epoch; null: not run yet */
+  lastSyncMs: number | null;
+  /** every group the last round looked at: `behind` is what it could not sync yet (the mirror has not caught up) */
+  groups: { group: string; behind: number; synced: boolean }[];
+}
 
 export type LinkState = 'ACTIVE' | 'SOURCE_UNAVAILABLE' | 'FAILED';
 export type MirrorState = 'ACTIVE' | 'PAUSED' | 'SOURCE_UNAVAILABLE' | 'FAILED';
@@ -25,6 +48,7 @@ export interface LinkDescription extends LinkSpec {
    * and re-authenticated in place before their session ended (KIP-368).
    */
   connections: { opened: number; authenticated: number; reauthenticated: number };
+  offsetSync: OffsetSyncStatus;
 }
 
 export interface MirrorPartitionStatus {

@@ -44,6 +44,7 @@ import { createPartitions, createTopics, deleteTopics } from './handlers/topics.
 import { loadIdentity } from './identity.js';
 import { Partitions } from './partitions.js';
 import { ProducerIdAllocator } from './producer-ids.js';
+import { localGroups } from './link-groups.js';
 import { startKafkaListener, type KafkaListener, type ListenerDeps } from './kafka-listener.js';
 import { RequestMemory } from './request-memory.js';
 import { ScramCredentialStore } from '../security/scram-credentials.js';
@@ -122,12 +123,15 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
   const registry = new Registry();
   // Cluster links: they fill their mirror topics, which are read-only to clients. A link store that
   // cannot be read (secrets that do not open) stops the start, with the log closed again.
-  const links = await LinkManager.open(settings.dataDir, { logs, logger, registry, encoder: passwordEncoder(configs) }).catch(async (e: unknown) => {
+  // The groups are opened after the links: the links reach them (for consumer offset sync) once both are.
+  let coordinator: GroupCoordinator | undefined;
+  const links = await LinkManager.open(settings.dataDir, { logs, logger, registry, encoder: passwordEncoder(configs), groups: () => (coordinator ? localGroups(coordinator) : undefined) }).catch(async (e: unknown) => {
     await logs.close();
     throw e;
   });
   // Consumer groups: offsets and group metadata live in __consumer_offsets on our own log.
   const groups = await GroupCoordinator.open({ logs, brokerConfigs: dynamicConfigs.layers, logger });
+  coordinator = groups;
   const shutdownListeners = new Set<() => void>();
 
   // Listeners with the certificates a dynamic change last set (rotated certificates outlive a restart).

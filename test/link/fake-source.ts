@@ -11,7 +11,7 @@ import type { Clock } from '../../src/common/clock.js';
 import type { HostPort } from '../../src/config/host-port.js';
 import {
   EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, refKey, type ConfigEntry, type EpochAnswer, type FetchCall, type OffsetAnswer, type PartitionRef,
-  type SourceEndpoint, type SourceMetadata, type SourceTopic,
+  type CommittedOffset, type SourceEndpoint, type SourceMetadata, type SourceTopic,
 } from '../../src/link/source-endpoint.js';
 import { api } from '../../protocol/apis.js';
 import { errorCode, type ErrorName } from '../../protocol/errors.js';
@@ -150,6 +150,9 @@ export class FakeSource {
     this.faults.set(apiName, list);
   }
 
+  /** Consumer groups' committed offsets at the source, as a test sets them. */
+  readonly groups = new Map<string, CommittedOffset[]>();
+
   /** Faults queued for `apiName` and not met yet. */
   pendingFaults(apiName: FakeApi): number {
     return this.faults.get(apiName)?.length ?? 0;
@@ -165,6 +168,8 @@ export class FakeSource {
       listOffsets: (broker, refs, timestamp) => this.listOffsets(conn, broker, refs, timestamp),
       epochEndOffsets: (broker, refs) => this.epochEndOffsets(conn, broker, refs),
       topicConfigs: (topics, names) => this.topicConfigs(conn, topics, names),
+      listGroups: async () => [...this.groups.keys()],
+      committedOffsets: async (group) => [...(this.groups.get(group) ?? [])],
       brokerAddress: (broker) => this.brokers.get(broker),
       // The fake has no connections of its own to count.
       connectionCounts: () => ({ opened: 0, authenticated: 0, reauthenticated: 0 }),
