@@ -1,0 +1,34 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { chosenByFilters, parseNameFilters } from '../../src/config/group-filters.js';
+import { linkConfigsProblem, resolveLinkSettings } from '../../src/config/link-configs.js';
+
+test("Confluent's group filters: INCLUDE and no EXCLUDE; * matches all; an empty list chooses nothing", () => {
+  const f = parseNameFilters('consumer.offset.group.filters', 'groupFilters', JSON.stringify({ groupFilters: [
+    { name: '*', patternType: 'LITERAL', filterType: 'INCLUDE' },
+    { name: 'test-', patternType: 'PREFIXED', filterType: 'EXCLUDE' },
+    { name: 'test-keep', patternType: 'LITERAL', filterType: 'INCLUDE' },
+  ] }));
+  assert.ok(chosenByFilters(f, 'orders-app'));
+  assert.not.ok(chosenByFilters(f, 'test-a'));
+  assert.not.ok(chosenByFilters(f, 'test-keep'), 'an EXCLUDE wins');
+  const prefixed = parseNameFilters('x', 'groupFilters', '{"groupFilters":[{"name":"app-","patternType":"PREFIXED"}]}');
+  assert.ok(chosenByFilters(prefixed, 'app-1'));
+  assert.not.ok(chosenByFilters(prefixed, 'other'));
+  assert.not.ok(chosenByFilters([], 'any'));
+});
+
+test('bad filters are refused with the field named', () => {
+  const problem = (text: string) => linkConfigsProblem({ 'consumer.offset.group.filters': text });
+  assert.match(problem('{')!, /^consumer.offset.group.filters is not valid JSON/);
+  assert.match(problem('[]')!, /must be a JSON object with a "groupFilters" list/);
+  assert.match(problem('{"groupFilters":{}}')!, /"groupFilters" must be a list/);
+  assert.match(problem('{"groupFilters":[{"patternType":"LITERAL"}]}')!, /groupFilters\[0\]\.name must be a non-empty string/);
+  assert.match(problem('{"groupFilters":[{"name":"a","patternType":"REGEX"}]}')!, /groupFilters\[0\]\.patternType must be LITERAL or PREFIXED, not "REGEX"/);
+  assert.match(problem('{"groupFilters":[{"name":"a","filterType":"ALLOW"}]}')!, /groupFilters\[0\]\.filterType must be INCLUDE or EXCLUDE/);
+  assert.is(linkConfigsProblem({ 'consumer.offset.sync.enable': 'true', 'consumer.offset.group.filters': '{"groupFilters":[]}' }), null);
+  const s = resolveLinkSettings('l', { 'consumer.offset.sync.enable': 'true', 'consumer.offset.sync.ms': '1000' });
+  assert.equal(s.offsetSync, { enabled: true, intervalMs: 1000, filters: [] });
+});
+
+test.run();
