@@ -61,6 +61,10 @@ const createMirrorBody = z.object({
 });
 
 const alterMirrorsBody = z.object({ mirror_topic_names: z.array(z.string().min(1)).min(1) });
+/** promote and failover also take a pattern (Confluent's mirror_topic_name_pattern: a regular expression). */
+const stopMirrorsBody = z
+  .object({ mirror_topic_names: z.array(z.string().min(1)).min(1).optional(), mirror_topic_name_pattern: z.string().min(1).optional() })
+  .refine((b) => (b.mirror_topic_names === undefined) !== (b.mirror_topic_name_pattern === undefined), { message: 'give mirror_topic_names or mirror_topic_name_pattern (one of them)' });
 
 async function body<T>(req: IncomingMessage, schema: z.ZodType<T, z.ZodTypeDef, unknown>): Promise<T> {
   const parsed = schema.safeParse((await readJsonBody(req)) ?? {});
@@ -236,6 +240,8 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
     },
     { path: ['clusters', ':cluster_id', 'links', ':link_name', 'mirrors:pause'], methods: { POST: (c) => alterMirrors(c, 'pause') } },
     { path: ['clusters', ':cluster_id', 'links', ':link_name', 'mirrors:resume'], methods: { POST: (c) => alterMirrors(c, 'resume') } },
+    { path: ['clusters', ':cluster_id', 'links', ':link_name', 'mirrors:promote'], methods: { POST: (c) => stopMirrors(c, 'promote') } },
+    { path: ['clusters', ':cluster_id', 'links', ':link_name', 'mirrors:failover'], methods: { POST: (c) => stopMirrors(c, 'failover') } },
   ];
 
   function clusterData(c: Call) {
@@ -300,6 +306,36 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
       error_code: null,
       error_message: null,
       mirror_lags: links.describeMirror(name, t).partitions.map(mirrorLag),
+    }));
+    sendJson(c.res, 200, list('KafkaAlterMirrorsDataList', `${c.base}/links/${enc(name)}/mirrors`, data));
+  }
+
+  // Each mirror is answered on its own: one refused (lag, say) does not hold back the others.
+  async function stopMirrors(c: Call, how: 'promote' | 'failover'): Promise<void> {
+    const name = c.params.link_name!;
+    const b = await body(c.req, stopMirrorsBody);
+    let topics: string[];
+    if (b.mirror_topic_names) {
+      topics = b.mirror_topic_names;
+      for (const t of topics) links.describeMirror(name, t);
+    } else {
+      let re: RegExp;
+      try {
+        re = new RegExp(`^(?:${b.mirror_topic_name_pattern})$`);
+      } catch (e) {
+        throw new HttpError(400, `mirror_topic_name_pattern: not a regular expression: ${(e as Error).message}`);
+      }
+      topics = links.listMirrors(name).map((m) => m.topic).filter((t) => re.test(t));
+    }
+    const lagsBefore = new Map(topics.map((t) => [t, links.describeMirror(name, t).partitions.map(mirrorLag)]));
+    const results = await links.stopMirrors(name, topics, how, { validateOnly: boolParam(c.url, 'validate_only', false) });
+    const data = results.map((r) => ({
+      kind: 'AlterMirrorsData',
+      metadata: { self: `${c.base}/links/${enc(name)}/mirrors/${enc(r.topic)}` },
+      mirror_topic_name: r.topic,
+      error_code: r.error === null ? null : 400,
+      error_message: r.error,
+      mirror_lags: lagsBefore.get(r.topic) ?? [],
     }));
     sendJson(c.res, 200, list('KafkaAlterMirrorsDataList', `${c.base}/links/${enc(name)}/mirrors`, data));
   }

@@ -69,4 +69,26 @@ export function addMirrorCommands(program: Command): void {
 
   pauseOrResume(mirror, 'pause', 'Paused');
   pauseOrResume(mirror, 'resume', 'Resumed');
+  promoteOrFailover(mirror, 'promote', 'make mirror topics ordinary writable topics, once they hold everything their source has committed');
+  promoteOrFailover(mirror, 'failover', 'make mirror topics writable now, at what they hold (the source is lost)');
+}
+
+function promoteOrFailover(mirror: Command, how: 'promote' | 'failover', description: string): void {
+  adminCommand(mirror, `${how} <topics...>`, description)
+    .requiredOption('--link <name>', 'the cluster link of the mirror topics')
+    .option('--dry-run', 'check only: say what would be refused, change nothing')
+    .action(async (topics: string[], flags: LinkFlags & { dryRun?: boolean }) => {
+      const res = await AdminClient.from(flags).cluster('POST', `/links/${enc(flags.link)}/mirrors:${how}`, { query: { validate_only: flags.dryRun }, body: { mirror_topic_names: topics } });
+      if (flags.output === 'json') return out(json(res.data.map(resource)));
+      let refused = 0;
+      for (const r of res.data) {
+        if (r.error_message) {
+          refused++;
+          out(`${how === 'promote' ? 'Cannot promote' : 'Cannot fail over'} "${r.mirror_topic_name}": ${r.error_message}\n`);
+        } else {
+          out(`${flags.dryRun ? 'Would' : 'Did'} ${how} mirror topic "${r.mirror_topic_name}"${flags.dryRun ? '' : ': it is writable now'}.\n`);
+        }
+      }
+      if (refused > 0) process.exitCode = 1;
+    });
 }

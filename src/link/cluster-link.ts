@@ -39,6 +39,8 @@ export interface LinkDeps {
   connect?: (record: StoredLink, settings: LinkSettings) => SourceEndpoint;
   /** the broker's consumer groups, for consumer offset sync (absent: nothing is synced) */
   groups?: () => LocalGroups | undefined;
+  /** makes the broker hand out producer ids above `id` only (a promoted mirror's producers keep theirs) */
+  producerIdFloor?: (id: number) => Promise<void>;
 }
 
 const LEADERSHIP = 'leadership';
@@ -202,6 +204,89 @@ export class ClusterLink implements FetcherHost {
     if (paused) await Promise.all(mirror.partitions.map((p) => p.exclusive(async () => undefined)));
     for (const f of this.fetchers.values()) f.poke();
     this.logger.info({ topic: mirror.topic }, paused ? 'cluster link: mirror paused' : 'cluster link: mirror resumed');
+  }
+
+  /**
+   * Stops a mirror for good and makes its topic an ordinary, writable one. `promote` first checks
+   * that nothing is lost: the mirror holds everything the source has committed (asked of the source
+   * now), its configs are synced, and a last consumer offset sync has run. `failover` is for a
+   * source that is gone: it stops at what the mirror holds. Either way the topic gets a leader
+   * epoch above every mirrored one, the broker's producer ids go above those in the mirrored data,
+   * and the log end offsets at the stop are kept (for failback). Returns what stood in the way, or null.
+   */
+  async stopMirror(mirror: MirrorTopic, how: 'promote' | 'failover', validateOnly: boolean): Promise<string | null> {
+    const topic = mirror.topic;
+    if (mirror.record.pending) return `mirror topic ${topic} is still being created`;
+    if (how === 'promote') {
+      const problem = await this.promotionProblem(mirror);
+      if (problem) return problem;
+    }
+    if (validateOnly) return null;
+    // PENDING_STOPPED: nothing more is appended (an append under way finishes first).
+    await this.setPaused(mirror, true);
+    for (const p of mirror.partitions) this.detach(p);
+    const logs = mirror.partitions.map((p) => this.deps.logs.getLog(topic, p.partition)!);
+    const stopOffsets = logs.map((l) => l.logEndOffset);
+    for (const l of logs) await l.startNewEpoch();
+    await this.deps.producerIdFloor?.(Math.max(-1, ...logs.map((l) => l.maxProducerId)));
+    this.forget(mirror);
+    this.record.stoppedMirrors.push({ topic, localTopicId: mirror.record.localTopicId, how, stoppedAtMs: this.clock.now(), stopOffsets });
+    await this.deps.persist();
+    this.logger.info({ topic, how, stopOffsets }, how === 'promote' ? 'cluster link: mirror promoted: the topic is writable' : 'cluster link: failed over: the mirror stopped at what it holds, and the topic is writable');
+    return null;
+  }
+
+  /** Why the mirror may not be promoted yet, or null: lag at the source, configs, the last offset sync. */
+  private async promotionProblem(mirror: MirrorTopic): Promise<string | null> {
+    const topic = mirror.topic;
+    let lags: number[];
+    try {
+      lags = await this.sourceLags(mirror);
+    } catch (e) {
+      return `cannot check ${topic} against its source (${sourceFailure(this.record.bootstrapServers, e)}): promote needs the source; use failover if it is lost`;
+    }
+    const behind = lags.map((lag, p) => ({ p, lag })).filter((x) => x.lag > 0);
+    if (behind.length > 0) {
+      const total = behind.reduce((n, x) => n + x.lag, 0);
+      return `mirror topic ${topic} is ${total} records behind its source (${behind.map((x) => `partition ${x.p}: ${x.lag}`).join(', ')}): stop the producers at the source and promote when the lag is 0, or use failover`;
+    }
+    try {
+      await this.syncConfigs([topic]);
+    } catch (e) {
+      return `cannot sync the configs of ${topic} from its source: ${(e as Error).message}`;
+    }
+    const local = this.deps.groups?.();
+    if (this.settings.offsetSync.enabled && local) {
+      try {
+        await this.syncOffsets(local);
+      } catch (e) {
+        return `the last consumer offset sync failed: ${(e as Error).message}`;
+      }
+    }
+    return null;
+  }
+
+  /** Per partition, what the source has committed (its last stable offset, asked now) beyond the mirror's end. */
+  private async sourceLags(mirror: MirrorTopic): Promise<number[]> {
+    const md = await this.source.metadata([mirror.topic]);
+    const t = md.topics.get(mirror.topic);
+    if (!t || t.error !== 'NONE') throw new Error(`the source cannot describe ${mirror.topic}: ${t?.error ?? 'no answer'}`);
+    const byLeader = new Map<number, { topic: string; partition: number; leaderEpoch: number }[]>();
+    for (const p of t.partitions) {
+      if (p.leaderId < 0) throw new Error(`partition ${p.partition} has no leader at the source`);
+      byLeader.set(p.leaderId, [...(byLeader.get(p.leaderId) ?? []), { topic: mirror.topic, partition: p.partition, leaderEpoch: p.leaderEpoch }]);
+    }
+    const lags = mirror.partitions.map(() => 0);
+    for (const [leader, refs] of byLeader) {
+      const answers = await this.source.listOffsets(leader, refs, LATEST_TIMESTAMP, READ_COMMITTED);
+      for (const r of refs) {
+        const a = answers.get(refKey(r.topic, r.partition));
+        if (!a || a.error !== 'NONE') throw new Error(`ListOffsets for partition ${r.partition}: ${a?.error ?? 'no answer'}`);
+        const log = this.deps.logs.getLog(mirror.topic, r.partition);
+        if (log && r.partition < lags.length) lags[r.partition] = Math.max(0, a.offset - log.logEndOffset);
+      }
+    }
+    return lags;
   }
 
   // ---- the tasks --------------------------------------------------------------------------------
@@ -407,13 +492,15 @@ export class ClusterLink implements FetcherHost {
     this.logger.info({ topic: m.topic, partitions, added: added.length }, 'cluster link: the source topic gained partitions');
   }
 
-  private async syncConfigs(): Promise<void> {
-    const live = [...this.mirrors.values()].filter((m) => m.live);
+  /** Syncs the configs of every live mirror; or of `only`, failing if the source cannot tell them. */
+  private async syncConfigs(only?: string[]): Promise<void> {
+    const live = [...this.mirrors.values()].filter((m) => (only ? only.includes(m.topic) : m.live));
     if (live.length === 0) return;
     let fromSource: Map<string, Record<string, string>>;
     try {
       fromSource = await this.sourceConfigs(live.map((m) => m.topic));
     } catch (e) {
+      if (only) throw e;
       this.tellOnce(`describe:${(e as Error).message}`, { err: (e as Error).message }, 'cluster link: cannot read the source topic configs; they are not synced');
       return;
     }

@@ -33,6 +33,8 @@ export interface LinkManagerOptions {
   connect?: LinkDeps['connect'];
   /** the broker's consumer groups, for consumer offset sync */
   groups?: LinkDeps['groups'];
+  /** the broker's producer ids, kept above a promoted mirror's */
+  producerIdFloor?: LinkDeps['producerIdFloor'];
 }
 
 export class LinkManager implements LinkManagerApi {
@@ -46,7 +48,7 @@ export class LinkManager implements LinkManagerApi {
   /** resolves (with null) when close() begins */
   private readonly closing = new Promise<null>((resolve) => (this.markClosing = resolve));
   private constructor(private readonly dataDir: string, private readonly opts: LinkManagerOptions) {
-    this.deps = { logs: opts.logs, logger: opts.logger, persist: () => this.saver.run(), clock: opts.clock, connect: opts.connect, groups: opts.groups };
+    this.deps = { logs: opts.logs, logger: opts.logger, persist: () => this.saver.run(), clock: opts.clock, connect: opts.connect, groups: opts.groups, producerIdFloor: opts.producerIdFloor };
   }
 
   /**
@@ -115,6 +117,7 @@ export class LinkManager implements LinkManagerApi {
         sourceClusterIdSeen: null,
         configs: { ...spec.configs },
         mirrors: [],
+        stoppedMirrors: [],
       };
       const probe = opts.probe === false ? { clusterId: null, error: 'not connected to the source yet' } : await this.probe(record);
       if (this.closed) throw new LinkError('INVALID', 'the broker is shutting down');
@@ -215,6 +218,16 @@ export class LinkManager implements LinkManagerApi {
 
   resumeMirrors(linkName: string, topics: string[]): Promise<void> {
     return this.setPaused(linkName, topics, false);
+  }
+
+  stopMirrors(linkName: string, topics: string[], how: 'promote' | 'failover', opts: { validateOnly?: boolean } = {}): Promise<{ topic: string; error: string | null }[]> {
+    return this.serially(async () => {
+      const link = this.link(linkName);
+      const mirrors = topics.map((t) => this.mirror(link, t));
+      const out: { topic: string; error: string | null }[] = [];
+      for (const m of mirrors) out.push({ topic: m.topic, error: await link.stopMirror(m, how, opts.validateOnly ?? false) });
+      return out;
+    });
   }
 
   mirrorOf(topic: string): { linkName: string } | undefined {

@@ -37,6 +37,19 @@ const storedMirror = z.object({
   pending: z.object({ startOffsets: z.array(z.number().int()), configs: z.record(z.string()) }).nullable(),
 });
 
+/**
+ * A mirror stopped by promote or failover: its topic is an ordinary one now; what it held at the
+ * stop is kept for failback.
+ */
+const stoppedMirror = z.object({
+  topic: z.string(),
+  localTopicId: z.string(),
+  how: z.enum(['promote', 'failover']),
+  stoppedAtMs: z.number().int(),
+  /** each partition's log end offset at the stop */
+  stopOffsets: z.array(z.number().int()),
+});
+
 const storedLink = z.object({
   name: z.string(),
   linkId: z.string(),
@@ -45,6 +58,7 @@ const storedLink = z.object({
   sourceClusterIdSeen: z.string().nullable(),
   configs: z.record(z.string()),
   mirrors: z.array(storedMirror),
+  stoppedMirrors: z.array(stoppedMirror).default([]),
 });
 
 /** A link as the file holds it: its secrets perhaps sealed. */
@@ -53,6 +67,7 @@ const fileLink = storedLink.extend({ encryptedConfigs: z.record(z.string()).opti
 const store = z.object({ version: z.literal(VERSION), links: z.array(fileLink) });
 
 export type StoredMirror = z.infer<typeof storedMirror>;
+export type StoppedMirror = z.infer<typeof stoppedMirror>;
 /** A link as the engine holds it: every config in clear. */
 export type StoredLink = z.infer<typeof storedLink>;
 

@@ -97,6 +97,11 @@ export interface LinkManagerApi {
   describeMirror(linkName: string, topic: string): MirrorDescription;
   pauseMirrors(linkName: string, topics: string[]): Promise<void>;
   resumeMirrors(linkName: string, topics: string[]): Promise<void>;
+  /**
+   * Promote (checked: no lag, configs synced, a last offset sync) or fail over (as it stands)
+   * mirrors: each stops and its topic becomes writable. Per topic, what stood in the way or null.
+   */
+  stopMirrors(linkName: string, topics: string[], how: 'promote' | 'failover', opts?: { validateOnly?: boolean }): Promise<{ topic: string; error: string | null }[]>;
   /** whether a local topic is a mirror (read-only to clients) and of which link */
   mirrorOf(topic: string): { linkName: string } | undefined;
 }

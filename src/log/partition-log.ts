@@ -370,6 +370,24 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
   }
 
   /**
+   * Starts a leader epoch above every one the log holds, from its end (a mirror promoted: the
+   * source's epochs stay with the data, and this broker's appends carry a new one). Only while
+   * nothing appends to the log.
+   */
+  async startNewEpoch(): Promise<number> {
+    const epoch = this.epochs.latestEpoch() + 1;
+    if (this.epochs.assign(epoch, this._logEndOffset)) await this.epochs.persist();
+    return epoch;
+  }
+
+  /** The largest producer id the log's producer state knows (-1: none). */
+  get maxProducerId(): number {
+    let max = -1;
+    for (const e of this.producers.all()) max = Math.max(max, e.producerId);
+    return max;
+  }
+
+  /**
    * DeleteRecords: the log now starts at `offset` (persisted before this resolves), and segments
    * wholly below it are deleted. OFFSET_OUT_OF_RANGE past the high watermark, as in Kafka.
    */

@@ -123,9 +123,10 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
   const registry = new Registry();
   // Cluster links: they fill their mirror topics, which are read-only to clients. A link store that
   // cannot be read (secrets that do not open) stops the start, with the log closed again.
+  const producerIds = await ProducerIdAllocator.open(settings.dataDir);
   // The groups are opened after the links: the links reach them (for consumer offset sync) once both are.
   let coordinator: GroupCoordinator | undefined;
-  const links = await LinkManager.open(settings.dataDir, { logs, logger, registry, encoder: passwordEncoder(configs), groups: () => (coordinator ? localGroups(coordinator) : undefined) }).catch(async (e: unknown) => {
+  const links = await LinkManager.open(settings.dataDir, { logs, logger, registry, encoder: passwordEncoder(configs), groups: () => (coordinator ? localGroups(coordinator) : undefined), producerIdFloor: (id) => producerIds.ensureAbove(id) }).catch(async (e: unknown) => {
     await logs.close();
     throw e;
   });
@@ -151,7 +152,7 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
       return dynamicConfigs.layers;
     },
     dynamicConfigs,
-    producerIds: await ProducerIdAllocator.open(settings.dataDir),
+    producerIds,
     scram,
     listenerTls: {
       prepare(brokerLayer) {

@@ -31,6 +31,17 @@ export class ProducerIdAllocator {
     return this.next++;
   }
 
+  /** Hands out only ids above `id` from now on (those of producers a promoted mirror holds). */
+  async ensureAbove(id: number): Promise<void> {
+    if (this.next > id) return;
+    this.next = id + 1;
+    if (this.blockEnd < this.next) {
+      const end = this.next + BLOCK;
+      await writeFileDurably(this.path, `${end}\n`);
+      this.blockEnd = end;
+    }
+  }
+
   private async reserve(): Promise<void> {
     const end = this.blockEnd + BLOCK;
     await writeFileDurably(this.path, `${end}\n`);
