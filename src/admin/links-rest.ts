@@ -325,7 +325,7 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
       } catch (e) {
         throw new HttpError(400, `mirror_topic_name_pattern: not a regular expression: ${(e as Error).message}`);
       }
-      topics = links.listMirrors(name).map((m) => m.topic).filter((t) => re.test(t));
+      topics = links.listMirrors(name).filter((m) => m.state !== 'STOPPED').map((m) => m.topic).filter((t) => re.test(t));
     }
     const lagsBefore = new Map(topics.map((t) => [t, links.describeMirror(name, t).partitions.map(mirrorLag)]));
     const results = await links.stopMirrors(name, topics, how, { validateOnly: boolParam(c.url, 'validate_only', false) });

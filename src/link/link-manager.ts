@@ -15,7 +15,7 @@ import { topicNameProblem } from '../log/topic-names.js';
 import { ClusterLink, type LinkDeps } from './cluster-link.js';
 import { KafkaSource } from './kafka-source.js';
 import { sourceFailure } from './source-client.js';
-import { LINK_STORE_FILE, readLinkStore, writeLinkStore, type StoredLink } from './link-store.js';
+import { LINK_STORE_FILE, readLinkStore, writeLinkStore, type StoppedMirror, type StoredLink } from './link-store.js';
 import { registerLinkMetrics } from './metrics.js';
 import type { MirrorTopic } from './mirror-topic.js';
 import { isSyncedConfig } from './topic-sync.js';
@@ -204,12 +204,36 @@ export class LinkManager implements LinkManagerApi {
 
   listMirrors(linkName?: string): MirrorDescription[] {
     const links = linkName === undefined ? [...this.links.values()] : [this.link(linkName)];
-    return links.flatMap((l) => [...l.mirrors.values()].map((m) => m.describe(l.name, l.state, l.lastError)));
+    return links.flatMap((l) => [
+      ...[...l.mirrors.values()].map((m) => m.describe(l.name, l.state, l.lastError)),
+      ...this.stopped(l).map((s) => this.describeStopped(l, s)),
+    ]);
   }
 
   describeMirror(linkName: string, topic: string): MirrorDescription {
     const link = this.link(linkName);
+    const stopped = link.mirrors.has(topic) ? undefined : this.stopped(link).find((s) => s.topic === topic);
+    if (stopped) return this.describeStopped(link, stopped);
     return this.mirror(link, topic).describe(link.name, link.state, link.lastError);
+  }
+
+  /** The link's stopped mirrors whose topic is still the one that was promoted (not deleted and made anew). */
+  private stopped(link: ClusterLink): StoppedMirror[] {
+    return link.record.stoppedMirrors.filter((s) => this.opts.logs.topic(s.topic)?.topicId === s.localTopicId);
+  }
+
+  private describeStopped(link: ClusterLink, s: StoppedMirror): MirrorDescription {
+    const partitions = s.stopOffsets.map((_, partition) => {
+      const log = this.opts.logs.getLog(s.topic, partition);
+      return {
+        partition, sourceHighWatermark: -1, sourceLogStartOffset: -1,
+        localLogEndOffset: log?.logEndOffset ?? -1, localLogStartOffset: log?.logStartOffset ?? -1,
+        lag: 0, lastFetchTimeMs: 0, sourceLeaderId: -1, sourceLeaderEpoch: -1, state: 'STOPPED' as const, error: null,
+      };
+    });
+    const how = s.how === 'promote' ? 'promoted' : 'failed over';
+    const reason = `${how} at ${new Date(s.stoppedAtMs).toISOString()}, at offsets ${s.stopOffsets.join(', ')}: an ordinary writable topic now`;
+    return { topic: s.topic, sourceTopic: s.topic, linkName: link.name, sourceTopicId: null, state: 'STOPPED', reason, partitions };
   }
 
   pauseMirrors(linkName: string, topics: string[]): Promise<void> {

@@ -27,7 +27,8 @@ export interface OffsetSyncStatus {
 }
 
 export type LinkState = 'ACTIVE' | 'SOURCE_UNAVAILABLE' | 'FAILED';
-export type MirrorState = 'ACTIVE' | 'PAUSED' | 'SOURCE_UNAVAILABLE' | 'FAILED';
+/** STOPPED: promoted or failed over; the topic is an ordinary one now, listed until the link goes. */
+export type MirrorState = 'ACTIVE' | 'PAUSED' | 'SOURCE_UNAVAILABLE' | 'FAILED' | 'STOPPED';
 
 export interface LinkDescription extends LinkSpec {
   linkId: string;

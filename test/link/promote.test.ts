@@ -102,6 +102,9 @@ test('promote once caught up: writable, offsets continue, epochs and producer id
   assert.is(cli.code, 0, cli.stdout + cli.stderr);
   assert.match(cli.stdout, /Did promote mirror topic "payments": it is writable now/);
   assert.is(ctx.outpost.links.mirrorOf('payments'), undefined);
+  const stopped = ctx.outpost.links.describeMirror(LINK, 'payments');
+  assert.is(stopped.state, 'STOPPED');
+  assert.match(stopped.reason!, new RegExp(`promoted at .*, at offsets ${ends.join(', ')}`));
   // Produce continues at the next offset.
   assert.is((await produce(ctx.outpost.bootstrap, 'payments', 60, 10)).code, 0);
   const after = await highWatermarks(ctx.local, 'payments');
