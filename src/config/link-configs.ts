@@ -150,8 +150,8 @@ const DEFS: LinkConfigKey[] = [
   def('acl.sync.enable', 'BOOLEAN', 'false', false),
   def('acl.sync.ms', 'INT', '5000', false, atLeast(1)),
   def('acl.filters', 'STRING', null, false),
-  def('auto.create.mirror.topics.enable', 'BOOLEAN', 'false', false),
-  def('auto.create.mirror.topics.filters', 'STRING', null, false),
+  def('auto.create.mirror.topics.enable', 'BOOLEAN', 'false', true),
+  def('auto.create.mirror.topics.filters', 'STRING', null, true),
   def('cluster.link.retry.timeout.ms', 'INT', '300000', false, atLeast(0)),
   def('availability.check.ms', 'INT', '60000', false, atLeast(0)),
   def('availability.check.consecutive.failure.threshold', 'INT', '5', false, atLeast(1)),
@@ -183,6 +183,8 @@ export interface LinkSettings {
   security: SourceSecurity;
   /** consumer.offset.sync.*: which groups' committed offsets are copied, and how often */
   offsetSync: { enabled: boolean; intervalMs: number; filters: NameFilter[] };
+  /** auto.create.mirror.topics.*: source topics mirrored as they appear */
+  autoCreate: { enabled: boolean; filters: NameFilter[] };
 }
 
 export function parseStartOffsetSpec(text: string): StartOffsetSpec | null {
@@ -210,10 +212,17 @@ export function linkConfigsProblem(configs: Readonly<Record<string, string>>): s
   try {
     resolveSourceSecurity(configs);
     groupFilters(configs);
+    topicFilters(configs);
   } catch (e) {
     return (e as Error).message;
   }
   return null;
+}
+
+/** auto.create.mirror.topics.filters, parsed; unset chooses no topic. */
+function topicFilters(configs: Readonly<Record<string, string>>): NameFilter[] {
+  const text = configs['auto.create.mirror.topics.filters'];
+  return text === undefined || text.trim() === '' ? [] : parseNameFilters('auto.create.mirror.topics.filters', 'topicFilters', text);
 }
 
 /** consumer.offset.group.filters, parsed; unset chooses no group (as Confluent's empty list). */
@@ -252,6 +261,7 @@ export function resolveLinkSettings(linkName: string, configs: Readonly<Record<s
     fetchBackoffMs: num('replica.fetch.backoff.ms'),
     security: resolveSourceSecurity(configs),
     offsetSync: { enabled: valueOf(configs, 'consumer.offset.sync.enable') === true, intervalMs: num('consumer.offset.sync.ms'), filters: groupFilters(configs) },
+    autoCreate: { enabled: valueOf(configs, 'auto.create.mirror.topics.enable') === true, filters: topicFilters(configs) },
   };
 }
 

@@ -41,6 +41,8 @@ export interface LinkDeps {
   groups?: () => LocalGroups | undefined;
   /** makes the broker hand out producer ids above `id` only (a promoted mirror's producers keep theirs) */
   producerIdFloor?: (id: number) => Promise<void>;
+  /** creates a mirror of `topic` as `mirror create` would (with every check); for auto-created mirrors */
+  autoMirror?: (linkName: string, topic: string) => Promise<void>;
 }
 
 const LEADERSHIP = 'leadership';
@@ -65,6 +67,9 @@ export class ClusterLink implements FetcherHost {
   /** config-sync problems already logged, so a repeating one is told once */
   private readonly told = new Set<string>();
   private offsetSyncStatus: Omit<OffsetSyncStatus, 'enabled'> = { lastSyncMs: null, groups: [] };
+  /** resolves when stop() begins: a task waiting on the link manager must not hold a stop up */
+  private readonly stopping: Promise<void>;
+  private markStopping: () => void = () => {};
 
   constructor(readonly record: StoredLink, private readonly deps: LinkDeps) {
     this.settings = resolveLinkSettings(record.name, record.configs);
@@ -72,6 +77,7 @@ export class ClusterLink implements FetcherHost {
     this.source = deps.connect ? deps.connect(record, this.settings) : new KafkaSource(record.bootstrapServers, this.settings);
     this.logger = deps.logger.child({ link: record.name });
     this.tasks = new TaskRunner(this.clock, this.logger);
+    this.stopping = new Promise((resolve) => (this.markStopping = resolve));
     for (const m of record.mirrors) {
       const mirror = new MirrorTopic(m);
       if (m.pending === null) mirror.attach(deps.logs);
@@ -93,6 +99,7 @@ export class ClusterLink implements FetcherHost {
 
   /** Stops fetching (appends in progress finish) and closes the connections to the source. */
   async stop(): Promise<void> {
+    this.markStopping();
     if (this.refreshTimer !== null) this.clock.clearTimeout(this.refreshTimer);
     this.refreshTimer = null;
     const stopped = this.tasks.stop();
@@ -320,7 +327,34 @@ export class ClusterLink implements FetcherHost {
       // A local failure (the disk, a topic deleted meanwhile): told, and tried again next round.
       if (this.tasks.isRunning) this.logger.error({ err: (e as Error).message }, 'cluster link: applying the source metadata failed');
     }
+    if (this.settings.autoCreate.enabled) await this.autoCreateMirrors();
     return this.settings.topicConfigSyncMs;
+  }
+
+  /**
+   * Mirrors the source topics auto.create.mirror.topics.filters chooses that are not mirrored or
+   * present here yet (internal topics never), within a metadata round of their appearing.
+   */
+  private async autoCreateMirrors(): Promise<void> {
+    const create = this.deps.autoMirror;
+    if (!create) return;
+    let md: SourceMetadata;
+    try {
+      md = await this.source.metadata(null);
+    } catch {
+      return; // the next round asks again; the leadership task reports an unreachable source
+    }
+    const stopped = new Set(this.record.stoppedMirrors.map((s) => s.topic));
+    for (const t of md.topics.values()) {
+      if (t.error !== 'NONE' || t.name.startsWith('__') || this.mirrors.has(t.name) || stopped.has(t.name) || this.deps.logs.topic(t.name)) continue;
+      if (!chosenByFilters(this.settings.autoCreate.filters, t.name)) continue;
+      // The manager runs one change at a time; one that is stopping this link must not wait on this.
+      const creating = create(this.name, t.name).then(() => null, (e: Error) => e);
+      const result = await Promise.race([creating, this.stopping.then(() => 'stopped' as const)]);
+      if (result === 'stopped') return;
+      if (result === null) this.logger.info({ topic: t.name }, 'cluster link: auto-created a mirror of a new source topic');
+      else this.tellOnce(`auto:${t.name}:${result.message}`, { topic: t.name, err: result.message }, 'cluster link: cannot auto-create a mirror');
+    }
   }
 
   /** The synced topic configs, while the source answers; resolves with the wait until the next round. */

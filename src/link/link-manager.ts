@@ -48,7 +48,9 @@ export class LinkManager implements LinkManagerApi {
   /** resolves (with null) when close() begins */
   private readonly closing = new Promise<null>((resolve) => (this.markClosing = resolve));
   private constructor(private readonly dataDir: string, private readonly opts: LinkManagerOptions) {
-    this.deps = { logs: opts.logs, logger: opts.logger, persist: () => this.saver.run(), clock: opts.clock, connect: opts.connect, groups: opts.groups, producerIdFloor: opts.producerIdFloor };
+    this.deps = { logs: opts.logs, logger: opts.logger, persist: () => this.saver.run(), clock: opts.clock, connect: opts.connect, groups: opts.groups, producerIdFloor: opts.producerIdFloor,
+      autoMirror: async (link, topic) => void (await this.createMirror(link, topic)),
+    };
   }
 
   /**

@@ -27,6 +27,7 @@ test('bad filters are refused with the field named', () => {
   assert.match(problem('{"groupFilters":[{"name":"a","patternType":"REGEX"}]}')!, /groupFilters\[0\]\.patternType must be LITERAL or PREFIXED, not "REGEX"/);
   assert.match(problem('{"groupFilters":[{"name":"a","filterType":"ALLOW"}]}')!, /groupFilters\[0\]\.filterType must be INCLUDE or EXCLUDE/);
   assert.is(linkConfigsProblem({ 'consumer.offset.sync.enable': 'true', 'consumer.offset.group.filters': '{"groupFilters":[]}' }), null);
+  assert.match(linkConfigsProblem({ 'auto.create.mirror.topics.filters': '{"groupFilters":[]}' })!, /auto.create.mirror.topics.filters: "topicFilters" must be a list/);
   const s = resolveLinkSettings('l', { 'consumer.offset.sync.enable': 'true', 'consumer.offset.sync.ms': '1000' });
   assert.equal(s.offsetSync, { enabled: true, intervalMs: 1000, filters: [] });
 });

@@ -179,4 +179,20 @@ test('a group with members at outpost is left alone; an excluded group is not sy
   }
 });
 
+test('auto-created mirrors: a new source topic the filters choose is mirrored within a metadata round', async (ctx) => {
+  await ctx.outpost.links.alterLinkConfigs(LINK, {
+    'topic.config.sync.ms': '500',
+    'auto.create.mirror.topics.enable': 'true',
+    'auto.create.mirror.topics.filters': JSON.stringify({ topicFilters: [{ name: 'auto-', patternType: 'PREFIXED', filterType: 'INCLUDE' }] }),
+  }, []);
+  await createTopic(ctx.kafka, 'auto-events', 2);
+  await createTopic(ctx.kafka, 'manual-events', 1);
+  assert.is((await kcat(['-b', ctx.kafka.bootstrap, '-P', '-t', 'auto-events', '-K', ':'], { input: 'a:1\nb:2\nc:3\n' })).code, 0);
+  await waitFor('auto-events mirrored', () => ctx.outpost.links.mirrorOf('auto-events'));
+  const ends = await highWatermarks(ctx.source, 'auto-events');
+  await waitFor('auto-events caught up', async () => JSON.stringify(await highWatermarks(ctx.local, 'auto-events')) === JSON.stringify(ends));
+  assert.is(ctx.outpost.links.mirrorOf('manual-events'), undefined, 'not chosen by the filters');
+  assert.not.ok(ctx.outpost.links.listMirrors(LINK).some((m) => m.topic.startsWith('__')), 'internal topics are never mirrored');
+});
+
 test.run();
