@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { KafkaConnection } from '../../src/client/kafka-connection.js';
-import { createTopic, startKafka, type KafkaPeer } from '../peers/kafka.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTopic, javaClient, jsonLines, startKafka, type KafkaPeer } from '../peers/kafka.js';
 import { kcat } from '../peers/kcat.js';
 import { startOutpost, type TestBroker } from '../support/outpost.js';
 import { BatchHeader } from '../../protocol/records/batch.js';
@@ -121,6 +124,44 @@ test('promote once caught up: writable, offsets continue, epochs and producer id
   const atSource = await ctx.source.request('OffsetFetch', 7, { groupId: 'billing', topics: [{ name: 'payments', partitionIndexes: [0, 1] }], groups: [], requireStable: true });
   const here = await ctx.local.request('OffsetFetch', 7, { groupId: 'billing', topics: [{ name: 'payments', partitionIndexes: [0, 1] }], groups: [], requireStable: true });
   assert.equal(here.topics[0]!.partitions.map((p) => p.committedOffset), atSource.topics[0]!.partitions.map((p) => p.committedOffset));
+});
+
+/** The partition's high watermark and last stable offset, as ListOffsets answers them. */
+async function stableEnds(conn: KafkaConnection, topic: string): Promise<[number, number]> {
+  const at = async (isolationLevel: number) => {
+    const r = await conn.request('ListOffsets', 7, { replicaId: -1, isolationLevel, topics: [{ name: topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }] }] });
+    return r.topics[0]!.partitions[0]!.offset;
+  };
+  return [await at(0), await at(1)];
+}
+
+test('failover with a transaction open at the source: the mirror holds none of it; committed and aborted ones are served as Kafka serves them', async (ctx) => {
+  await createTopic(ctx.kafka, 'txns', 1);
+  const produceTxn = (id: string, txn: 'commit' | 'abort', count: number, extra: string[] = []) =>
+    javaClient('ProduceRecords', ['--bootstrap', ctx.kafka.bootstrap, '--topic', 'txns', '--partition', '0', '--count', String(count), '--key-prefix', `${id}-`, '--value-prefix', `${txn}-${id}-`, '--txn', txn, '--prop', `transactional.id=${id}`, ...extra]);
+  for (const [id, txn, n] of [['t1', 'commit', 5], ['t2', 'abort', 3]] as const) {
+    const r = await produceTxn(id, txn, n);
+    assert.is(r.code, 0, r.stderr);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'outpost-promote-'));
+  const signal = join(dir, 'end-open');
+  const open = produceTxn('t3', 'commit', 4, ['--end-txn-when', signal]);
+  try {
+    await waitFor('the open transaction at Kafka', async () => (await stableEnds(ctx.source, 'txns'))[0] >= 5 + 1 + 3 + 1 + 4);
+    const [, sourceStable] = await stableEnds(ctx.source, 'txns');
+    await ctx.outpost.links.createMirror(LINK, 'txns');
+    await waitFor('the mirror up to the source\'s last stable offset', async () => (await stableEnds(ctx.local, 'txns'))[0] === sourceStable);
+    const r = await post(ctx, '/mirrors:failover', { mirror_topic_names: ['txns'] });
+    assert.is(r.body.data[0].error_code, null);
+    const [hw, lso] = await stableEnds(ctx.local, 'txns');
+    assert.equal([hw, lso], [sourceStable, sourceStable], 'no open transaction: read_committed consumers are not stuck');
+    const committed = await javaClient('ConsumeRecords', ['--bootstrap', ctx.outpost.bootstrap, '--topic', 'txns', '--to-end', 'true', '--timeout-ms', '30000', '--prop', 'isolation.level=read_committed']);
+    assert.is(committed.code, 0, committed.stderr);
+    assert.equal(jsonLines<{ value: string }>(committed.stdout).map((x) => x.value), Array.from({ length: 5 }, (_, i) => `commit-t1-${i}`));
+  } finally {
+    writeFileSync(signal, '');
+    await open;
+  }
 });
 
 test('failover with the source killed: stops at what the mirror holds, and the topic is writable', async (ctx) => {
