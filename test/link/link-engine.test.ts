@@ -13,7 +13,7 @@ import { resolveTopicConfig } from '../../src/config/topic-configs.js';
 import { LinkManager } from '../../src/link/link-manager.js';
 import { LogManager } from '../../src/log/log-manager.js';
 import { BatchHeader, iterateBatches } from '../../protocol/records/batch.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { advanceUntil, ManualClock } from '../support/manual-clock.js';
 import { FakeSource } from './fake-source.js';
 
 interface Ctx {
@@ -43,13 +43,8 @@ engine.after.each(async (ctx) => {
 });
 
 /** Moves virtual time in steps until `cond` holds, letting real I/O (the log's files) finish between steps. */
-async function until(ctx: Ctx, what: string, cond: () => boolean, stepMs = 100, steps = 600): Promise<void> {
-  for (let i = 0; i < steps; i++) {
-    if (cond()) return;
-    await ctx.clock.advance(stepMs);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  throw new Error(`timed out waiting for: ${what}`);
+function until(ctx: Ctx, what: string, cond: () => boolean, stepMs = 100, steps = 600): Promise<void> {
+  return advanceUntil(ctx.clock, what, cond, stepMs, steps);
 }
 
 /** The mirror log's batches as the source has them: bytes, from the log start. */

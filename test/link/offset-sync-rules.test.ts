@@ -14,7 +14,7 @@ import { LinkManager } from '../../src/link/link-manager.js';
 import { refKey, type CommittedOffset } from '../../src/link/source-endpoint.js';
 import type { LocalGroups } from '../../src/link/types.js';
 import { LogManager } from '../../src/log/log-manager.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { advanceUntil, ManualClock } from '../support/manual-clock.js';
 import { FakeSource } from './fake-source.js';
 
 interface Ctx {
@@ -69,13 +69,8 @@ test.after.each(async (ctx) => {
   await rm(ctx.dir, { recursive: true, force: true });
 });
 
-async function until(ctx: Ctx, what: string, cond: () => boolean, stepMs = 100, steps = 600): Promise<void> {
-  for (let i = 0; i < steps; i++) {
-    if (cond()) return;
-    await ctx.clock.advance(stepMs);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  throw new Error(`timed out waiting for: ${what}`);
+function until(ctx: Ctx, what: string, cond: () => boolean, stepMs = 100, steps = 600): Promise<void> {
+  return advanceUntil(ctx.clock, what, cond, stepMs, steps);
 }
 
 /** Lets `rounds` sync intervals pass. */

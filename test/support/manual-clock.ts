@@ -48,3 +48,16 @@ export class ManualClock implements Clock {
     this.time = end;
   }
 }
+
+/**
+ * Moves `clock` in steps until `cond` holds, letting real I/O (a log's files) finish between
+ * steps; throws naming `what` after `steps` steps.
+ */
+export async function advanceUntil(clock: ManualClock, what: string, cond: () => boolean, stepMs = 100, steps = 600): Promise<void> {
+  for (let i = 0; i < steps; i++) {
+    if (cond()) return;
+    await clock.advance(stepMs);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  throw new Error(`timed out waiting for: ${what}`);
+}
