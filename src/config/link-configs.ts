@@ -7,6 +7,8 @@ import {
   atLeast, checkConfigValue, invalidValueMessage, oneOf, toSafeNumber, type ConfigKey, type ConfigType, type ConfigValue, type Validator,
 } from './config-def.js';
 import { parseJaasConfig, type JaasEntry } from './jaas.js';
+import type { AclFilter } from '../common/acls.js';
+import { parseAclFilters } from './acl-filters.js';
 import { parseNameFilters, type NameFilter } from './group-filters.js';
 import { nearestName } from './nearest-name.js';
 import type {
@@ -147,9 +149,9 @@ const DEFS: LinkConfigKey[] = [
   def('consumer.offset.sync.enable', 'BOOLEAN', 'false', true),
   def('consumer.offset.sync.ms', 'INT', '30000', true, atLeast(1)),
   def('consumer.offset.group.filters', 'STRING', null, true),
-  def('acl.sync.enable', 'BOOLEAN', 'false', false),
-  def('acl.sync.ms', 'INT', '5000', false, atLeast(1)),
-  def('acl.filters', 'STRING', null, false),
+  def('acl.sync.enable', 'BOOLEAN', 'false', true),
+  def('acl.sync.ms', 'INT', '5000', true, atLeast(1)),
+  def('acl.filters', 'STRING', null, true),
   def('auto.create.mirror.topics.enable', 'BOOLEAN', 'false', true),
   def('auto.create.mirror.topics.filters', 'STRING', null, true),
   def('cluster.link.retry.timeout.ms', 'INT', '300000', false, atLeast(0)),
@@ -185,6 +187,8 @@ export interface LinkSettings {
   offsetSync: { enabled: boolean; intervalMs: number; filters: NameFilter[] };
   /** auto.create.mirror.topics.*: source topics mirrored as they appear */
   autoCreate: { enabled: boolean; filters: NameFilter[] };
+  /** acl.sync.*: the source's ACLs the filters choose, copied here */
+  aclSync: { enabled: boolean; intervalMs: number; filters: AclFilter[] };
 }
 
 export function parseStartOffsetSpec(text: string): StartOffsetSpec | null {
@@ -213,10 +217,17 @@ export function linkConfigsProblem(configs: Readonly<Record<string, string>>): s
     resolveSourceSecurity(configs);
     groupFilters(configs);
     topicFilters(configs);
+    aclFilters(configs);
   } catch (e) {
     return (e as Error).message;
   }
   return null;
+}
+
+/** acl.filters, parsed; unset chooses no ACL. */
+function aclFilters(configs: Readonly<Record<string, string>>): AclFilter[] {
+  const text = configs['acl.filters'];
+  return text === undefined || text.trim() === '' ? [] : parseAclFilters('acl.filters', text);
 }
 
 /** auto.create.mirror.topics.filters, parsed; unset chooses no topic. */
@@ -262,6 +273,7 @@ export function resolveLinkSettings(linkName: string, configs: Readonly<Record<s
     security: resolveSourceSecurity(configs),
     offsetSync: { enabled: valueOf(configs, 'consumer.offset.sync.enable') === true, intervalMs: num('consumer.offset.sync.ms'), filters: groupFilters(configs) },
     autoCreate: { enabled: valueOf(configs, 'auto.create.mirror.topics.enable') === true, filters: topicFilters(configs) },
+    aclSync: { enabled: valueOf(configs, 'acl.sync.enable') === true, intervalMs: num('acl.sync.ms'), filters: aclFilters(configs) },
   };
 }
 

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { KafkaError } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/primitives.js';
 import { systemClock, type Clock } from '../common/clock.js';
+import { sameBinding, type AclBinding } from '../common/acls.js';
 import { chosenByFilters } from '../config/group-filters.js';
 import { resolveLinkSettings, type LinkSettings } from '../config/link-configs.js';
 import type { LogManager } from '../log/log-manager.js';
@@ -26,7 +27,7 @@ import {
   EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, READ_COMMITTED, refKey, type CommittedOffset, type SourceEndpoint, type SourceMetadata, type SourceTopic,
 } from './source-endpoint.js';
 import { mergeSyncedConfigs, sameConfigs, SYNCED_TOPIC_CONFIGS, syncedFromSource } from './topic-sync.js';
-import { LinkError, type LinkState, type LocalGroups, type OffsetSyncStatus } from './types.js';
+import { LinkError, type LinkState, type LocalAcls, type LocalGroups, type OffsetSyncStatus } from './types.js';
 
 export interface LinkDeps {
   logs: LogManager;
@@ -41,6 +42,8 @@ export interface LinkDeps {
   groups?: () => LocalGroups | undefined;
   /** makes the broker hand out producer ids above `id` only (a promoted mirror's producers keep theirs) */
   producerIdFloor?: (id: number) => Promise<void>;
+  /** the broker's ACLs, for ACL sync (absent: there is no authorizer here) */
+  acls?: () => LocalAcls | undefined;
   /** creates a mirror of `topic` as `mirror create` would (with every check); for auto-created mirrors */
   autoMirror?: (linkName: string, topic: string) => Promise<void>;
 }
@@ -48,6 +51,7 @@ export interface LinkDeps {
 const LEADERSHIP = 'leadership';
 const CONFIG_SYNC = 'config-sync';
 const OFFSET_SYNC = 'consumer-offset-sync';
+const ACL_SYNC = 'acl-sync';
 
 class ClusterIdMismatch extends Error {}
 
@@ -94,7 +98,8 @@ export class ClusterLink implements FetcherHost {
     const leadership: LinkTask = { name: LEADERSHIP, run: () => this.followLeadership() };
     const configSync: LinkTask = { name: CONFIG_SYNC, run: () => this.syncConfigsTask() };
     const offsetSync: LinkTask = { name: OFFSET_SYNC, run: () => this.syncOffsetsTask() };
-    this.tasks.start([leadership, configSync, offsetSync]);
+    const aclSync: LinkTask = { name: ACL_SYNC, run: () => this.syncAclsTask() };
+    this.tasks.start([leadership, configSync, offsetSync, aclSync]);
   }
 
   /** Stops fetching (appends in progress finish) and closes the connections to the source. */
@@ -369,6 +374,39 @@ export class ClusterLink implements FetcherHost {
     const local = this.deps.groups?.();
     if (enabled && local && this.state === 'ACTIVE') await this.syncOffsets(local);
     return intervalMs;
+  }
+
+  /** ACL sync, when enabled and the source answers; resolves with the wait until the next round. */
+  private async syncAclsTask(): Promise<number> {
+    const { enabled, intervalMs } = this.settings.aclSync;
+    if (!enabled || this.state !== 'ACTIVE') return intervalMs;
+    const local = this.deps.acls?.();
+    if (!local) {
+      this.tellOnce('acl-sync:no-authorizer', {}, 'cluster link: acl.sync.enable is set, but this broker has no authorizer (authorizer.class.name): no ACL is synced');
+      return intervalMs;
+    }
+    await this.syncAcls(local);
+    return intervalMs;
+  }
+
+  /**
+   * One round of ACL sync: the source's ACLs the filters match are made here; those the sync made
+   * before and the source no longer has are deleted. An ACL made here by hand is never deleted,
+   * even one the source also has (the sync did not make it).
+   */
+  async syncAcls(local: LocalAcls): Promise<void> {
+    const atSource: AclBinding[] = [];
+    for (const f of this.settings.aclSync.filters) {
+      for (const a of await this.source.describeAcls(f)) if (!atSource.some((b) => sameBinding(a, b))) atSource.push(a);
+    }
+    const here = local.list();
+    const add = atSource.filter((a) => !here.some((b) => sameBinding(a, b)));
+    const remove = this.record.syncedAcls.filter((a) => !atSource.some((b) => sameBinding(a, b)));
+    if (add.length === 0 && remove.length === 0) return;
+    await local.change(add, remove);
+    this.record.syncedAcls = [...this.record.syncedAcls.filter((a) => !remove.some((b) => sameBinding(a, b))), ...add];
+    await this.deps.persist();
+    this.logger.info({ added: add.length, removed: remove.length }, 'cluster link: ACLs synced from the source');
   }
 
   get offsetSync(): OffsetSyncStatus {

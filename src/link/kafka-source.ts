@@ -3,6 +3,7 @@
 // consumer-side client sends it (replica id -1, the leader epoch the link believes current), and
 // each answer is read per partition with the error's name.
 import { errorName } from '../../protocol/errors.js';
+import type { AclBinding, AclFilter } from '../common/acls.js';
 import type { LinkSettings } from '../config/link-configs.js';
 import { UnsupportedApi, sourceClientFor, type SourceClient } from './source-client.js';
 import {
@@ -113,6 +114,15 @@ export class KafkaSource implements SourceEndpoint {
       }
     }
     return out;
+  }
+
+  async describeAcls(f: AclFilter): Promise<AclBinding[]> {
+    const { body } = await this.client.request('any', 'DescribeAcls', () => ({
+      resourceTypeFilter: f.resourceType, resourceNameFilter: f.resourceName, patternTypeFilter: f.patternType,
+      principalFilter: f.principal, hostFilter: f.host, operation: f.operation, permissionType: f.permissionType,
+    }));
+    if (body.errorCode !== 0) throw new Error(`source DescribeAcls: ${errorName(body.errorCode)}${body.errorMessage ? ` (${body.errorMessage})` : ''}`);
+    return body.resources.flatMap((r) => r.acls.map((a) => ({ resourceType: r.resourceType, resourceName: r.resourceName, patternType: r.patternType, ...a })));
   }
 
   connectionCounts() {

@@ -35,6 +35,8 @@ export interface LinkManagerOptions {
   groups?: LinkDeps['groups'];
   /** the broker's producer ids, kept above a promoted mirror's */
   producerIdFloor?: LinkDeps['producerIdFloor'];
+  /** the broker's ACLs, for ACL sync */
+  acls?: LinkDeps['acls'];
 }
 
 export class LinkManager implements LinkManagerApi {
@@ -48,7 +50,7 @@ export class LinkManager implements LinkManagerApi {
   /** resolves (with null) when close() begins */
   private readonly closing = new Promise<null>((resolve) => (this.markClosing = resolve));
   private constructor(private readonly dataDir: string, private readonly opts: LinkManagerOptions) {
-    this.deps = { logs: opts.logs, logger: opts.logger, persist: () => this.saver.run(), clock: opts.clock, connect: opts.connect, groups: opts.groups, producerIdFloor: opts.producerIdFloor,
+    this.deps = { logs: opts.logs, logger: opts.logger, persist: () => this.saver.run(), clock: opts.clock, connect: opts.connect, groups: opts.groups, producerIdFloor: opts.producerIdFloor, acls: opts.acls,
       autoMirror: async (link, topic) => void (await this.createMirror(link, topic)),
     };
   }
@@ -120,6 +122,7 @@ export class LinkManager implements LinkManagerApi {
         configs: { ...spec.configs },
         mirrors: [],
         stoppedMirrors: [],
+        syncedAcls: [],
       };
       const probe = opts.probe === false ? { clusterId: null, error: 'not connected to the source yet' } : await this.probe(record);
       if (this.closed) throw new LinkError('INVALID', 'the broker is shutting down');

@@ -59,6 +59,8 @@ const storedLink = z.object({
   configs: z.record(z.string()),
   mirrors: z.array(storedMirror),
   stoppedMirrors: z.array(stoppedMirror).default([]),
+  /** the ACLs the link's ACL sync made here: the only ones it may delete again */
+  syncedAcls: z.array(z.object({ resourceType: z.number().int(), resourceName: z.string(), patternType: z.number().int(), principal: z.string(), host: z.string(), operation: z.number().int(), permissionType: z.number().int() })).default([]),
 });
 
 /** A link as the file holds it: its secrets perhaps sealed. */

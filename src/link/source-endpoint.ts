@@ -5,6 +5,7 @@
 // a fake one that injects faults.
 import type { FetchRequest, FetchResponse } from '../../protocol/messages/messages.js';
 import type { Decoded } from '../../protocol/messages/types.js';
+import type { AclBinding, AclFilter } from '../common/acls.js';
 import type { HostPort } from '../config/host-port.js';
 
 export const EARLIEST_TIMESTAMP = -2;
@@ -96,6 +97,8 @@ export interface SourceEndpoint {
   listGroups(): Promise<string[]>;
   /** A group's committed offsets, from its coordinator. */
   committedOffsets(group: string): Promise<CommittedOffset[]>;
+  /** The source's ACLs a filter matches (DescribeAcls); throws when the source refuses (no authorizer, not allowed). */
+  describeAcls(filter: AclFilter): Promise<AclBinding[]>;
   /** What the endpoint's connections have done since it was made (opened, SASL authentications). */
   connectionCounts(): { opened: number; authenticated: number; reauthenticated: number };
   /** A broker's address as the last metadata gave it, for messages. */

@@ -2,6 +2,7 @@
 // CLI through it) and to the rest of the broker. One implementation, LinkManager, stands behind it.
 
 import type { LinkSpec } from '../config/link-spec.js';
+import type { AclBinding } from '../common/acls.js';
 import type { CommittedOffset } from './source-endpoint.js';
 
 /**
@@ -15,6 +16,13 @@ export interface LocalGroups {
   committed(group: string): Map<string, number>;
   /** commits as an admin does (no generation); resolves with an error name per offset */
   commit(group: string, offsets: CommittedOffset[]): Promise<string[]>;
+}
+
+/** The broker's ACLs, as a link's ACL sync sees them (the authorizer's store stands behind it). */
+export interface LocalAcls {
+  list(): readonly AclBinding[];
+  /** adds `add` (those not there yet) and removes `remove`, in one atomic write */
+  change(add: AclBinding[], remove: AclBinding[]): Promise<void>;
 }
 
 /** Consumer offset sync of a link: when it last ran, and per group how many records it trails the source by. */

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileDurably } from '../log/durable-file.js';
-import { sameBinding, type AclBinding } from './acls.js';
+import { sameBinding, type AclBinding } from '../common/acls.js';
 
 export const ACL_FILE = '__outpost_acls.json';
 

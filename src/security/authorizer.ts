@@ -4,7 +4,7 @@
 // an ALLOW of READ, WRITE, DELETE or ALTER implies DESCRIBE, and one of ALTER_CONFIGS implies
 // DESCRIBE_CONFIGS (a DENY implies nothing); ALL matches every operation. A resource with no ACL
 // at all is allowed only with allow.everyone.if.no.acl.found. The ACLs live in an AclStore.
-import { OPERATIONS, PATTERN_TYPES, PERMISSIONS, RESOURCE_TYPES, WILDCARD, WILDCARD_PRINCIPAL, type AclBinding, type Operation, type ResourceType } from './acls.js';
+import { OPERATIONS, PATTERN_TYPES, PERMISSIONS, RESOURCE_TYPES, WILDCARD, WILDCARD_PRINCIPAL, type AclBinding, type Operation, type ResourceType } from '../common/acls.js';
 import type { AclStore } from './acl-store.js';
 
 const IMPLIES_DESCRIBE: number[] = [OPERATIONS.DESCRIBE, OPERATIONS.READ, OPERATIONS.WRITE, OPERATIONS.DELETE, OPERATIONS.ALTER];

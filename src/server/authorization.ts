@@ -3,7 +3,7 @@
 // rule's name, so the table is what is enforced. Without an authorizer (authorizer.class.name
 // unset) everything is permitted, as on Kafka.
 import type { ErrorName } from '../../protocol/errors.js';
-import { CLUSTER_NAME, OPERATIONS, type Operation, type ResourceType } from '../security/acls.js';
+import { CLUSTER_NAME, OPERATIONS, type Operation, type ResourceType } from '../common/acls.js';
 import type { RequestContext } from './connection.js';
 import type { BrokerContext } from './context.js';
 

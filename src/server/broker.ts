@@ -9,7 +9,7 @@ import { isReloadableListenerConfig, resolveListenerSecurity } from '../config/l
 import { passwordChecker } from '../security/password-check.js';
 import { AclStore } from '../security/acl-store.js';
 import { Authorizer } from '../security/authorizer.js';
-import { CLUSTER_NAME } from '../security/acls.js';
+import { CLUSTER_NAME } from '../common/acls.js';
 import { ANONYMOUS, userPrincipal } from '../security/principal.js';
 import { createAcls, deleteAcls, describeAcls } from './handlers/acls.js';
 import { brokerBoolean, brokerNumber } from '../config/broker-configs.js';
@@ -124,9 +124,10 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
   // Cluster links: they fill their mirror topics, which are read-only to clients. A link store that
   // cannot be read (secrets that do not open) stops the start, with the log closed again.
   const producerIds = await ProducerIdAllocator.open(settings.dataDir);
+  const { authorizer } = await openAuthorizer(settings.dataDir, configs);
   // The groups are opened after the links: the links reach them (for consumer offset sync) once both are.
   let coordinator: GroupCoordinator | undefined;
-  const links = await LinkManager.open(settings.dataDir, { logs, logger, registry, encoder: passwordEncoder(configs), groups: () => (coordinator ? localGroups(coordinator) : undefined), producerIdFloor: (id) => producerIds.ensureAbove(id) }).catch(async (e: unknown) => {
+  const links = await LinkManager.open(settings.dataDir, { logs, logger, registry, encoder: passwordEncoder(configs), groups: () => (coordinator ? localGroups(coordinator) : undefined), producerIdFloor: (id) => producerIds.ensureAbove(id), acls: () => authorizer?.store }).catch(async (e: unknown) => {
     await logs.close();
     throw e;
   });
@@ -162,7 +163,7 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
         return { apply: () => prepared.forEach((p) => 'apply' in p && p.apply()) };
       },
     },
-    ...(await openAuthorizer(settings.dataDir, configs)),
+    ...(authorizer ? { authorizer } : {}),
     fetchSessions: new FetchSessions(brokerNumber(configs, 'max.incremental.fetch.session.cache.slots')),
     logger,
     stopping: false,

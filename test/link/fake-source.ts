@@ -7,6 +7,7 @@
 //
 // This is fault injection beside the real-Kafka tests (test/link/mirror-kafka*.test.ts), never
 // instead of them.
+import { filterMatches, type AclBinding } from '../../src/common/acls.js';
 import type { Clock } from '../../src/common/clock.js';
 import type { HostPort } from '../../src/config/host-port.js';
 import {
@@ -150,6 +151,9 @@ export class FakeSource {
     this.faults.set(apiName, list);
   }
 
+  /** The source's ACLs, as a test sets them. */
+  acls: AclBinding[] = [];
+
   /** Consumer groups' committed offsets at the source, as a test sets them. */
   readonly groups = new Map<string, CommittedOffset[]>();
 
@@ -170,6 +174,7 @@ export class FakeSource {
       topicConfigs: (topics, names) => this.topicConfigs(conn, topics, names),
       listGroups: async () => [...this.groups.keys()],
       committedOffsets: async (group) => [...(this.groups.get(group) ?? [])],
+      describeAcls: async (filter) => this.acls.filter((a) => filterMatches(filter, a)),
       brokerAddress: (broker) => this.brokers.get(broker),
       // The fake has no connections of its own to count.
       connectionCounts: () => ({ opened: 0, authenticated: 0, reauthenticated: 0 }),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AclStore, ACL_FILE } from '../../src/security/acl-store.js';
-import { OPERATIONS, PATTERN_TYPES, PERMISSIONS, RESOURCE_TYPES, type AclBinding } from '../../src/security/acls.js';
+import { OPERATIONS, PATTERN_TYPES, PERMISSIONS, RESOURCE_TYPES, type AclBinding } from '../../src/common/acls.js';
 import { Authorizer } from '../../src/security/authorizer.js';
 
 const acl = (over: Partial<AclBinding>): AclBinding => ({

@@ -2,7 +2,7 @@
 // (what kafka-acls sends): new ACLs checked with Kafka's messages, filters matched as Kafka's
 // ResourcePatternFilter and AccessControlEntryFilter match, every change persisted before the answer.
 import { errorCode } from '../../../protocol/errors.js';
-import { filterMatches, filterProblem, newAclProblem, type AclBinding, type AclFilter } from '../../security/acls.js';
+import { filterMatches, filterProblem, newAclProblem, type AclBinding, type AclFilter } from '../../common/acls.js';
 import { permits, refusal } from '../authorization.js';
 import { defineHandler } from './handler.js';
 
