@@ -15,7 +15,7 @@ import { ScramMechanism } from '../../src/client/sasl/scram.js';
 import { makeCerts, STORE_PASSWORD, type TestCerts } from '../peers/certs.js';
 import { consoleProduce, createTopic, javaTool, startKafka, type KafkaPeer } from '../peers/kafka.js';
 import { startOutpost, type TestBroker } from '../support/outpost.js';
-import { connectTo, highWatermarks } from '../link/support.js';
+import { connectTo, highWatermarks, waitFor } from '../link/support.js';
 
 const USERS = { admin: 'admin-secret', alice: 'alice-secret', bob: 'bob-secret' } as const;
 type User = keyof typeof USERS;
@@ -252,6 +252,29 @@ test('kafka-acls over SASL_SSL as a SCRAM super user lists what it lists over PL
   assert.is(r.code, 0, r.stderr);
   const overTls = r.stdout.split('\n').filter((l) => l.trim().startsWith('(')).length;
   assert.is(overTls, (await listed(ctx.sides[1]!)).length);
+});
+
+test('ACL sync: a link copies the source\'s ACLs its filters choose', async (ctx) => {
+  const standby = await startOutpost({ configs: { 'authorizer.class.name': SECURITY['authorizer.class.name'], 'super.users': 'User:ANONYMOUS' } });
+  try {
+    await standby.links.createLink({
+      name: 'from-kafka',
+      bootstrapServers: ctx.kafka.bootstrap,
+      configs: {
+        'acl.sync.enable': 'true',
+        'acl.sync.ms': '500',
+        'acl.filters': JSON.stringify({ aclFilters: [{ resourceFilter: { resourceType: 'topic', patternType: 'any' }, accessFilter: { principal: 'User:alice' } }] }),
+      },
+    });
+    const kafkaTopicAcls = (await listed(ctx.sides[0]!)).filter((l) => l.includes('resourceType=TOPIC') && l.includes('principal=User:alice'));
+    const conn = await connectTo(standby.port);
+    const count = async () => (await conn.request('DescribeAcls', 3, { resourceTypeFilter: 1, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: null, hostFilter: null, operation: 1, permissionType: 1 })).resources.reduce((n, r) => n + r.acls.length, 0);
+    await waitFor('the ACLs synced', async () => (await count()) === kafkaTopicAcls.length);
+    conn.close();
+    assert.equal(await listed({ name: 'standby', bootstrap: standby.bootstrap, saslPort: -1 }), kafkaTopicAcls);
+  } finally {
+    await standby.destroy();
+  }
 });
 
 test('ACLs survive a restart', async (ctx) => {
