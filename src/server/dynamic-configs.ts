@@ -87,7 +87,8 @@ export class DynamicBrokerConfigs {
     const next: Stored = which === 'clusterDefault'
       ? { ...this.stored, clusterDefault: { ...configs } }
       : { ...this.stored, brokers: { ...this.stored.brokers, [this.nodeId]: { ...configs } } };
-    await writeFileDurably(this.path, JSON.stringify({ version: VERSION, ...next }, null, 2) + '\n');
+    // Owner-only: a listener's keystore password may be among them (a certificate rotated at run time).
+    await writeFileDurably(this.path, JSON.stringify({ version: VERSION, ...next }, null, 2) + '\n', 0o600);
     this.stored = next;
     this.current = this.build();
   }
