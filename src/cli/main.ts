@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { addDemoCommand } from './demo.js';
 import { addLinkCommands } from './link.js';
 import { addMirrorCommands } from './mirror.js';
+import { addScramCommands } from './scram.js';
 import { addServeCommand } from './serve.js';
 
 const program = new Command('outpost')
@@ -12,6 +13,7 @@ const program = new Command('outpost')
 addServeCommand(program);
 addLinkCommands(program);
 addMirrorCommands(program);
+addScramCommands(program);
 addDemoCommand(program);
 
 try {
