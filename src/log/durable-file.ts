@@ -1,7 +1,7 @@
 // Small files that must never be seen half-written (checkpoints, metadata, snapshots): written to
 // a temporary file, fsynced, renamed over the target, and the directory fsynced so that the rename
 // itself survives a power loss. A reader then finds either the old content or the new, whole.
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { TEMP_SUFFIX } from './file-names.js';
 
@@ -26,6 +26,16 @@ export async function unlinkIfPresent(path: string): Promise<void> {
     await unlink(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
+/** A file's text, or null when there is no such file (yet). */
+export async function readFileIfPresent(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
   }
 }
 

@@ -3,10 +3,9 @@
 //
 //   { "version": 1, "acls": [ { "resourceType": 2, "resourceName": "orders", "patternType": 3,
 //                               "principal": "User:alice", "host": "*", "operation": 3, "permissionType": 3 } ] }
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileDurably } from '../log/durable-file.js';
+import { readFileIfPresent, writeFileDurably } from '../log/durable-file.js';
 import { sameBinding, type AclBinding } from '../common/acls.js';
 
 export const ACL_FILE = '__outpost_acls.json';
@@ -24,12 +23,7 @@ export class AclStore {
 
   static async open(dataDir: string): Promise<AclStore> {
     const path = join(dataDir, ACL_FILE);
-    let text: string | null = null;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
+    const text = await readFileIfPresent(path);
     if (text === null) return new AclStore(path, []);
     try {
       return new AclStore(path, fileSchema.parse(JSON.parse(text)).acls);

@@ -5,11 +5,10 @@
 //
 //   { "version": 1, "users": { "alice": { "SCRAM-SHA-512": { "salt": "...", "iterations": 8192,
 //                                                          "storedKey": "...", "serverKey": "..." } } } }
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { scramHash, scramKeys } from '../client/sasl/scram-formulas.js';
-import { writeFileDurably } from '../log/durable-file.js';
+import { readFileIfPresent, writeFileDurably } from '../log/durable-file.js';
 
 export const SCRAM_CREDENTIALS_FILE = '__outpost_scram_credentials.json';
 
@@ -35,12 +34,7 @@ export class ScramCredentialStore {
 
   static async open(dataDir: string): Promise<ScramCredentialStore> {
     const path = join(dataDir, SCRAM_CREDENTIALS_FILE);
-    let text: string | null = null;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
+    const text = await readFileIfPresent(path);
     const users = new Map<string, Map<string, ScramCredential>>();
     if (text !== null) {
       let doc;

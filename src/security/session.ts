@@ -4,6 +4,7 @@
 // authenticated, a client that spoke SaslAuthenticate v1+ may re-authenticate (KIP-368) with
 // the same mechanism as the same principal, and must before its session expires when
 // connections.max.reauth.ms (or its credential) sets a lifetime.
+import { api } from '../../protocol/apis.js';
 import type { SaslMechanismName } from '../common/client-security.js';
 import type { ListenerSasl } from '../config/listeners.js';
 import { userPrincipal } from './principal.js';
@@ -14,9 +15,9 @@ import { AuthenticationFailure, type ServerExchange } from './sasl/server-mechan
 import type { ScramCredentialStore } from './scram-credentials.js';
 import type { JWTVerifyGetKey } from 'jose';
 
-export const API_VERSIONS = 18;
-export const SASL_HANDSHAKE = 17;
-export const SASL_AUTHENTICATE = 36;
+const API_VERSIONS = api('ApiVersions').key;
+export const SASL_HANDSHAKE = api('SaslHandshake').key;
+const SASL_AUTHENTICATE = api('SaslAuthenticate').key;
 
 /** What a listener's sessions share: its SASL settings and where credentials come from. */
 export interface SaslServices {

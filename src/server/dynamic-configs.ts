@@ -7,11 +7,10 @@
 //   { "version": 1, "clusterDefault": { "log.retention.ms": "5000" }, "brokers": { "1": { ... } } }
 //
 // Values are stored as given (Kafka too), and checked with validateBrokerConfigChanges first.
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BrokerConfigLayers, brokerNumber, validateBrokerConfigChanges } from '../config/broker-configs.js';
 import { checkListenerConfig, isReloadableListenerConfig } from '../config/listeners.js';
-import { writeFileDurably } from '../log/durable-file.js';
+import { readFileIfPresent, writeFileDurably } from '../log/durable-file.js';
 
 export const DYNAMIC_CONFIGS_FILE = 'dynamic-broker-configs.json';
 const VERSION = 1;
@@ -51,12 +50,7 @@ export class DynamicBrokerConfigs {
   static async load(dataDir: string, staticConfigs: Readonly<Record<string, string>>, warn: (message: string) => void): Promise<DynamicBrokerConfigs> {
     const path = join(dataDir, DYNAMIC_CONFIGS_FILE);
     const stored: Stored = { clusterDefault: { ...FORMATTED_CLUSTER_DEFAULT }, brokers: {} };
-    let text: string | null = null;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
+    const text = await readFileIfPresent(path);
     if (text !== null) {
       const parsed = JSON.parse(text) as { version?: unknown; clusterDefault?: unknown; brokers?: unknown };
       if (parsed.version !== VERSION || !isStringMap(parsed.clusterDefault) || !isRecord(parsed.brokers) || !Object.values(parsed.brokers).every(isStringMap)) {

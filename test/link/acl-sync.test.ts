@@ -1,27 +1,14 @@
 // ACL sync's rules in virtual time against the fake source, with the broker's own ACL store: the
 // source's ACLs the filters match are made here, those the sync made are deleted once the source
 // drops them, and ACLs made here by hand are never deleted, even one the source also had.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { Registry } from 'prom-client';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { OPERATIONS, PATTERN_TYPES, PERMISSIONS, RESOURCE_TYPES, sameBinding, type AclBinding } from '../../src/common/acls.js';
-import { resolveTopicConfig } from '../../src/config/topic-configs.js';
-import { LinkManager } from '../../src/link/link-manager.js';
-import { LogManager } from '../../src/log/log-manager.js';
 import { AclStore } from '../../src/security/acl-store.js';
-import { advanceUntil, ManualClock } from '../support/manual-clock.js';
-import { FakeSource } from './fake-source.js';
+import { advanceUntil } from '../support/manual-clock.js';
+import { closeEngine, openEngine, type Engine } from './engine-harness.js';
 
-interface Ctx {
-  dir: string;
-  clock: ManualClock;
-  source: FakeSource;
-  logs: LogManager;
-  links: LinkManager;
+interface Ctx extends Engine {
   store: AclStore;
 }
 
@@ -34,21 +21,12 @@ const acl = (over: Partial<AclBinding>): AclBinding => ({
 const has = (ctx: Ctx, a: AclBinding) => ctx.store.list().some((b) => sameBinding(a, b));
 
 test.before.each(async (ctx) => {
-  ctx.dir = await mkdtemp(join(tmpdir(), 'outpost-acl-sync-'));
-  ctx.clock = new ManualClock();
-  ctx.source = new FakeSource(ctx.clock);
+  // The links reach the store only when a task runs, by then opened in the engine's data dir.
+  Object.assign(ctx, await openEngine('outpost-acl-sync-', { acls: () => ctx.store }));
   ctx.store = await AclStore.open(ctx.dir);
-  const logger = pino({ level: 'silent' });
-  ctx.logs = await LogManager.open(ctx.dir, { resolveTopicConfig: (o) => resolveTopicConfig(o, {}), logger });
-  ctx.links = await LinkManager.open(ctx.dir, { logs: ctx.logs, logger, registry: new Registry(), clock: ctx.clock, connect: () => ctx.source.connect(), acls: () => ctx.store });
-  ctx.links.start();
 });
 
-test.after.each(async (ctx) => {
-  await ctx.links.close();
-  await ctx.logs.close();
-  await rm(ctx.dir, { recursive: true, force: true });
-});
+test.after.each((ctx) => closeEngine(ctx));
 
 test('the filters choose; what the sync made goes with the source; hand-made ACLs stay', async (ctx) => {
   const synced = acl({});

@@ -2,45 +2,21 @@
 // truncation, out of range, leader moves, an unreachable source, a source that answers garbage.
 // No JVM and no waiting; the same engine is tested against a real Apache Kafka in
 // mirror-kafka.test.ts and mirror-kafka-failover.test.ts.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { Registry } from 'prom-client';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { resolveTopicConfig } from '../../src/config/topic-configs.js';
-import { LinkManager } from '../../src/link/link-manager.js';
-import { LogManager } from '../../src/log/log-manager.js';
 import { BatchHeader, iterateBatches } from '../../protocol/records/batch.js';
-import { advanceUntil, ManualClock } from '../support/manual-clock.js';
-import { FakeSource } from './fake-source.js';
+import { advanceUntil } from '../support/manual-clock.js';
+import { closeEngine, openEngine, type Engine } from './engine-harness.js';
 
-interface Ctx {
-  dir: string;
-  clock: ManualClock;
-  source: FakeSource;
-  logs: LogManager;
-  links: LinkManager;
-}
+type Ctx = Engine;
 
 const engine = suite<Ctx>('link engine against a fake source');
 
 engine.before.each(async (ctx) => {
-  ctx.dir = await mkdtemp(join(tmpdir(), 'outpost-engine-'));
-  ctx.clock = new ManualClock();
-  ctx.source = new FakeSource(ctx.clock);
-  const logger = pino({ level: 'silent' });
-  ctx.logs = await LogManager.open(ctx.dir, { resolveTopicConfig: (o) => resolveTopicConfig(o, {}), logger });
-  ctx.links = await LinkManager.open(ctx.dir, { logs: ctx.logs, logger, registry: new Registry(), clock: ctx.clock, connect: () => ctx.source.connect() });
-  ctx.links.start();
+  Object.assign(ctx, await openEngine('outpost-engine-'));
 });
 
-engine.after.each(async (ctx) => {
-  await ctx.links.close();
-  await ctx.logs.close();
-  await rm(ctx.dir, { recursive: true, force: true });
-});
+engine.after.each((ctx) => closeEngine(ctx));
 
 /** Moves virtual time in steps until `cond` holds, letting real I/O (the log's files) finish between steps. */
 function until(ctx: Ctx, what: string, cond: () => boolean, stepMs = 100, steps = 600): Promise<void> {

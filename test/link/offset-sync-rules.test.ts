@@ -2,27 +2,14 @@
 // stood in for by a map that records every commit: an offset past the mirror's end waits for the
 // mirror; unchanged offsets are not written again; a group with members here is left alone; the
 // metadata goes with the offset. (The real-client behaviour is in offset-sync.test.ts.)
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { Registry } from 'prom-client';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { resolveTopicConfig } from '../../src/config/topic-configs.js';
-import { LinkManager } from '../../src/link/link-manager.js';
 import { refKey, type CommittedOffset } from '../../src/link/source-endpoint.js';
 import type { LocalGroups } from '../../src/link/types.js';
-import { LogManager } from '../../src/log/log-manager.js';
-import { advanceUntil, ManualClock } from '../support/manual-clock.js';
-import { FakeSource } from './fake-source.js';
+import { advanceUntil } from '../support/manual-clock.js';
+import { closeEngine, openEngine, type Engine } from './engine-harness.js';
 
-interface Ctx {
-  dir: string;
-  clock: ManualClock;
-  source: FakeSource;
-  logs: LogManager;
-  links: LinkManager;
+interface Ctx extends Engine {
   committed: Map<string, Map<string, { offset: number; metadata: string | null }>>;
   commits: { group: string; offsets: CommittedOffset[] }[];
   withMembers: Set<string>;
@@ -31,9 +18,6 @@ interface Ctx {
 const test = suite<Ctx>('consumer offset sync rules');
 
 test.before.each(async (ctx) => {
-  ctx.dir = await mkdtemp(join(tmpdir(), 'outpost-offset-sync-'));
-  ctx.clock = new ManualClock();
-  ctx.source = new FakeSource(ctx.clock);
   ctx.committed = new Map();
   ctx.commits = [];
   ctx.withMembers = new Set();
@@ -48,10 +32,7 @@ test.before.each(async (ctx) => {
       return offsets.map(() => 'NONE');
     },
   };
-  const logger = pino({ level: 'silent' });
-  ctx.logs = await LogManager.open(ctx.dir, { resolveTopicConfig: (o) => resolveTopicConfig(o, {}), logger });
-  ctx.links = await LinkManager.open(ctx.dir, { logs: ctx.logs, logger, registry: new Registry(), clock: ctx.clock, connect: () => ctx.source.connect(), groups: () => groups });
-  ctx.links.start();
+  Object.assign(ctx, await openEngine('outpost-offset-sync-', { groups: () => groups }));
   ctx.source.createTopic('orders', 1);
   ctx.source.produce('orders', 0, 5);
   await ctx.links.createLink({
@@ -63,11 +44,7 @@ test.before.each(async (ctx) => {
   await until(ctx, 'mirror at 5', () => ctx.logs.getLog('orders', 0)!.highWatermark === 5);
 });
 
-test.after.each(async (ctx) => {
-  await ctx.links.close();
-  await ctx.logs.close();
-  await rm(ctx.dir, { recursive: true, force: true });
-});
+test.after.each((ctx) => closeEngine(ctx));
 
 function until(ctx: Ctx, what: string, cond: () => boolean, stepMs = 100, steps = 600): Promise<void> {
   return advanceUntil(ctx.clock, what, cond, stepMs, steps);
