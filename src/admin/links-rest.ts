@@ -224,10 +224,9 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
         POST: async (c) => {
           const name = c.params.link_name!;
           const b = await body(c.req, createMirrorBody);
-          if (b.mirror_topic_name !== undefined && b.mirror_topic_name !== b.source_topic_name) {
-            throw new HttpError(400, 'mirror_topic_name: a mirror topic has its source topic\'s name');
-          }
-          await links.createMirror(name, b.source_topic_name, { configs: configMap(b.configs) });
+          // Unnamed, the mirror takes the source's name after the link's cluster.link.prefix.
+          const topic = b.mirror_topic_name ?? (links.linkConfigs(name)['cluster.link.prefix'] ?? '') + b.source_topic_name;
+          await links.createMirror(name, topic, { configs: configMap(b.configs), sourceTopic: b.source_topic_name });
           noContent(c.res);
         },
       },

@@ -41,12 +41,13 @@ function pauseOrResume(mirror: Command, action: 'pause' | 'resume', done: string
 export function addMirrorCommands(program: Command): void {
   const mirror = program.command('mirror').description('manage mirror topics: read-only copies of source topics, kept up to date by a cluster link');
 
-  adminCommand(mirror, 'create <topic>', 'create a mirror of a source topic (under the same name)')
+  adminCommand(mirror, 'create <topic>', 'create a mirror of a source topic (under the same name, or the link\'s cluster.link.prefix and the source\'s name)')
     .requiredOption('--link <name>', 'the cluster link to the source')
+    .option('--source-topic <name>', 'the source topic, when its name is not the mirror\'s (a link with cluster.link.prefix)')
     .option('--sync', 'wait until the mirror has caught up with the source (lag 0 on every partition)')
-    .action(async (topic: string, flags: LinkFlags & { sync?: boolean }) => {
+    .action(async (topic: string, flags: LinkFlags & { sync?: boolean; sourceTopic?: string }) => {
       const client = AdminClient.from(flags);
-      await client.cluster('POST', `/links/${enc(flags.link)}/mirrors`, { body: { source_topic_name: topic } });
+      await client.cluster('POST', `/links/${enc(flags.link)}/mirrors`, { body: { source_topic_name: flags.sourceTopic ?? topic, mirror_topic_name: topic } });
       const m = flags.sync ? await waitCaughtUp(client, flags.link, topic) : await client.cluster('GET', `/links/${enc(flags.link)}/mirrors/${enc(topic)}`);
       if (flags.output === 'json') return out(json(resource(m)));
       out(flags.sync ? `Created mirror topic "${topic}"; it has caught up with its source (${m.num_partitions} partitions, lag 0).\n` : `Created mirror topic "${topic}".\n`);

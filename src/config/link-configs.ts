@@ -53,6 +53,16 @@ const loginHandler: Validator = (value) =>
     ? null
     : { shown: String(value), reason: `outpost cannot load Java classes; it takes only ${OAUTH_LOGIN_HANDLERS[0]} (the OAuth client-credentials flow), or none` };
 
+/** Topic names are at most 249 characters: a prefix leaves most of them to the source's names. */
+export const MAX_LINK_PREFIX = 64;
+/** cluster.link.prefix: the start of every mirror's name, in the characters a topic name may have. */
+const linkPrefix: Validator = (value) => {
+  const text = String(value);
+  if (text.length > MAX_LINK_PREFIX) return { shown: text, reason: `a prefix is at most ${MAX_LINK_PREFIX} characters (topic names are at most 249)` };
+  if (!/^[a-zA-Z0-9._-]*$/.test(text)) return { shown: text, reason: 'a prefix holds only the characters of a topic name: ASCII letters, digits, ".", "_" and "-"' };
+  return null;
+};
+
 const noJavaClass: Validator = (value) =>
   value === '' ? null : { shown: String(value), reason: 'outpost cannot load Java classes' };
 
@@ -154,6 +164,8 @@ const DEFS: LinkConfigKey[] = [
   def('acl.filters', 'STRING', null, true),
   def('auto.create.mirror.topics.enable', 'BOOLEAN', 'false', true),
   def('auto.create.mirror.topics.filters', 'STRING', null, true),
+  def('cluster.link.prefix', 'STRING', null, true, linkPrefix),
+  def('consumer.group.prefix.enable', 'BOOLEAN', 'false', true),
   def('cluster.link.retry.timeout.ms', 'INT', '300000', false, atLeast(0)),
   def('availability.check.ms', 'INT', '60000', false, atLeast(0)),
   def('availability.check.consecutive.failure.threshold', 'INT', '5', false, atLeast(1)),
@@ -189,6 +201,10 @@ export interface LinkSettings {
   autoCreate: { enabled: boolean; filters: NameFilter[] };
   /** acl.sync.*: the source's ACLs the filters choose, copied here */
   aclSync: { enabled: boolean; intervalMs: number; filters: AclFilter[] };
+  /** cluster.link.prefix: mirrors are named prefix + the source topic's name ('' : the same name) */
+  prefix: string;
+  /** consumer.group.prefix.enable: synced groups are named prefix + the source group's name */
+  prefixGroups: boolean;
 }
 
 export function parseStartOffsetSpec(text: string): StartOffsetSpec | null {
@@ -218,6 +234,9 @@ export function linkConfigsProblem(configs: Readonly<Record<string, string>>): s
     groupFilters(configs);
     topicFilters(configs);
     aclFilters(configs);
+    if (valueOf(configs, 'consumer.group.prefix.enable') === true && !configs['cluster.link.prefix']) {
+      throw new Error('consumer.group.prefix.enable needs cluster.link.prefix: it names synced groups with that prefix');
+    }
   } catch (e) {
     return (e as Error).message;
   }
@@ -274,6 +293,8 @@ export function resolveLinkSettings(linkName: string, configs: Readonly<Record<s
     offsetSync: { enabled: valueOf(configs, 'consumer.offset.sync.enable') === true, intervalMs: num('consumer.offset.sync.ms'), filters: groupFilters(configs) },
     autoCreate: { enabled: valueOf(configs, 'auto.create.mirror.topics.enable') === true, filters: topicFilters(configs) },
     aclSync: { enabled: valueOf(configs, 'acl.sync.enable') === true, intervalMs: num('acl.sync.ms'), filters: aclFilters(configs) },
+    prefix: str('cluster.link.prefix'),
+    prefixGroups: valueOf(configs, 'consumer.group.prefix.enable') === true,
   };
 }
 

@@ -145,7 +145,7 @@ export class BrokerFetcher {
       this.host.logger.debug({ broker: this.nodeId, error: sessionError }, 'cluster link: fetch session reset');
       return;
     }
-    const sent = new Map(parts.map((p) => [positionKey(version, p.topic, p.sourceTopicId, p.partition), { p, leaderEpoch: p.leaderEpoch }]));
+    const sent = new Map(parts.map((p) => [positionKey(version, p.sourceTopic, p.sourceTopicId, p.partition), { p, leaderEpoch: p.leaderEpoch }]));
     const now = this.host.clock.now();
     const work: Promise<void>[] = [];
     for (const t of body.responses) {
@@ -224,11 +224,11 @@ export class BrokerFetcher {
     for (const p of parts) if (p.lastEpoch < 0) p.agreed();
     const ask = parts.filter((p) => p.phase === 'reconcile');
     if (ask.length === 0) return;
-    const refs = ask.map((p) => ({ topic: p.topic, partition: p.partition, leaderEpoch: p.leaderEpoch, epoch: p.lastEpoch }));
+    const refs = ask.map((p) => ({ topic: p.sourceTopic, partition: p.partition, leaderEpoch: p.leaderEpoch, epoch: p.lastEpoch }));
     const answers = await this.host.source.epochEndOffsets(this.nodeId, refs);
     const now = this.host.clock.now();
     await Promise.all(ask.map((p, i) => this.locally(p, async () => {
-      const a = answers.get(refKey(p.topic, p.partition));
+      const a = answers.get(refKey(p.sourceTopic, p.partition));
       if (!a || !this.current(p, refs[i]!.leaderEpoch)) return;
       if (a.error !== 'NONE') return this.failed(p, a.error, now);
       // The source knows no epoch up to ours (its history begins later): compare log ranges instead.
@@ -243,13 +243,13 @@ export class BrokerFetcher {
 
   /** After OFFSET_OUT_OF_RANGE: fit the log into the source's [log start, high watermark]. */
   private async reset(parts: MirrorPartition[]): Promise<void> {
-    const refs = parts.map((p) => ({ topic: p.topic, partition: p.partition, leaderEpoch: p.leaderEpoch }));
+    const refs = parts.map((p) => ({ topic: p.sourceTopic, partition: p.partition, leaderEpoch: p.leaderEpoch }));
     const earliest = await this.host.source.listOffsets(this.nodeId, refs, EARLIEST_TIMESTAMP, READ_UNCOMMITTED);
     const latest = await this.host.source.listOffsets(this.nodeId, refs, LATEST_TIMESTAMP, READ_UNCOMMITTED);
     const now = this.host.clock.now();
     await Promise.all(parts.map((p, i) => this.locally(p, async () => {
-      const first = earliest.get(refKey(p.topic, p.partition));
-      const last = latest.get(refKey(p.topic, p.partition));
+      const first = earliest.get(refKey(p.sourceTopic, p.partition));
+      const last = latest.get(refKey(p.sourceTopic, p.partition));
       if (!first || !last || !this.current(p, refs[i]!.leaderEpoch)) return;
       if (first.error !== 'NONE') return this.failed(p, first.error, now);
       if (last.error !== 'NONE') return this.failed(p, last.error, now);

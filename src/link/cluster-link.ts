@@ -27,7 +27,7 @@ import {
   EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, READ_COMMITTED, refKey, type CommittedOffset, type SourceEndpoint, type SourceMetadata, type SourceTopic,
 } from './source-endpoint.js';
 import { mergeSyncedConfigs, sameConfigs, SYNCED_TOPIC_CONFIGS, syncedFromSource } from './topic-sync.js';
-import { LinkError, type LinkState, type LocalAcls, type LocalGroups, type OffsetSyncStatus } from './types.js';
+import { LinkError, MIRROR_SOURCE_CLUSTER_CONFIG, type LinkState, type LocalAcls, type LocalGroups, type OffsetSyncStatus } from './types.js';
 
 export interface LinkDeps {
   logs: LogManager;
@@ -44,8 +44,10 @@ export interface LinkDeps {
   producerIdFloor?: (id: number) => Promise<void>;
   /** the broker's ACLs, for ACL sync (absent: there is no authorizer here) */
   acls?: () => LocalAcls | undefined;
-  /** creates a mirror of `topic` as `mirror create` would (with every check); for auto-created mirrors */
-  autoMirror?: (linkName: string, topic: string) => Promise<void>;
+  /** creates the mirror `topic` of `sourceTopic` as `mirror create` would (with every check); for auto-created mirrors */
+  autoMirror?: (linkName: string, topic: string, sourceTopic: string) => Promise<void>;
+  /** this broker's cluster id: a source topic that mirrors this cluster is never mirrored back */
+  clusterId?: string;
 }
 
 const LEADERSHIP = 'leadership';
@@ -139,21 +141,27 @@ export class ClusterLink implements FetcherHost {
 
   // ---- mirrors ---------------------------------------------------------------------------------
 
+  /** The local name of the source topic `sourceTopic`'s mirror: the link's prefix, then the source's name. */
+  mirrorName(sourceTopic: string): string {
+    return this.settings.prefix + sourceTopic;
+  }
+
   /**
-   * Creates a mirror of the source topic `topic`: the local topic gets the source's partition
-   * count, its synced configs merged over `ownConfigs`, and each partition starts empty at the
-   * offset mirror.start.offset.spec picks (the source's log start by default).
+   * Creates the mirror `topic` of the source topic `sourceTopic`: the local topic gets the source's
+   * partition count, its synced configs merged over `ownConfigs`, and each partition starts empty
+   * at the offset mirror.start.offset.spec picks (the source's log start by default).
    */
-  async createMirror(topic: string, ownConfigs: Record<string, string>): Promise<MirrorTopic> {
-    const source = await this.sourceTopic(topic);
-    const fromSource = await this.sourceConfigs([topic]).catch((e: Error) => {
-      throw new LinkError('SOURCE', `cannot read the configs of ${topic} at the source: ${e.message}`);
+  async createMirror(topic: string, sourceTopic: string, ownConfigs: Record<string, string>): Promise<MirrorTopic> {
+    const source = await this.sourceTopic(sourceTopic);
+    const fromSource = await this.sourceConfigs([sourceTopic]).catch((e: Error) => {
+      throw new LinkError('SOURCE', `cannot read the configs of ${sourceTopic} at the source: ${e.message}`);
     });
-    const { configs, skipped } = mergeSyncedConfigs(ownConfigs, fromSource.get(topic) ?? {});
+    const { configs, skipped } = mergeSyncedConfigs(ownConfigs, fromSource.get(sourceTopic) ?? {});
     if (skipped.length > 0) this.logger.warn({ topic, skipped }, 'cluster link: source topic configs outpost does not take were left out');
     const startOffsets = await this.startOffsets(source);
     const record: StoredMirror = {
       topic,
+      ...(sourceTopic !== topic ? { sourceTopic } : {}),
       localTopicId: newTopicId(),
       sourceTopicId: source.topicId === ZERO_UUID ? null : source.topicId,
       paused: false,
@@ -172,7 +180,7 @@ export class ClusterLink implements FetcherHost {
       if (e instanceof KafkaError) throw new LinkError(e.error === 'TOPIC_ALREADY_EXISTS' ? 'ALREADY_EXISTS' : 'INVALID', e.message);
       throw e;
     }
-    this.logger.info({ topic, partitions: startOffsets.length, startOffsets, sourceTopicId: record.sourceTopicId }, 'cluster link: created mirror topic');
+    this.logger.info({ topic, sourceTopic, partitions: startOffsets.length, startOffsets, sourceTopicId: record.sourceTopicId }, 'cluster link: created mirror topic');
     return mirror;
   }
 
@@ -242,7 +250,7 @@ export class ClusterLink implements FetcherHost {
     for (const l of logs) await l.startNewEpoch();
     await this.deps.producerIdFloor?.(Math.max(-1, ...logs.map((l) => l.maxProducerId)));
     this.forget(mirror);
-    this.record.stoppedMirrors.push({ topic, localTopicId: mirror.record.localTopicId, how, stoppedAtMs: this.clock.now(), stopOffsets });
+    this.record.stoppedMirrors.push({ topic, ...(mirror.record.sourceTopic !== undefined ? { sourceTopic: mirror.record.sourceTopic } : {}), localTopicId: mirror.record.localTopicId, how, stoppedAtMs: this.clock.now(), stopOffsets });
     await this.deps.persist();
     this.logger.info({ topic, how, stopOffsets }, how === 'promote' ? 'cluster link: mirror promoted: the topic is writable' : 'cluster link: failed over: the mirror stopped at what it holds, and the topic is writable');
     return null;
@@ -280,13 +288,13 @@ export class ClusterLink implements FetcherHost {
 
   /** Per partition, what the source has committed (its last stable offset, asked now) beyond the mirror's end. */
   private async sourceLags(mirror: MirrorTopic): Promise<number[]> {
-    const md = await this.source.metadata([mirror.topic]);
-    const t = md.topics.get(mirror.topic);
-    if (!t || t.error !== 'NONE') throw new Error(`the source cannot describe ${mirror.topic}: ${t?.error ?? 'no answer'}`);
+    const md = await this.source.metadata([mirror.sourceTopic]);
+    const t = md.topics.get(mirror.sourceTopic);
+    if (!t || t.error !== 'NONE') throw new Error(`the source cannot describe ${mirror.sourceTopic}: ${t?.error ?? 'no answer'}`);
     const byLeader = new Map<number, { topic: string; partition: number; leaderEpoch: number }[]>();
     for (const p of t.partitions) {
       if (p.leaderId < 0) throw new Error(`partition ${p.partition} has no leader at the source`);
-      byLeader.set(p.leaderId, [...(byLeader.get(p.leaderId) ?? []), { topic: mirror.topic, partition: p.partition, leaderEpoch: p.leaderEpoch }]);
+      byLeader.set(p.leaderId, [...(byLeader.get(p.leaderId) ?? []), { topic: mirror.sourceTopic, partition: p.partition, leaderEpoch: p.leaderEpoch }]);
     }
     const lags = mirror.partitions.map(() => 0);
     for (const [leader, refs] of byLeader) {
@@ -308,7 +316,7 @@ export class ClusterLink implements FetcherHost {
     let md: SourceMetadata;
     try {
       await this.dropDeletedMirrors();
-      md = await this.source.metadata([...this.mirrors.values()].filter((m) => m.live).map((m) => m.topic));
+      md = await this.source.metadata([...this.mirrors.values()].filter((m) => m.live).map((m) => m.sourceTopic));
       await this.checkClusterId(md.clusterId);
     } catch (e) {
       if (!this.tasks.isRunning) return 0;
@@ -349,17 +357,46 @@ export class ClusterLink implements FetcherHost {
     } catch {
       return; // the next round asks again; the leadership task reports an unreachable source
     }
+    const mirrored = new Set([...this.mirrors.values()].map((m) => m.sourceTopic));
     const stopped = new Set(this.record.stoppedMirrors.map((s) => s.topic));
-    for (const t of md.topics.values()) {
-      if (t.error !== 'NONE' || t.name.startsWith('__') || this.mirrors.has(t.name) || stopped.has(t.name) || this.deps.logs.topic(t.name)) continue;
-      if (!chosenByFilters(this.settings.autoCreate.filters, t.name)) continue;
+    const candidates = [...md.topics.values()].map((t) => t.name).filter((name) => {
+      const local = this.mirrorName(name);
+      const t = md.topics.get(name)!;
+      return t.error === 'NONE' && !name.startsWith('__') && !mirrored.has(name) && !stopped.has(local) && !this.deps.logs.topic(local) && chosenByFilters(this.settings.autoCreate.filters, name);
+    });
+    if (candidates.length === 0) return;
+    let ours: Set<string>;
+    try {
+      ours = await this.mirrorsOfThisCluster(candidates);
+    } catch {
+      return; // not knowing which topics are our own, coming back, nothing is created this round
+    }
+    for (const name of candidates) {
+      if (ours.has(name)) {
+        this.tellOnce(`loop:${name}`, { sourceTopic: name }, 'cluster link: the source topic is a mirror of this cluster\'s own topic; it is not mirrored back');
+        continue;
+      }
+      const local = this.mirrorName(name);
       // The manager runs one change at a time; one that is stopping this link must not wait on this.
-      const creating = create(this.name, t.name).then(() => null, (e: Error) => e);
+      const creating = create(this.name, local, name).then(() => null, (e: Error) => e);
       const result = await Promise.race([creating, this.stopping.then(() => 'stopped' as const)]);
       if (result === 'stopped') return;
-      if (result === null) this.logger.info({ topic: t.name }, 'cluster link: auto-created a mirror of a new source topic');
-      else this.tellOnce(`auto:${t.name}:${result.message}`, { topic: t.name, err: result.message }, 'cluster link: cannot auto-create a mirror');
+      if (result === null) this.logger.info({ topic: local, sourceTopic: name }, 'cluster link: auto-created a mirror of a new source topic');
+      else this.tellOnce(`auto:${name}:${result.message}`, { topic: local, err: result.message }, 'cluster link: cannot auto-create a mirror');
     }
+  }
+
+  /**
+   * Which of the source's topics are mirrors of this cluster (an outpost source says so when asked
+   * for MIRROR_SOURCE_CLUSTER_CONFIG): two clusters linked both ways would otherwise pass a topic
+   * back and forth under ever longer prefixes. A chain (this cluster mirroring a mirror of a third)
+   * is left alone.
+   */
+  private async mirrorsOfThisCluster(topics: string[]): Promise<Set<string>> {
+    const self = this.deps.clusterId;
+    if (self === undefined) return new Set();
+    const described = await this.source.topicConfigs(topics, [MIRROR_SOURCE_CLUSTER_CONFIG]);
+    return new Set([...described].filter(([, entries]) => entries.some((e) => e.name === MIRROR_SOURCE_CLUSTER_CONFIG && e.value === self)).map(([t]) => t));
   }
 
   /** The synced topic configs, while the source answers; resolves with the wait until the next round. */
@@ -422,9 +459,15 @@ export class ClusterLink implements FetcherHost {
   async syncOffsets(local: LocalGroups): Promise<void> {
     const filters = this.settings.offsetSync.filters;
     const groups = (await this.source.listGroups()).filter((g) => chosenByFilters(filters, g)).sort();
+    const bySource = new Map([...this.mirrors.values()].filter((m) => m.record.pending === null).map((m) => [m.sourceTopic, m.topic]));
     const status: OffsetSyncStatus['groups'] = [];
-    for (const group of groups) {
-      const offsets = (await this.source.committedOffsets(group)).filter((o) => this.mirrors.get(o.topic)?.record.pending === null);
+    for (const sourceGroup of groups) {
+      const group = this.settings.prefixGroups ? this.settings.prefix + sourceGroup : sourceGroup;
+      // The source's offsets, under the mirrors' names.
+      const offsets = (await this.source.committedOffsets(sourceGroup)).flatMap((o) => {
+        const topic = bySource.get(o.topic);
+        return topic === undefined ? [] : [{ ...o, topic }];
+      });
       if (offsets.length === 0) continue;
       if (local.hasMembers(group)) {
         status.push({ group, behind: 0, synced: false });
@@ -493,12 +536,12 @@ export class ClusterLink implements FetcherHost {
   private async applyMetadata(md: SourceMetadata): Promise<void> {
     for (const m of this.mirrors.values()) {
       if (!m.live) continue;
-      const t = md.topics.get(m.topic);
+      const t = md.topics.get(m.sourceTopic);
       if (!t) continue;
       if (t.error === 'UNKNOWN_TOPIC_OR_PARTITION') {
         // A broker that has just started may not know every topic yet: gone means gone for a while.
         m.missingSince ??= this.clock.now();
-        if (this.clock.now() - m.missingSince >= this.settings.topicConfigSyncMs) await this.fail(m, `the source topic ${m.topic} no longer exists on the source cluster`);
+        if (this.clock.now() - m.missingSince >= this.settings.topicConfigSyncMs) await this.fail(m, `the source topic ${m.sourceTopic} no longer exists on the source cluster`);
         else for (const p of m.partitions) p.detached('the source cluster does not know the topic');
         continue;
       }
@@ -509,11 +552,11 @@ export class ClusterLink implements FetcherHost {
       }
       const sourceId = m.record.sourceTopicId;
       if (sourceId !== null && t.topicId !== ZERO_UUID && t.topicId !== sourceId) {
-        await this.fail(m, `the source topic ${m.topic} was deleted and recreated (topic id ${t.topicId}, mirrored ${sourceId})`);
+        await this.fail(m, `the source topic ${m.sourceTopic} was deleted and recreated (topic id ${t.topicId}, mirrored ${sourceId})`);
         continue;
       }
       if (t.partitions.length < m.partitions.length) {
-        await this.fail(m, `the source topic ${m.topic} has ${t.partitions.length} partitions, fewer than the mirror's ${m.partitions.length}`);
+        await this.fail(m, `the source topic ${m.sourceTopic} has ${t.partitions.length} partitions, fewer than the mirror's ${m.partitions.length}`);
         continue;
       }
       if (t.partitions.length > m.partitions.length) await this.grow(m, t.partitions.length);
@@ -570,14 +613,14 @@ export class ClusterLink implements FetcherHost {
     if (live.length === 0) return;
     let fromSource: Map<string, Record<string, string>>;
     try {
-      fromSource = await this.sourceConfigs(live.map((m) => m.topic));
+      fromSource = await this.sourceConfigs(live.map((m) => m.sourceTopic));
     } catch (e) {
       if (only) throw e;
       this.tellOnce(`describe:${(e as Error).message}`, { err: (e as Error).message }, 'cluster link: cannot read the source topic configs; they are not synced');
       return;
     }
     for (const m of live) {
-      const synced = fromSource.get(m.topic);
+      const synced = fromSource.get(m.sourceTopic);
       const info = this.deps.logs.topic(m.topic);
       if (!synced || !info) continue;
       const { configs, skipped } = mergeSyncedConfigs(info.configs, synced);

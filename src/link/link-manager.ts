@@ -37,6 +37,30 @@ export interface LinkManagerOptions {
   producerIdFloor?: LinkDeps['producerIdFloor'];
   /** the broker's ACLs, for ACL sync */
   acls?: LinkDeps['acls'];
+  /** this broker's cluster id (a source topic mirroring it is never auto-mirrored back) */
+  clusterId?: string;
+}
+
+/** Link configs that name things: a change would orphan what was named with the old value. */
+const FIXED_AT_CREATION = ['cluster.link.prefix', 'consumer.group.prefix.enable'];
+
+/**
+ * The source topic a new mirror `topic` copies: with a cluster.link.prefix the mirror is named
+ * prefix + source name (the source named, or read from the mirror's name); without one, both
+ * names are the same.
+ */
+function sourceTopicOf(link: ClusterLink, topic: string, given: string | undefined): string {
+  const prefix = link.settings.prefix;
+  if (prefix === '') {
+    if (given !== undefined && given !== topic) throw new LinkError('INVALID', `a mirror topic has its source topic's name (${given}), unless its link has a cluster.link.prefix; link ${link.name} has none`);
+    return topic;
+  }
+  if (given !== undefined) {
+    if (link.mirrorName(given) !== topic) throw new LinkError('INVALID', `link ${link.name} names its mirrors with the prefix ${prefix}: the mirror of source topic ${given} is ${link.mirrorName(given)}`);
+    return given;
+  }
+  if (!topic.startsWith(prefix) || topic === prefix) throw new LinkError('INVALID', `link ${link.name} names its mirrors with the prefix ${prefix}: name the mirror ${prefix}<source topic>`);
+  return topic.slice(prefix.length);
 }
 
 export class LinkManager implements LinkManagerApi {
@@ -50,8 +74,8 @@ export class LinkManager implements LinkManagerApi {
   /** resolves (with null) when close() begins */
   private readonly closing = new Promise<null>((resolve) => (this.markClosing = resolve));
   private constructor(private readonly dataDir: string, private readonly opts: LinkManagerOptions) {
-    this.deps = { logs: opts.logs, logger: opts.logger, persist: () => this.saver.run(), clock: opts.clock, connect: opts.connect, groups: opts.groups, producerIdFloor: opts.producerIdFloor, acls: opts.acls,
-      autoMirror: async (link, topic) => void (await this.createMirror(link, topic)),
+    this.deps = { logs: opts.logs, logger: opts.logger, persist: () => this.saver.run(), clock: opts.clock, connect: opts.connect, groups: opts.groups, producerIdFloor: opts.producerIdFloor, acls: opts.acls, clusterId: opts.clusterId,
+      autoMirror: async (link, topic, sourceTopic) => void (await this.createMirror(link, topic, { sourceTopic })),
     };
   }
 
@@ -178,6 +202,9 @@ export class LinkManager implements LinkManagerApi {
       for (const k of remove) delete configs[k];
       const problem = linkConfigsProblem(configs);
       if (problem) throw new LinkError('INVALID', problem);
+      for (const fixed of FIXED_AT_CREATION) {
+        if (configs[fixed] !== link.record.configs[fixed]) throw new LinkError('INVALID', `${fixed} is set when the link is created and cannot be changed: the link's mirrors and synced groups are named with it`);
+      }
       await link.stop();
       link.record.configs = configs;
       const fresh = new ClusterLink(link.record, this.deps);
@@ -190,9 +217,10 @@ export class LinkManager implements LinkManagerApi {
 
   // ---- mirrors ---------------------------------------------------------------------------------
 
-  createMirror(linkName: string, topic: string, opts: { configs?: Record<string, string> } = {}): Promise<MirrorDescription> {
+  createMirror(linkName: string, topic: string, opts: { configs?: Record<string, string>; sourceTopic?: string } = {}): Promise<MirrorDescription> {
     return this.serially(async () => {
       const link = this.link(linkName);
+      const sourceTopic = sourceTopicOf(link, topic, opts.sourceTopic);
       const nameProblem = topicNameProblem(topic);
       if (nameProblem) throw new LinkError('INVALID', nameProblem);
       if (this.opts.logs.topic(topic) || this.mirrorTopic(topic)) throw new LinkError('ALREADY_EXISTS', `Topic '${topic}' already exists.`);
@@ -202,7 +230,7 @@ export class LinkManager implements LinkManagerApi {
       const bad = validateTopicConfigs(own);
       if (bad) throw new LinkError('INVALID', bad.message);
       if (link.state === 'FAILED') throw new LinkError('SOURCE', `cluster link ${linkName} has failed: ${link.lastError}`);
-      const mirror = await link.createMirror(topic, own);
+      const mirror = await link.createMirror(topic, sourceTopic, own);
       return mirror.describe(link.name, link.state, link.lastError);
     });
   }
@@ -238,7 +266,7 @@ export class LinkManager implements LinkManagerApi {
     });
     const how = s.how === 'promote' ? 'promoted' : 'failed over';
     const reason = `${how} at ${new Date(s.stoppedAtMs).toISOString()}, at offsets ${s.stopOffsets.join(', ')}: an ordinary writable topic now`;
-    return { topic: s.topic, sourceTopic: s.topic, linkName: link.name, sourceTopicId: null, state: 'STOPPED', reason, partitions };
+    return { topic: s.topic, sourceTopic: s.sourceTopic ?? s.topic, linkName: link.name, sourceTopicId: null, state: 'STOPPED', reason, partitions };
   }
 
   pauseMirrors(linkName: string, topics: string[]): Promise<void> {
@@ -259,9 +287,9 @@ export class LinkManager implements LinkManagerApi {
     });
   }
 
-  mirrorOf(topic: string): { linkName: string } | undefined {
+  mirrorOf(topic: string): { linkName: string; sourceClusterId: string | null } | undefined {
     const found = this.mirrorTopic(topic);
-    return found && { linkName: found.link.name };
+    return found && { linkName: found.link.name, sourceClusterId: found.link.record.sourceClusterIdSeen };
   }
 
   // ---- internals -------------------------------------------------------------------------------

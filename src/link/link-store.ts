@@ -7,6 +7,7 @@
 //                  "sourceClusterIdSeen": "...",       (the id the source answered with first)
 //                  "configs": { "topic.config.sync.ms": "5000" },
 //                  "mirrors": [ { "topic": "orders", "localTopicId": "...", "sourceTopicId": "...",
+//                                 "sourceTopic": "...",  (only when the source's name differs)
 //                                 "paused": false, "failed": null, "pending": null } ] } ] }
 //
 // Secrets among the configs (Kafka's PASSWORD type: sasl.jaas.config, ssl.*.password, ...) are
@@ -28,6 +29,8 @@ const VERSION = 1;
 
 const storedMirror = z.object({
   topic: z.string(),
+  /** the source topic's name, when it is not the mirror's (a link with cluster.link.prefix) */
+  sourceTopic: z.string().optional(),
   localTopicId: z.string(),
   sourceTopicId: z.string().nullable(),
   paused: z.boolean(),
@@ -43,6 +46,7 @@ const storedMirror = z.object({
  */
 const stoppedMirror = z.object({
   topic: z.string(),
+  sourceTopic: z.string().optional(),
   localTopicId: z.string(),
   how: z.enum(['promote', 'failover']),
   stoppedAtMs: z.number().int(),

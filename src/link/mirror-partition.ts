@@ -33,6 +33,8 @@ export class MirrorPartition {
     readonly topic: string,
     readonly partition: number,
     readonly log: PartitionLog,
+    /** the source topic's name: what every request to the source names */
+    readonly sourceTopic: string,
     readonly sourceTopicId: string,
   ) {}
 
@@ -106,7 +108,7 @@ export class MirrorPartition {
 
   position(maxBytes: number): FetchPosition {
     return {
-      topic: this.topic,
+      topic: this.sourceTopic,
       topicId: this.sourceTopicId,
       partition: this.partition,
       fetchOffset: this.log.logEndOffset,

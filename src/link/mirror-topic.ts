@@ -18,6 +18,11 @@ export class MirrorTopic {
     return this.record.topic;
   }
 
+  /** the source topic's name: the mirror's, unless the link names mirrors with a prefix */
+  get sourceTopic(): string {
+    return this.record.sourceTopic ?? this.record.topic;
+  }
+
   /** Whether mirroring goes on: created, not failed (a paused mirror still follows its source's metadata). */
   get live(): boolean {
     return this.record.pending === null && this.record.failed === null;
@@ -28,7 +33,7 @@ export class MirrorTopic {
     const info = logs.topic(this.topic);
     const added: MirrorPartition[] = [];
     for (let p = this.partitions.length; info && p < info.partitions; p++) {
-      const mp = new MirrorPartition(this.topic, p, logs.getLog(this.topic, p)!, this.record.sourceTopicId ?? ZERO_UUID);
+      const mp = new MirrorPartition(this.topic, p, logs.getLog(this.topic, p)!, this.sourceTopic, this.record.sourceTopicId ?? ZERO_UUID);
       mp.setPaused(this.record.paused);
       this.partitions.push(mp);
       added.push(mp);
@@ -55,7 +60,7 @@ export class MirrorTopic {
         reason = `partition ${worst.partition}: ${worst.error}`;
       }
     }
-    return { topic: this.topic, sourceTopic: this.topic, linkName, sourceTopicId: this.record.sourceTopicId, state, reason, partitions };
+    return { topic: this.topic, sourceTopic: this.sourceTopic, linkName, sourceTopicId: this.record.sourceTopicId, state, reason, partitions };
   }
 
   private partitionStatus(p: MirrorPartition, linkState: LinkState, linkError: string | null): MirrorPartitionStatus {

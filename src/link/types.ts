@@ -78,7 +78,7 @@ export interface MirrorPartitionStatus {
 
 export interface MirrorDescription {
   topic: string;
-  /** the source topic's name (the same as the mirror's) */
+  /** the source topic's name (the mirror's, but for the link's cluster.link.prefix) */
   sourceTopic: string;
   linkName: string;
   sourceTopicId: string | null;
@@ -86,6 +86,14 @@ export interface MirrorDescription {
   reason: string | null;
   partitions: MirrorPartitionStatus[];
 }
+
+/**
+ * A topic config outpost answers only when it is asked for by name, and only for a mirror topic:
+ * the cluster id of the mirror's source. A link that auto-creates mirrors asks it of the source's
+ * topics, so that two clusters linked both ways never mirror a topic back to where it came from.
+ * Kafka answers nothing for a name it does not know, so any source can be asked.
+ */
+export const MIRROR_SOURCE_CLUSTER_CONFIG = 'outpost.mirror.source.cluster.id';
 
 /** Errors the management faces turn into HTTP statuses / CLI messages. */
 export class LinkError extends Error {
@@ -101,7 +109,8 @@ export interface LinkManagerApi {
   deleteLink(name: string, opts?: { force?: boolean }): Promise<void>;
   linkConfigs(name: string): Record<string, string>;
   alterLinkConfigs(name: string, set: Record<string, string>, remove: string[]): Promise<void>;
-  createMirror(linkName: string, topic: string, opts?: { configs?: Record<string, string> }): Promise<MirrorDescription>;
+  /** `sourceTopic`: the source topic's name, when it is not `topic` (a link with cluster.link.prefix) */
+  createMirror(linkName: string, topic: string, opts?: { configs?: Record<string, string>; sourceTopic?: string }): Promise<MirrorDescription>;
   listMirrors(linkName?: string): MirrorDescription[];
   describeMirror(linkName: string, topic: string): MirrorDescription;
   pauseMirrors(linkName: string, topics: string[]): Promise<void>;
@@ -111,6 +120,6 @@ export interface LinkManagerApi {
    * mirrors: each stops and its topic becomes writable. Per topic, what stood in the way or null.
    */
   stopMirrors(linkName: string, topics: string[], how: 'promote' | 'failover', opts?: { validateOnly?: boolean }): Promise<{ topic: string; error: string | null }[]>;
-  /** whether a local topic is a mirror (read-only to clients) and of which link */
-  mirrorOf(topic: string): { linkName: string } | undefined;
+  /** whether a local topic is a mirror (read-only to clients): of which link, from which source cluster (null: not known yet) */
+  mirrorOf(topic: string): { linkName: string; sourceClusterId: string | null } | undefined;
 }

@@ -127,7 +127,7 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
   const { authorizer } = await openAuthorizer(settings.dataDir, configs);
   // The groups are opened after the links: the links reach them (for consumer offset sync) once both are.
   let coordinator: GroupCoordinator | undefined;
-  const links = await LinkManager.open(settings.dataDir, { logs, logger, registry, encoder: passwordEncoder(configs), groups: () => (coordinator ? localGroups(coordinator) : undefined), producerIdFloor: (id) => producerIds.ensureAbove(id), acls: () => authorizer?.store }).catch(async (e: unknown) => {
+  const links = await LinkManager.open(settings.dataDir, { logs, logger, registry, encoder: passwordEncoder(configs), groups: () => (coordinator ? localGroups(coordinator) : undefined), producerIdFloor: (id) => producerIds.ensureAbove(id), acls: () => authorizer?.store, clusterId: identity.clusterId }).catch(async (e: unknown) => {
     await logs.close();
     throw e;
   });

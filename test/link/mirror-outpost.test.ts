@@ -284,7 +284,7 @@ test('deleting the source topic fails its mirror, which stays read-only with its
     return m.state === 'FAILED' && m;
   });
   assert.match(failed.reason ?? '', /no longer exists/);
-  assert.equal(ctx.b.links.mirrorOf('doomed'), { linkName: LINK });
+  assert.equal(ctx.b.links.mirrorOf('doomed'), { linkName: LINK, sourceClusterId: ctx.a.clusterId });
   assert.equal(await highWatermarks(await conn(ctx, ctx.b), 'doomed'), [3]);
 });
 

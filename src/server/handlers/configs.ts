@@ -4,7 +4,9 @@
 // the same order, with the same error codes and messages, as a Kafka 4.4 broker answers them.
 import { KafkaError, errorCode } from '../../../protocol/errors.js';
 import { describeBrokerConfigs, validateBrokerConfigChanges } from '../../config/broker-configs.js';
-import { kafkaMapOrder, type DescribedConfig } from '../../config/describe.js';
+import { CONFIG_SOURCE, kafkaMapOrder, type DescribedConfig } from '../../config/describe.js';
+import { CONFIG_TYPE_IDS } from '../../config/config-def.js';
+import { MIRROR_SOURCE_CLUSTER_CONFIG } from '../../link/types.js';
 import { describeTopicConfigs, resolveTopicConfig, validateTopicConfigs } from '../../config/topic-configs.js';
 import { CONFIG_OP, ConfigError, applyBrokerOps, applyTopicOps, type ConfigOp, type Configs } from '../config-ops.js';
 import type { BrokerContext } from '../context.js';
@@ -67,6 +69,8 @@ function describeResource(b: BrokerContext, r: DescribeResource, includeSynonyms
       // Kafka 4.4 sets no message here: the field keeps its default, the empty string.
       if (!topic) fail('UNKNOWN_TOPIC_OR_PARTITION', '');
       const entries = describeTopicConfigs(topic.configs, b.brokerConfigs, opts);
+      const mirrorSource = mirrorSourceEntry(b, name, r.configurationKeys);
+      if (mirrorSource) entries.push(mirrorSource);
       return r.configurationKeys?.length ? kafkaMapOrder(entries) : entries;
     }
     case RESOURCE.BROKER: {
@@ -89,6 +93,20 @@ function describeResource(b: BrokerContext, r: DescribeResource, includeSynonyms
     default:
       fail('INVALID_REQUEST', MALFORMED);
   }
+}
+
+/**
+ * A mirror topic's source cluster, answered only to a request naming it (a link checking that it
+ * does not mirror a topic back to where it came from): a full listing stays Kafka's.
+ */
+function mirrorSourceEntry(b: BrokerContext, topic: string, keys: readonly string[] | null): DescribedConfig | null {
+  if (!keys?.includes(MIRROR_SOURCE_CLUSTER_CONFIG)) return null;
+  const sourceClusterId = b.links?.mirrorOf(topic)?.sourceClusterId;
+  if (!sourceClusterId) return null;
+  return {
+    name: MIRROR_SOURCE_CLUSTER_CONFIG, value: sourceClusterId, readOnly: true, configSource: CONFIG_SOURCE.DYNAMIC_TOPIC_CONFIG,
+    isSensitive: false, configType: CONFIG_TYPE_IDS.STRING, documentation: null, synonyms: [],
+  };
 }
 
 /**
