@@ -242,7 +242,19 @@ export class ClusterLink implements FetcherHost {
       if (problem) return problem;
     }
     if (validateOnly) return null;
-    // PENDING_STOPPED: nothing more is appended (an append under way finishes first).
+    // PENDING_STOPPED, recorded first: from here on a crash finishes the stop at the next start.
+    mirror.record.stopping = how;
+    await this.deps.persist();
+    await this.finishStop(mirror);
+    return null;
+  }
+
+  /** Ends a stop under way (PENDING_STOPPED): mirroring ends and the topic becomes writable. */
+  async finishStop(mirror: MirrorTopic): Promise<void> {
+    const { topic } = mirror;
+    const how = mirror.record.stopping;
+    if (how === undefined) return;
+    // Nothing more is appended (an append under way finishes first).
     await this.setPaused(mirror, true);
     for (const p of mirror.partitions) this.detach(p);
     const logs = mirror.partitions.map((p) => this.deps.logs.getLog(topic, p.partition)!);
@@ -253,7 +265,6 @@ export class ClusterLink implements FetcherHost {
     this.record.stoppedMirrors.push({ topic, ...(mirror.record.sourceTopic !== undefined ? { sourceTopic: mirror.record.sourceTopic } : {}), localTopicId: mirror.record.localTopicId, how, stoppedAtMs: this.clock.now(), stopOffsets });
     await this.deps.persist();
     this.logger.info({ topic, how, stopOffsets }, how === 'promote' ? 'cluster link: mirror promoted: the topic is writable' : 'cluster link: failed over: the mirror stopped at what it holds, and the topic is writable');
-    return null;
   }
 
   /** Why the mirror may not be promoted yet, or null: lag at the source, configs, the last offset sync. */

@@ -80,7 +80,8 @@ export class LinkManager implements LinkManagerApi {
   }
 
   /**
-   * Loads the links and their mirrors; a mirror whose creation a crash cut short is finished now
+   * Loads the links and their mirrors; a promote or failover a crash cut short is finished, and a
+   * mirror whose creation a crash cut short is finished now
    * (or, if it cannot be, forgotten with an error logged). Nothing is fetched until start().
    */
   static async open(dataDir: string, opts: LinkManagerOptions): Promise<LinkManager> {
@@ -94,6 +95,7 @@ export class LinkManager implements LinkManagerApi {
     }
     for (const link of manager.links.values()) {
       for (const mirror of [...link.mirrors.values()]) {
+        if (mirror.record.stopping !== undefined) await link.finishStop(mirror);
         if (!mirror.record.pending) continue;
         try {
           await link.finishMirror(mirror);

@@ -38,6 +38,8 @@ const storedMirror = z.object({
   failed: z.string().nullable(),
   /** a mirror being created: where its partitions start and the configs its local topic gets */
   pending: z.object({ startOffsets: z.array(z.number().int()), configs: z.record(z.string()) }).nullable(),
+  /** a promote or failover under way (PENDING_STOPPED): a crash before it ends finishes it at the next start */
+  stopping: z.enum(['promote', 'failover']).optional(),
 });
 
 /**

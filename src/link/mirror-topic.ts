@@ -25,7 +25,7 @@ export class MirrorTopic {
 
   /** Whether mirroring goes on: created, not failed (a paused mirror still follows its source's metadata). */
   get live(): boolean {
-    return this.record.pending === null && this.record.failed === null;
+    return this.record.pending === null && this.record.failed === null && this.record.stopping === undefined;
   }
 
   /** Takes up the local topic's partitions not yet attached (all of them at first, new ones after growth). */
@@ -45,7 +45,10 @@ export class MirrorTopic {
     const partitions = this.partitions.map((p) => this.partitionStatus(p, linkState, linkError));
     let state: MirrorState = 'ACTIVE';
     let reason: string | null = null;
-    if (this.record.failed !== null) {
+    if (this.record.stopping !== undefined) {
+      state = 'PENDING_STOPPED';
+      reason = this.record.stopping === 'promote' ? 'being promoted' : 'failing over';
+    } else if (this.record.failed !== null) {
       state = 'FAILED';
       reason = this.record.failed;
     } else if (this.record.pending !== null) {
@@ -66,7 +69,9 @@ export class MirrorTopic {
   private partitionStatus(p: MirrorPartition, linkState: LinkState, linkError: string | null): MirrorPartitionStatus {
     let state: MirrorState = 'ACTIVE';
     let error: string | null = null;
-    if (this.record.failed !== null || p.failed !== null) {
+    if (this.record.stopping !== undefined) {
+      state = 'PENDING_STOPPED';
+    } else if (this.record.failed !== null || p.failed !== null) {
       state = 'FAILED';
       error = this.record.failed ?? p.failed;
     } else if (this.record.paused) {

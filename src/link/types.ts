@@ -35,8 +35,11 @@ export interface OffsetSyncStatus {
 }
 
 export type LinkState = 'ACTIVE' | 'SOURCE_UNAVAILABLE' | 'FAILED';
-/** STOPPED: promoted or failed over; the topic is an ordinary one now, listed until the link goes. */
-export type MirrorState = 'ACTIVE' | 'PAUSED' | 'SOURCE_UNAVAILABLE' | 'FAILED' | 'STOPPED';
+/**
+ * PENDING_STOPPED: being promoted or failed over (still read-only); STOPPED: promoted or failed
+ * over, the topic is an ordinary one now, listed until the link goes.
+ */
+export type MirrorState = 'ACTIVE' | 'PAUSED' | 'SOURCE_UNAVAILABLE' | 'FAILED' | 'PENDING_STOPPED' | 'STOPPED';
 
 export interface LinkDescription extends LinkSpec {
   linkId: string;

@@ -5,6 +5,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BatchHeader, iterateBatches } from '../../protocol/records/batch.js';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { LinkManager } from '../../src/link/link-manager.js';
+import { LINK_STORE_FILE } from '../../src/link/link-store.js';
 import { advanceUntil } from '../support/manual-clock.js';
 import { closeEngine, openEngine, type Engine } from './engine-harness.js';
 
@@ -149,6 +155,41 @@ engine('a slow source: a delayed answer holds only its own request', async (ctx)
   assert.is(endOf(ctx, 'slow', 0), 0, 'nothing before the delayed answer');
   await until(ctx, 'mirror at 2', () => endOf(ctx, 'slow', 0) === 2, 500);
   assert.equal(await mirrored(ctx, 'slow', 0), atSource(ctx, 'slow', 0));
+});
+
+engine('a failover is PENDING_STOPPED until it ends, and one a crash cut short ends at the next start', async (ctx) => {
+  await mirror(ctx, 'standby');
+  ctx.source.createTopic('cut-short', 1);
+  await ctx.links.createMirror('fake', 'cut-short');
+  ctx.source.produce('standby', 0, 3);
+  ctx.source.produce('cut-short', 0, 4);
+  await until(ctx, 'caught up', () => endOf(ctx, 'standby', 0) === 3 && endOf(ctx, 'cut-short', 0) === 4);
+  // Seen between the stop's first durable step and its end.
+  const seen = new Set<string>();
+  let done = false;
+  const stopping = ctx.links.stopMirrors('fake', ['standby'], 'failover').finally(() => (done = true));
+  while (!done) {
+    seen.add(ctx.links.describeMirror('fake', 'standby').state);
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.equal(await stopping, [{ topic: 'standby', error: null }]);
+  assert.ok(seen.has('PENDING_STOPPED'), [...seen].join());
+  assert.is(ctx.links.describeMirror('fake', 'standby').state, 'STOPPED');
+
+  // A crash after the stop was recorded, before it ended: the next start finishes it.
+  const epochBefore = ctx.logs.getLog('cut-short', 0)!.epochForOffset(3);
+  await ctx.links.close();
+  const file = join(ctx.dir, LINK_STORE_FILE);
+  const stored = JSON.parse(await readFile(file, 'utf8'));
+  stored.links[0].mirrors.find((m: { topic: string }) => m.topic === 'cut-short').stopping = 'failover';
+  await writeFile(file, JSON.stringify(stored));
+  ctx.links = await LinkManager.open(ctx.dir, { logs: ctx.logs, logger: pino({ level: 'silent' }), registry: new Registry(), clock: ctx.clock, connect: () => ctx.source.connect() });
+  assert.is(ctx.links.mirrorOf('cut-short'), undefined, 'an ordinary, writable topic');
+  const d = ctx.links.describeMirror('fake', 'cut-short');
+  assert.is(d.state, 'STOPPED');
+  assert.match(d.reason!, /failed over .* at offsets 4/);
+  const log = ctx.logs.getLog('cut-short', 0)!;
+  assert.ok(log.leaderEpoch > epochBefore, 'a new leader epoch began');
 });
 
 engine.run();
