@@ -13,6 +13,24 @@ export interface LinksRestOptions {
   /** this broker's cluster id: the only {cluster_id} served */
   clusterId: string;
   links: LinkManagerApi;
+  /** the broker as clients reach it: its id and each listener's advertised address */
+  broker?: { nodeId: number; listeners(): AdvertisedListener[] };
+  /** the consumer groups here, for their lag resources */
+  groups?: GroupOffsets;
+}
+
+export interface AdvertisedListener {
+  name: string;
+  securityProtocol: string;
+  host: string;
+  port: number;
+}
+
+export interface GroupOffsets {
+  /** the group's committed offsets; null: no such group */
+  committed(group: string): { topic: string; partition: number; offset: number }[] | null;
+  /** the partition's log end offset; null: no such partition */
+  logEndOffset(topic: string, partition: number): number | null;
 }
 
 interface Call {
@@ -103,6 +121,8 @@ function mirrorLag(p: MirrorPartitionStatus) {
     source_high_watermark: p.sourceHighWatermark,
     log_end_offset: p.localLogEndOffset,
     last_fetch_time_ms: p.lastFetchTimeMs,
+    // outpost's: a stopped mirror's log end offset at the stop
+    ...(p.stopOffset !== undefined ? { stop_offset: p.stopOffset } : {}),
   };
 }
 
@@ -146,6 +166,22 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
       },
     },
     { path: ['clusters', ':cluster_id'], methods: { GET: async (c) => sendJson(c.res, 200, clusterData(c)) } },
+    {
+      path: ['clusters', ':cluster_id', 'brokers'],
+      methods: { GET: async (c) => sendJson(c.res, 200, list('KafkaBrokerList', `${c.base}/brokers`, opts.broker ? [brokerData(c, opts.broker)] : [])) },
+    },
+    {
+      path: ['clusters', ':cluster_id', 'consumer-groups', ':consumer_group_id', 'lags'],
+      methods: {
+        GET: async (c) => {
+          const group = c.params.consumer_group_id!;
+          const committed = opts.groups?.committed(group) ?? null;
+          if (committed === null) throw new HttpError(404, `consumer group ${group} does not exist`);
+          const lags = committed.map((o) => lagData(c, group, o));
+          sendJson(c.res, 200, list('KafkaConsumerLagList', `${c.base}/consumer-groups/${enc(group)}/lags`, lags));
+        },
+      },
+    },
     {
       path: ['clusters', ':cluster_id', 'links'],
       methods: {
@@ -245,6 +281,40 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
 
   function clusterData(c: Call) {
     return { kind: 'KafkaCluster', metadata: { self: c.base }, cluster_id: clusterId };
+  }
+
+  function brokerData(c: Call, b: NonNullable<LinksRestOptions['broker']>) {
+    const listeners = b.listeners();
+    return {
+      kind: 'KafkaBroker',
+      metadata: { self: `${c.base}/brokers/${b.nodeId}` },
+      cluster_id: clusterId,
+      broker_id: b.nodeId,
+      host: listeners[0]?.host ?? null,
+      port: listeners[0]?.port ?? null,
+      rack: null,
+      // outpost's: every listener clients may bootstrap from, as advertised
+      listeners: listeners.map((l) => ({ name: l.name, security_protocol: l.securityProtocol, host: l.host, port: l.port })),
+    };
+  }
+
+  /** One partition of a group's lag, Confluent's KafkaConsumerLag (no member fields: outpost's groups answer for their offsets). */
+  function lagData(c: Call, group: string, o: { topic: string; partition: number; offset: number }) {
+    const end = opts.groups?.logEndOffset(o.topic, o.partition) ?? null;
+    return {
+      kind: 'KafkaConsumerLag',
+      metadata: { self: `${c.base}/consumer-groups/${enc(group)}/lags/${enc(o.topic)}/partitions/${o.partition}` },
+      cluster_id: clusterId,
+      consumer_group_id: group,
+      topic_name: o.topic,
+      partition_id: o.partition,
+      current_offset: o.offset,
+      log_end_offset: end,
+      lag: end === null ? null : Math.max(0, end - o.offset),
+      consumer_id: '',
+      instance_id: null,
+      client_id: '',
+    };
   }
 
   function linkData(c: Call, d: LinkDescription) {

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { addDemoCommand } from './demo.js';
 import { addLinkCommands } from './link.js';
+import { addMigrateCommand } from './migrate.js';
 import { addMirrorCommands } from './mirror.js';
 import { addScramCommands } from './scram.js';
 import { addServeCommand } from './serve.js';
@@ -13,6 +14,7 @@ const program = new Command('outpost')
 addServeCommand(program);
 addLinkCommands(program);
 addMirrorCommands(program);
+addMigrateCommand(program);
 addScramCommands(program);
 addDemoCommand(program);
 

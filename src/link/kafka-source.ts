@@ -125,6 +125,29 @@ export class KafkaSource implements SourceEndpoint {
     return body.resources.flatMap((r) => r.acls.map((a) => ({ resourceType: r.resourceType, resourceName: r.resourceName, patternType: r.patternType, ...a })));
   }
 
+  /** Creates ACLs at the source (an operator's tool, not the link, asks this: it needs ALTER on the cluster). */
+  async createAcls(bindings: AclBinding[]): Promise<void> {
+    if (bindings.length === 0) return;
+    const { body } = await this.client.request('any', 'CreateAcls', () => ({
+      creations: bindings.map((b) => ({ resourceType: b.resourceType, resourceName: b.resourceName, resourcePatternType: b.patternType, principal: b.principal, host: b.host, operation: b.operation, permissionType: b.permissionType })),
+    }));
+    const failed = body.results.find((r) => r.errorCode !== 0);
+    if (failed) throw new Error(`source CreateAcls: ${errorName(failed.errorCode)}${failed.errorMessage ? ` (${failed.errorMessage})` : ''}`);
+  }
+
+  /** Deletes exactly these ACLs at the source. */
+  async deleteAcls(bindings: AclBinding[]): Promise<void> {
+    if (bindings.length === 0) return;
+    const { body } = await this.client.request('any', 'DeleteAcls', () => ({
+      filters: bindings.map((b) => ({
+        resourceTypeFilter: b.resourceType, resourceNameFilter: b.resourceName, patternTypeFilter: b.patternType,
+        principalFilter: b.principal, hostFilter: b.host, operation: b.operation, permissionType: b.permissionType,
+      })),
+    }));
+    const failed = body.filterResults.find((r) => r.errorCode !== 0);
+    if (failed) throw new Error(`source DeleteAcls: ${errorName(failed.errorCode)}${failed.errorMessage ? ` (${failed.errorMessage})` : ''}`);
+  }
+
   connectionCounts() {
     return { ...this.client.counts };
   }

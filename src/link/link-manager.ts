@@ -258,12 +258,12 @@ export class LinkManager implements LinkManagerApi {
   }
 
   private describeStopped(link: ClusterLink, s: StoppedMirror): MirrorDescription {
-    const partitions = s.stopOffsets.map((_, partition) => {
+    const partitions = s.stopOffsets.map((stopOffset, partition) => {
       const log = this.opts.logs.getLog(s.topic, partition);
       return {
         partition, sourceHighWatermark: -1, sourceLogStartOffset: -1,
         localLogEndOffset: log?.logEndOffset ?? -1, localLogStartOffset: log?.logStartOffset ?? -1,
-        lag: 0, lastFetchTimeMs: 0, sourceLeaderId: -1, sourceLeaderEpoch: -1, state: 'STOPPED' as const, error: null,
+        lag: 0, lastFetchTimeMs: 0, sourceLeaderId: -1, sourceLeaderEpoch: -1, state: 'STOPPED' as const, error: null, stopOffset,
       };
     });
     const how = s.how === 'promote' ? 'promoted' : 'failed over';

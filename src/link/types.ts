@@ -77,6 +77,8 @@ export interface MirrorPartitionStatus {
   sourceLeaderEpoch: number;
   state: MirrorState;
   error: string | null;
+  /** a STOPPED mirror's log end offset when it stopped (where failback truncates to) */
+  stopOffset?: number;
 }
 
 export interface MirrorDescription {

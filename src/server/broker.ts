@@ -44,7 +44,7 @@ import { createPartitions, createTopics, deleteTopics } from './handlers/topics.
 import { loadIdentity } from './identity.js';
 import { Partitions } from './partitions.js';
 import { ProducerIdAllocator } from './producer-ids.js';
-import { localGroups } from './link-groups.js';
+import { groupOffsets, localGroups } from './link-groups.js';
 import { startKafkaListener, type KafkaListener, type ListenerDeps } from './kafka-listener.js';
 import { RequestMemory } from './request-memory.js';
 import { ScramCredentialStore } from '../security/scram-credentials.js';
@@ -223,7 +223,12 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
     // The REST API is authorized with the same ACLs: reads need DESCRIBE on the cluster, changes ALTER.
     ...(broker.authorizer ? { authorize: adminAuthorization(broker.authorizer) } : {}),
     health: () => ({ status: broker.stopping ? 'stopping' : 'ok', clusterId: identity.clusterId, nodeId, topics: logs.topics().length }),
-    links: { clusterId: identity.clusterId, links },
+    links: {
+      clusterId: identity.clusterId,
+      links,
+      broker: { nodeId, listeners: () => listeners.map((l) => ({ name: l.spec.name, securityProtocol: l.spec.protocol, ...l.info.advertised })) },
+      groups: groupOffsets(groups, logs),
+    },
     registry,
   });
   const listenerLog = listeners.map((l) => `${l.spec.name}://${l.spec.bind.host}:${l.port} (${l.spec.protocol}, advertised ${l.info.advertised.host}:${l.info.advertised.port})`);

@@ -1,6 +1,8 @@
-// The group coordinator as the cluster links' consumer offset sync sees it (LocalGroups): the
-// link never reaches up into the coordinator itself.
+// The group coordinator as the cluster links' consumer offset sync sees it (LocalGroups), and as
+// the admin API's group lags read it (GroupOffsets): neither reaches into the coordinator itself.
+import type { GroupOffsets } from '../admin/links-rest.js';
 import type { GroupCoordinator } from '../groups/coordinator.js';
+import type { LogManager } from '../log/log-manager.js';
 import { refKey } from '../link/source-endpoint.js';
 import type { LocalGroups } from '../link/types.js';
 
@@ -25,5 +27,16 @@ export function localGroups(coordinator: GroupCoordinator): LocalGroups {
         unknownGroupError: 'GROUP_ID_NOT_FOUND',
         partitions: offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata })),
       }),
+  };
+}
+
+export function groupOffsets(coordinator: GroupCoordinator, logs: LogManager): GroupOffsets {
+  return {
+    committed(group) {
+      if (!coordinator.listGroups([], []).some((g) => g.groupId === group)) return null;
+      const r = coordinator.fetchOffsets(group, null);
+      return r.topics.flatMap((t) => t.partitions.filter((p) => p.committedOffset >= 0).map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset })));
+    },
+    logEndOffset: (topic, partition) => logs.getLog(topic, partition)?.logEndOffset ?? null,
   };
 }
