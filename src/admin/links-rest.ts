@@ -106,6 +106,15 @@ function configMap(entries: { name: string; value: string }[]): Record<string, s
 // ---------------------------------------------------------------------------------------------
 // Resources, as Confluent's API returns them
 
+/** Confluent's mirror_topic_name_pattern: a regular expression the whole name matches. */
+function patternOf(pattern: string): RegExp {
+  try {
+    return new RegExp(`^(?:${pattern})$`);
+  } catch (e) {
+    throw new HttpError(400, `mirror_topic_name_pattern: not a regular expression: ${(e as Error).message}`);
+  }
+}
+
 function list(kind: string, self: string, data: unknown[]) {
   return { kind, metadata: { self, next: null }, data };
 }
@@ -277,6 +286,7 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
     { path: ['clusters', ':cluster_id', 'links', ':link_name', 'mirrors:resume'], methods: { POST: (c) => alterMirrors(c, 'resume') } },
     { path: ['clusters', ':cluster_id', 'links', ':link_name', 'mirrors:promote'], methods: { POST: (c) => stopMirrors(c, 'promote') } },
     { path: ['clusters', ':cluster_id', 'links', ':link_name', 'mirrors:failover'], methods: { POST: (c) => stopMirrors(c, 'failover') } },
+    { path: ['clusters', ':cluster_id', 'links', ':link_name', 'mirrors:truncate-and-restore'], methods: { POST: (c) => restoreMirrors(c) } },
   ];
 
   function clusterData(c: Call) {
@@ -388,12 +398,7 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
       topics = b.mirror_topic_names;
       for (const t of topics) links.describeMirror(name, t);
     } else {
-      let re: RegExp;
-      try {
-        re = new RegExp(`^(?:${b.mirror_topic_name_pattern})$`);
-      } catch (e) {
-        throw new HttpError(400, `mirror_topic_name_pattern: not a regular expression: ${(e as Error).message}`);
-      }
+      const re = patternOf(b.mirror_topic_name_pattern!);
       topics = links.listMirrors(name).filter((m) => m.state !== 'STOPPED').map((m) => m.topic).filter((t) => re.test(t));
     }
     const lagsBefore = new Map(topics.map((t) => [t, links.describeMirror(name, t).partitions.map(mirrorLag)]));
@@ -405,6 +410,25 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
       error_code: r.error === null ? null : 400,
       error_message: r.error,
       mirror_lags: lagsBefore.get(r.topic) ?? [],
+    }));
+    sendJson(c.res, 200, list('KafkaAlterMirrorsDataList', `${c.base}/links/${enc(name)}/mirrors`, data));
+  }
+
+  /** Failback: ordinary topics here become mirrors of the link's source again, cut back to where they agree with it. */
+  async function restoreMirrors(c: Call): Promise<void> {
+    const name = c.params.link_name!;
+    // The topics are ordinary ones here, not the link's: they are named, not matched.
+    const { mirror_topic_names: topics } = await body(c.req, alterMirrorsBody);
+    links.describeLink(name);
+    const results = await links.restoreMirrors(name, topics, { validateOnly: boolParam(c.url, 'validate_only', false) });
+    const data = results.map((r) => ({
+      kind: 'AlterMirrorsData',
+      metadata: { self: `${c.base}/links/${enc(name)}/mirrors/${enc(r.topic)}` },
+      mirror_topic_name: r.topic,
+      error_code: r.error === null ? null : 400,
+      error_message: r.error,
+      messages_truncated: r.truncated.map((t) => ({ partition_id: t.partition, offset_truncated_to: t.truncatedTo, messages_truncated: t.messages })),
+      mirror_lags: [],
     }));
     sendJson(c.res, 200, list('KafkaAlterMirrorsDataList', `${c.base}/links/${enc(name)}/mirrors`, data));
   }

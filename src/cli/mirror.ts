@@ -72,6 +72,63 @@ export function addMirrorCommands(program: Command): void {
   pauseOrResume(mirror, 'resume', 'Resumed');
   promoteOrFailover(mirror, 'promote', 'make mirror topics ordinary writable topics, once they hold everything their source has committed');
   promoteOrFailover(mirror, 'failover', 'make mirror topics writable now, at what they hold (the source is lost)');
+
+  adminCommand(mirror, 'truncate-and-restore <topics...>', 'failback: make topics here mirrors of the link\'s source again, cutting what the source never got')
+    .requiredOption('--link <name>', 'the cluster link to the topics\' new primary')
+    .option('--dry-run', 'say what would be cut, change nothing')
+    .action(async (topics: string[], flags: LinkFlags & { dryRun?: boolean }) => {
+      const res = await AdminClient.from(flags).cluster('POST', `/links/${enc(flags.link)}/mirrors:truncate-and-restore`, { query: { validate_only: flags.dryRun }, body: { mirror_topic_names: topics } });
+      if (flags.output === 'json') return out(json(res.data.map(resource)));
+      if (printRestored(res.data, flags.dryRun ?? false) > 0) process.exitCode = 1;
+    });
+
+  adminCommand(mirror, 'reverse-and-start <topics...>', 'swap roles with the source: promote these caught-up mirrors here, and make the topics at the source (another outpost) mirrors of them')
+    .requiredOption('--link <name>', 'the cluster link of the mirror topics here')
+    .requiredOption('--peer-admin-url <url>', 'the source outpost\'s admin listener')
+    .requiredOption('--peer-link <name>', 'the source outpost\'s cluster link to this one')
+    .option('--peer-admin-ca-file <file>', 'PEM CA certificates for its https admin listener (default: as for this outpost)')
+    .option('--peer-admin-user <user>', 'its HTTP Basic user (default: as for this outpost)')
+    .option('--peer-admin-password <password>', 'its password (default: as for this outpost)')
+    .action(async (topics: string[], flags: LinkFlags & { peerAdminUrl: string; peerLink: string; peerAdminCaFile?: string; peerAdminUser?: string; peerAdminPassword?: string }) => {
+      const here = AdminClient.from(flags);
+      const peer = AdminClient.from({
+        adminUrl: flags.peerAdminUrl,
+        adminCaFile: flags.peerAdminCaFile ?? flags.adminCaFile,
+        adminUser: flags.peerAdminUser ?? flags.adminUser,
+        adminPassword: flags.peerAdminPassword ?? flags.adminPassword,
+      });
+      // Reached before anything changes: a peer that cannot be asked stops the command here.
+      await peer.cluster('GET', `/links/${enc(flags.peerLink)}`);
+      const promoted = await here.cluster('POST', `/links/${enc(flags.link)}/mirrors:promote`, { body: { mirror_topic_names: topics } });
+      const refused = promoted.data.filter((r: any) => r.error_message);
+      for (const r of refused) process.stderr.write(`Cannot reverse "${r.mirror_topic_name}": ${r.error_message}\n`);
+      const done = promoted.data.filter((r: any) => !r.error_message).map((r: any) => r.mirror_topic_name);
+      if (done.length > 0) {
+        const restored = await peer.cluster('POST', `/links/${enc(flags.peerLink)}/mirrors:truncate-and-restore`, { body: { mirror_topic_names: done } });
+        if (flags.output === 'json') out(json({ promoted: done, restored_at_peer: restored.data.map(resource) }));
+        else {
+          for (const t of done) out(`Promoted "${t}": it is writable here.\n`);
+          if (printRestored(restored.data, false, 'at the peer') > 0) process.exitCode = 1;
+        }
+      }
+      if (refused.length > 0) process.exitCode = 1;
+    });
+}
+
+/** Prints truncate-and-restore answers; returns how many were refused. */
+function printRestored(data: any[], dryRun: boolean, where = ''): number {
+  let refused = 0;
+  for (const r of data) {
+    if (r.error_message) {
+      refused++;
+      out(`Cannot restore "${r.mirror_topic_name}"${where ? ` ${where}` : ''}: ${r.error_message}\n`);
+      continue;
+    }
+    const cut = r.messages_truncated.reduce((n: number, p: any) => n + p.messages_truncated, 0);
+    const detail = r.messages_truncated.filter((p: any) => p.messages_truncated > 0).map((p: any) => `partition ${p.partition_id}: ${p.messages_truncated} from offset ${p.offset_truncated_to}`).join(', ');
+    out(`${dryRun ? 'Would restore' : 'Restored'} "${r.mirror_topic_name}"${where ? ` ${where}` : ''} as a mirror, ${dryRun ? 'cutting' : 'cut'} ${cut} record(s)${detail ? ` (${detail})` : ''}.\n`);
+  }
+  return refused;
 }
 
 function promoteOrFailover(mirror: Command, how: 'promote' | 'failover', description: string): void {

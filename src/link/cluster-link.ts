@@ -14,6 +14,7 @@ import { sameBinding, type AclBinding } from '../common/acls.js';
 import { chosenByFilters } from '../config/group-filters.js';
 import { resolveLinkSettings, type LinkSettings } from '../config/link-configs.js';
 import type { LogManager } from '../log/log-manager.js';
+import type { PartitionLog } from '../log/partition-log.js';
 import { newTopicId } from '../log/topic-names.js';
 import { BrokerFetcher, type FetcherHost } from './broker-fetcher.js';
 import { KafkaSource } from './kafka-source.js';
@@ -265,6 +266,80 @@ export class ClusterLink implements FetcherHost {
     this.record.stoppedMirrors.push({ topic, ...(mirror.record.sourceTopic !== undefined ? { sourceTopic: mirror.record.sourceTopic } : {}), localTopicId: mirror.record.localTopicId, how, stoppedAtMs: this.clock.now(), stopOffsets });
     await this.deps.persist();
     this.logger.info({ topic, how, stopOffsets }, how === 'promote' ? 'cluster link: mirror promoted: the topic is writable' : 'cluster link: failed over: the mirror stopped at what it holds, and the topic is writable');
+  }
+
+  /**
+   * Failback: makes the ordinary local topic `topic` a mirror of the source topic `sourceTopic`
+   * again, its log cut back to where it agrees with the source. That point is found as a follower
+   * finds it, from the leader-epoch histories: the source, promoted from a mirror of this topic,
+   * began a new epoch at the offset where it stopped mirroring, so whatever this topic took after
+   * that point (records that never reached the source) is cut. Answers, per partition, the offset
+   * truncated to and the records cut; `validateOnly` changes nothing.
+   */
+  async restoreMirror(topic: string, sourceTopic: string, validateOnly: boolean): Promise<{ partition: number; truncatedTo: number; messages: number }[]> {
+    const info = this.deps.logs.topic(topic);
+    if (!info) throw new LinkError('NOT_FOUND', `topic ${topic} does not exist here`);
+    const source = await this.sourceTopic(sourceTopic);
+    if (source.partitions.length < info.partitions) {
+      throw new LinkError('INVALID', `the source topic ${sourceTopic} has ${source.partitions.length} partitions, fewer than ${topic}'s ${info.partitions}: it cannot be restored from it`);
+    }
+    const points = () => Promise.all(Array.from({ length: info.partitions }, async (_, partition) => {
+      const log = this.deps.logs.getLog(topic, partition)!;
+      const truncatedTo = await this.agreementPoint(log, sourceTopic, source.partitions[partition]!);
+      return { partition, truncatedTo, messages: log.logEndOffset - truncatedTo };
+    }));
+    const planned = await points();
+    if (validateOnly) return planned;
+    const record: StoredMirror = {
+      topic,
+      ...(sourceTopic !== topic ? { sourceTopic } : {}),
+      localTopicId: info.topicId,
+      sourceTopicId: source.topicId === ZERO_UUID ? null : source.topicId,
+      paused: false,
+      failed: null,
+      pending: null,
+    };
+    // Read-only from here on: nothing is appended between finding the points and cutting there.
+    const mirror = new MirrorTopic(record);
+    this.record.mirrors.push(record);
+    this.mirrors.set(topic, mirror);
+    this.record.stoppedMirrors = this.record.stoppedMirrors.filter((s) => s.topic !== topic);
+    await this.deps.persist();
+    const cut = await points().catch(() => planned);
+    for (const c of cut) {
+      const log = this.deps.logs.getLog(topic, c.partition)!;
+      if (c.truncatedTo < log.logEndOffset) await log.truncateTo(c.truncatedTo);
+    }
+    mirror.attach(this.deps.logs);
+    this.tasks.wake(LEADERSHIP);
+    this.tasks.wake(CONFIG_SYNC);
+    this.logger.info({ topic, sourceTopic, truncated: cut }, 'cluster link: restored a mirror: the topic is read-only and follows its source again');
+    return cut;
+  }
+
+  /** Where `log` stops agreeing with the source partition, by their leader-epoch histories (as a follower truncates). */
+  private async agreementPoint(log: PartitionLog, sourceTopic: string, sp: SourceTopic['partitions'][number]): Promise<number> {
+    if (sp.error !== 'NONE' || sp.leaderId < 0) throw new LinkError('SOURCE', `partition ${sp.partition} of the source topic ${sourceTopic} has no leader (${sp.error}); try again`);
+    let end = log.logEndOffset;
+    for (;;) {
+      if (end <= log.logStartOffset) return end;
+      const epoch = log.epochForOffset(end - 1);
+      if (epoch < 0) return end;
+      let a;
+      try {
+        a = (await this.source.epochEndOffsets(sp.leaderId, [{ topic: sourceTopic, partition: sp.partition, leaderEpoch: sp.leaderEpoch, epoch }])).get(refKey(sourceTopic, sp.partition));
+      } catch (e) {
+        throw new LinkError('SOURCE', `link ${this.name}: ${sourceFailure(this.record.bootstrapServers, e)}`);
+      }
+      if (!a || a.error !== 'NONE') throw new LinkError('SOURCE', `OffsetForLeaderEpoch for partition ${sp.partition} of ${sourceTopic}: ${a?.error ?? 'no answer'}`);
+      if (a.leaderEpoch < 0 || a.endOffset < 0) {
+        throw new LinkError('INVALID', `partition ${sp.partition}: the source's history shares no leader epoch with this topic's (it is not a copy of it): it cannot be restored from it`);
+      }
+      const local = log.endOffsetForLeaderEpoch(a.leaderEpoch);
+      const target = Math.min(a.endOffset, local.endOffset, end);
+      if (local.epoch === a.leaderEpoch || target >= end) return target;
+      end = target;
+    }
   }
 
   /** Why the mirror may not be promoted yet, or null: lag at the source, configs, the last offset sync. */

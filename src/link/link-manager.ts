@@ -19,7 +19,7 @@ import { LINK_STORE_FILE, readLinkStore, writeLinkStore, type StoppedMirror, typ
 import { registerLinkMetrics } from './metrics.js';
 import type { MirrorTopic } from './mirror-topic.js';
 import { isSyncedConfig } from './topic-sync.js';
-import { LinkError, type LinkDescription, type LinkManagerApi, type MirrorDescription } from './types.js';
+import { LinkError, type LinkDescription, type LinkManagerApi, type MirrorDescription, type RestoreResult } from './types.js';
 
 export interface LinkManagerOptions {
   logs: LogManager;
@@ -285,6 +285,25 @@ export class LinkManager implements LinkManagerApi {
       const mirrors = topics.map((t) => this.mirror(link, t));
       const out: { topic: string; error: string | null }[] = [];
       for (const m of mirrors) out.push({ topic: m.topic, error: await link.stopMirror(m, how, opts.validateOnly ?? false) });
+      return out;
+    });
+  }
+
+  restoreMirrors(linkName: string, topics: string[], opts: { validateOnly?: boolean } = {}): Promise<RestoreResult[]> {
+    return this.serially(async () => {
+      const link = this.link(linkName);
+      const out: RestoreResult[] = [];
+      for (const topic of topics) {
+        try {
+          const owner = this.mirrorTopic(topic);
+          if (owner) throw new LinkError('INVALID', `topic ${topic} is a mirror already (of link ${owner.link.name})`);
+          const sourceTopic = link.settings.prefix === '' ? topic : sourceTopicOf(link, topic, undefined);
+          out.push({ topic, error: null, truncated: await link.restoreMirror(topic, sourceTopic, opts.validateOnly ?? false) });
+        } catch (e) {
+          if (!(e instanceof LinkError)) throw e;
+          out.push({ topic, error: e.message, truncated: [] });
+        }
+      }
       return out;
     });
   }

@@ -100,6 +100,12 @@ export interface MirrorDescription {
  */
 export const MIRROR_SOURCE_CLUSTER_CONFIG = 'outpost.mirror.source.cluster.id';
 
+export interface RestoreResult {
+  topic: string;
+  error: string | null;
+  truncated: { partition: number; truncatedTo: number; messages: number }[];
+}
+
 /** Errors the management faces turn into HTTP statuses / CLI messages. */
 export class LinkError extends Error {
   constructor(readonly code: 'NOT_FOUND' | 'ALREADY_EXISTS' | 'INVALID' | 'SOURCE', message: string) {
@@ -125,6 +131,12 @@ export interface LinkManagerApi {
    * mirrors: each stops and its topic becomes writable. Per topic, what stood in the way or null.
    */
   stopMirrors(linkName: string, topics: string[], how: 'promote' | 'failover', opts?: { validateOnly?: boolean }): Promise<{ topic: string; error: string | null }[]>;
+  /**
+   * Failback: makes ordinary local topics mirrors of the link's source again, each cut back to
+   * where it agrees with its source topic. Per topic, what stood in the way or null, and per
+   * partition the offset truncated to and the records cut.
+   */
+  restoreMirrors(linkName: string, topics: string[], opts?: { validateOnly?: boolean }): Promise<RestoreResult[]>;
   /** whether a local topic is a mirror (read-only to clients): of which link, from which source cluster (null: not known yet) */
   mirrorOf(topic: string): { linkName: string; sourceClusterId: string | null } | undefined;
 }
