@@ -5,10 +5,12 @@ import { runFuzz } from './fuzz.js';
 import { runKillCycles } from './kill-cycles.js';
 import { runGroupsRebalance } from './groups-rebalance.js';
 import { runMirror } from './link-vs-mm2.js';
+import { runCutover } from './cutover-vs-mm2.js';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   throughput: runThroughput,
   mirror: runMirror,
+  cutover: runCutover,
   groups: runGroupsRebalance,
   fuzz: runFuzz,
   kill: runKillCycles,

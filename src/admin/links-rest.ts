@@ -378,15 +378,7 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
     const { mirror_topic_names: topics } = await body(c.req, alterMirrorsBody);
     for (const t of topics) links.describeMirror(name, t);
     await (action === 'pause' ? links.pauseMirrors(name, topics) : links.resumeMirrors(name, topics));
-    const data = topics.map((t) => ({
-      kind: 'AlterMirrorsData',
-      metadata: { self: `${c.base}/links/${enc(name)}/mirrors/${enc(t)}` },
-      mirror_topic_name: t,
-      error_code: null,
-      error_message: null,
-      mirror_lags: links.describeMirror(name, t).partitions.map(mirrorLag),
-    }));
-    sendJson(c.res, 200, list('KafkaAlterMirrorsDataList', `${c.base}/links/${enc(name)}/mirrors`, data));
+    sendAltered(c, name, topics.map((topic) => ({ topic, error: null, mirror_lags: links.describeMirror(name, topic).partitions.map(mirrorLag) })));
   }
 
   // Each mirror is answered on its own: one refused (lag, say) does not hold back the others.
@@ -403,15 +395,20 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
     }
     const lagsBefore = new Map(topics.map((t) => [t, links.describeMirror(name, t).partitions.map(mirrorLag)]));
     const results = await links.stopMirrors(name, topics, how, { validateOnly: boolParam(c.url, 'validate_only', false) });
-    const data = results.map((r) => ({
+    sendAltered(c, name, results.map((r) => ({ ...r, mirror_lags: lagsBefore.get(r.topic) ?? [] })));
+  }
+
+  /** The answer of the mirrors:<action> calls: per topic its error, and what the action adds. */
+  function sendAltered(c: Call, link: string, results: ({ topic: string; error: string | null } & Record<string, unknown>)[]): void {
+    const data = results.map(({ topic, error, ...more }) => ({
       kind: 'AlterMirrorsData',
-      metadata: { self: `${c.base}/links/${enc(name)}/mirrors/${enc(r.topic)}` },
-      mirror_topic_name: r.topic,
-      error_code: r.error === null ? null : 400,
-      error_message: r.error,
-      mirror_lags: lagsBefore.get(r.topic) ?? [],
+      metadata: { self: `${c.base}/links/${enc(link)}/mirrors/${enc(topic)}` },
+      mirror_topic_name: topic,
+      error_code: error === null ? null : 400,
+      error_message: error,
+      ...more,
     }));
-    sendJson(c.res, 200, list('KafkaAlterMirrorsDataList', `${c.base}/links/${enc(name)}/mirrors`, data));
+    sendJson(c.res, 200, list('KafkaAlterMirrorsDataList', `${c.base}/links/${enc(link)}/mirrors`, data));
   }
 
   /** Failback: ordinary topics here become mirrors of the link's source again, cut back to where they agree with it. */
@@ -421,16 +418,12 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
     const { mirror_topic_names: topics } = await body(c.req, alterMirrorsBody);
     links.describeLink(name);
     const results = await links.restoreMirrors(name, topics, { validateOnly: boolParam(c.url, 'validate_only', false) });
-    const data = results.map((r) => ({
-      kind: 'AlterMirrorsData',
-      metadata: { self: `${c.base}/links/${enc(name)}/mirrors/${enc(r.topic)}` },
-      mirror_topic_name: r.topic,
-      error_code: r.error === null ? null : 400,
-      error_message: r.error,
-      messages_truncated: r.truncated.map((t) => ({ partition_id: t.partition, offset_truncated_to: t.truncatedTo, messages_truncated: t.messages })),
+    sendAltered(c, name, results.map(({ topic, error, truncated }) => ({
+      topic,
+      error,
+      messages_truncated: truncated.map((t) => ({ partition_id: t.partition, offset_truncated_to: t.truncatedTo, messages_truncated: t.messages })),
       mirror_lags: [],
-    }));
-    sendJson(c.res, 200, list('KafkaAlterMirrorsDataList', `${c.base}/links/${enc(name)}/mirrors`, data));
+    })));
   }
 
   async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

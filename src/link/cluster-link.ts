@@ -58,6 +58,15 @@ const ACL_SYNC = 'acl-sync';
 
 class ClusterIdMismatch extends Error {}
 
+/** The source's answer while a partition's leadership is moving or not there yet: asking again helps. */
+class LeadersUnsettled extends LinkError {
+  constructor(message: string) {
+    super('SOURCE', message);
+  }
+}
+
+const LEADERSHIP_ERRORS = new Set(['NOT_LEADER_OR_FOLLOWER', 'LEADER_NOT_AVAILABLE', 'UNKNOWN_LEADER_EPOCH', 'FENCED_LEADER_EPOCH', 'REPLICA_NOT_AVAILABLE']);
+
 export class ClusterLink implements FetcherHost {
   state: LinkState = 'SOURCE_UNAVAILABLE';
   lastError: string | null = 'not connected to the source yet';
@@ -153,13 +162,16 @@ export class ClusterLink implements FetcherHost {
    * at the offset mirror.start.offset.spec picks (the source's log start by default).
    */
   async createMirror(topic: string, sourceTopic: string, ownConfigs: Record<string, string>): Promise<MirrorTopic> {
-    const source = await this.sourceTopic(sourceTopic);
+    // A topic made at the source a moment ago may not have its leaders yet: asked again, briefly.
+    const { source, startOffsets } = await this.whileLeadersSettle(async () => {
+      const t = await this.sourceTopic(sourceTopic);
+      return { source: t, startOffsets: await this.startOffsets(t) };
+    });
     const fromSource = await this.sourceConfigs([sourceTopic]).catch((e: Error) => {
       throw new LinkError('SOURCE', `cannot read the configs of ${sourceTopic} at the source: ${e.message}`);
     });
     const { configs, skipped } = mergeSyncedConfigs(ownConfigs, fromSource.get(sourceTopic) ?? {});
     if (skipped.length > 0) this.logger.warn({ topic, skipped }, 'cluster link: source topic configs outpost does not take were left out');
-    const startOffsets = await this.startOffsets(source);
     const record: StoredMirror = {
       topic,
       ...(sourceTopic !== topic ? { sourceTopic } : {}),
@@ -752,7 +764,7 @@ export class ClusterLink implements FetcherHost {
     const spec = this.settings.startOffset;
     const leaders = new Map<number, { topic: string; partition: number; leaderEpoch: number }[]>();
     for (const p of t.partitions) {
-      if (p.error !== 'NONE' || p.leaderId < 0) throw new LinkError('SOURCE', `partition ${p.partition} of the source topic ${t.name} has no leader (${p.error}); try again`);
+      if (p.error !== 'NONE' || p.leaderId < 0) throw new LeadersUnsettled(`partition ${p.partition} of the source topic ${t.name} has no leader (${p.error}); try again`);
       const list = leaders.get(p.leaderId) ?? [];
       list.push({ topic: t.name, partition: p.partition, leaderEpoch: p.leaderEpoch });
       leaders.set(p.leaderId, list);
@@ -767,13 +779,30 @@ export class ClusterLink implements FetcherHost {
         const latest = none.length > 0 ? await this.source.listOffsets(leader, none, LATEST_TIMESTAMP, READ_COMMITTED) : new Map();
         for (const r of refs) {
           const a = latest.get(refKey(r.topic, r.partition)) ?? found.get(refKey(r.topic, r.partition));
-          if (!a || a.error !== 'NONE') throw new Error(`ListOffsets for partition ${r.partition}: ${a?.error ?? 'no answer'}`);
+          if (!a || a.error !== 'NONE') {
+            const message = `ListOffsets for partition ${r.partition}: ${a?.error ?? 'no answer'}`;
+            throw a && LEADERSHIP_ERRORS.has(a.error) ? new LeadersUnsettled(message) : new Error(message);
+          }
           offsets[r.partition] = a.offset;
         }
       }
     } catch (e) {
-      throw new LinkError('SOURCE', `cannot find where to start mirroring ${t.name}: ${(e as Error).message}`);
+      const message = `cannot find where to start mirroring ${t.name}: ${(e as Error).message}`;
+      throw e instanceof LeadersUnsettled ? new LeadersUnsettled(message) : new LinkError('SOURCE', message);
     }
     return offsets;
+  }
+
+  /** Runs `fn` again (backing off, for up to the request timeout) while the source's leaders are settling. */
+  private async whileLeadersSettle<T>(fn: () => Promise<T>): Promise<T> {
+    const deadline = this.clock.now() + this.settings.requestTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (!(e instanceof LeadersUnsettled) || this.clock.now() >= deadline) throw e;
+        await new Promise<void>((resolve) => this.clock.setTimeout(() => resolve(), Math.min(this.settings.retryBackoffMs * 2 ** attempt, 1000)));
+      }
+    }
   }
 }

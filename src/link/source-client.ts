@@ -1,5 +1,6 @@
-// The link's client of the source cluster, on outpost's own protocol layer: one connection per
-// source broker (opened on demand, version-negotiated, reopened after a failure), Metadata from
+// The link's client of the source cluster, on outpost's own protocol layer: two connections per
+// source broker, one for fetches and one for the rest (opened on demand, version-negotiated,
+// reopened after a failure), Metadata from
 // whichever broker answers (known brokers first, then the bootstrap servers), and a deadline on
 // every request so that a source that stops answering is noticed and its connection dropped.
 import { errorName } from '../../protocol/errors.js';
@@ -48,6 +49,13 @@ export interface RequestOptions {
 /** A source broker ("node") by id, or whichever broker answers Metadata. */
 export type Target = number | 'any';
 
+/**
+ * A broker answers one request of a connection at a time, so a Fetch that waits for data (up to
+ * replica.fetch.wait.max.ms) would hold up every other request behind it: fetches get a connection
+ * of their own to each broker, as the Java consumer gives its coordinator one.
+ */
+const fetchKey = (nodeId: number) => `fetch from node ${nodeId}`;
+
 export class SourceClient {
   private brokers = new Map<number, HostPort>();
   private readonly conns = new Map<string, Promise<KafkaConnection>>();
@@ -85,7 +93,7 @@ export class SourceClient {
     if (target === 'any') return this.onAnyBroker((conn) => this.send(conn, name, build, opts));
     const address = this.brokers.get(target);
     if (!address) throw new Error(`source broker ${target} is not in the cluster metadata`);
-    return this.send(await this.connect(`node ${target}`, address), name, build, opts);
+    return this.send(await this.connect(name === 'Fetch' ? fetchKey(target) : `node ${target}`, address), name, build, opts);
   }
 
   /** Metadata for `topics` (null: every topic), from any broker; learns the brokers on the way. */
@@ -99,7 +107,10 @@ export class SourceClient {
     const brokers = new Map<number, HostPort>(body.brokers.map((b) => [b.nodeId, { host: b.host, port: b.port }]));
     for (const [id, old] of this.brokers) {
       const now = brokers.get(id);
-      if (!now || now.host !== old.host || now.port !== old.port) this.drop(`node ${id}`);
+      if (!now || now.host !== old.host || now.port !== old.port) {
+        this.drop(`node ${id}`);
+        this.drop(fetchKey(id));
+      }
     }
     this.brokers = brokers;
     const out = new Map<string, SourceTopic>();

@@ -68,6 +68,21 @@ test('GET /kafka/v3/clusters names this broker\'s cluster', async () => {
   assert.equal(body.data.map((c: any) => c.cluster_id), [dest.clusterId]);
 });
 
+test('brokers: this broker with each listener\'s advertised address; consumer-group lags: committed and end offsets, 404 for no group', async () => {
+  const brokers = (await call('GET', '/brokers')).body;
+  assert.is(brokers.kind, 'KafkaBrokerList');
+  assert.equal(brokers.data.map((b: any) => [b.host, b.port, b.listeners]), [['127.0.0.1', dest.port, [{ name: 'PLAINTEXT', security_protocol: 'PLAINTEXT', host: '127.0.0.1', port: dest.port }]]]);
+  const kafka = new Kafka({ clientId: 'links-rest-lags', brokers: [source.bootstrap], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.setOffsets({ groupId: 'lagging', topic: 'orders', partitions: [{ partition: 0, offset: '4' }, { partition: 1, offset: '10' }] });
+  await admin.disconnect();
+  const r = await fetch(`http://127.0.0.1:${source.adminPort}/kafka/v3/clusters/${source.clusterId}/consumer-groups/lagging/lags`);
+  const lags = (await r.json()).data.sort((x: any, y: any) => x.partition_id - y.partition_id);
+  assert.equal(lags.map((l: any) => [l.topic_name, l.partition_id, l.current_offset, l.log_end_offset, l.lag]), [['orders', 0, 4, 10, 6], ['orders', 1, 10, 10, 0]]);
+  assert.match(await failing(404, 'GET', '/consumer-groups/nobody/lags'), /consumer group nobody does not exist/);
+});
+
 test('a link is created (204), listed and described in Confluent\'s shape', async () => {
   const created = await call('POST', '/links?link_name=src', { source_cluster_id: source.clusterId, ...linkBody(source.bootstrap) });
   assert.is(created.status, 204, JSON.stringify(created.body));
