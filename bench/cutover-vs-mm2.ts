@@ -24,6 +24,9 @@ import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import { createTopic, repoRoot, startKafka, type KafkaPeer } from '../test/peers/kafka.js';
 import { mm2Libs, SOURCE_ALIAS, startMirrorMaker, type MirrorMakerProcess } from './mirror/mm2.js';
 import { LinksApi, startOutpostProcess, type OutpostProcess } from './support/outpost-process.js';
+import { connect } from './mirror/wire.js';
+import { errorName } from '../protocol/errors.js';
+import type { KafkaConnection } from '../src/client/kafka-connection.js';
 
 interface Options {
   intervalS: number;
@@ -158,10 +161,25 @@ async function cutover(opts: Options, source: KafkaPeer, topic: string, destinat
   return { produced, readAtSource: s1.size, duplicates, skipped, readyMs };
 }
 
+/**
+ * An admin's commit (no member, no generation) in one OffsetCommit to the source's one broker, its
+ * group coordinator: the clock starts when it is acknowledged. (kafkajs' setOffsets joins the group
+ * first, which takes longer than a sync interval.)
+ */
+async function commitAtSource(conn: KafkaConnection, group: string, topic: string, offset: number): Promise<void> {
+  const r = await conn.request('OffsetCommit', 8, {
+    groupId: group, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1,
+    topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null }] }],
+  });
+  const error = r.topics[0]!.partitions[0]!.errorCode;
+  if (error !== 0) throw new Error(`OffsetCommit at the source: ${errorName(error)}`);
+}
+
 /** Commit → the destination's committed offset: N samples at random times. */
 async function syncLatency(opts: Options, source: KafkaPeer, topic: string, dest: Admin, destTopic: string, exact: boolean): Promise<number[]> {
   const admin = client(source.bootstrap, 'bench-latency').admin();
   await admin.connect();
+  const conn = await connect(source.bootstrap);
   const group = `lat-${topic}`;
   const end = Number((await admin.fetchTopicOffsets(topic)).find((p) => p.partition === 0)!.high);
   const out: number[] = [];
@@ -170,7 +188,7 @@ async function syncLatency(opts: Options, source: KafkaPeer, topic: string, dest
     for (let i = 0; i < opts.samples; i++) {
       await sleep(Math.random() * opts.intervalS * 1000);
       const offset = Math.floor(((i + 1) * end) / (opts.samples + 1));
-      await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: String(offset) }] });
+      await commitAtSource(conn, group, topic, offset);
       const t0 = Date.now();
       for (;;) {
         const now = await groupOffsets(dest, group, destTopic);
@@ -188,6 +206,7 @@ async function syncLatency(opts: Options, source: KafkaPeer, topic: string, dest
       }
     }
   } finally {
+    conn.close();
     await admin.disconnect();
   }
   return out;

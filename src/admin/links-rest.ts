@@ -347,6 +347,14 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
       // outpost's: the link's connections to the source since it last (re)started
       source_connections: d.connections,
       // outpost's: consumer offset sync, when it last ran and how far each group trails the source
+      // outpost's: reads of the mirrors' older records (deleted here by local.retention.*) through the link
+      read_through: {
+        source_fetches: d.readThrough.sourceFetches,
+        source_bytes: d.readThrough.sourceBytes,
+        cache_hits: d.readThrough.hits,
+        cache_misses: d.readThrough.misses,
+        bytes_served: d.readThrough.bytesServed,
+      },
       consumer_offset_sync: {
         enabled: d.offsetSync.enabled,
         last_sync_ms: d.offsetSync.lastSyncMs,

@@ -53,7 +53,7 @@ const BROKER_KEYS: BrokerConfigKey[] = [
   key('max.decompressed.message.bytes', 'INT', '2147483639', true, between(1, 2147483639)),
   key('offsets.retention.check.interval.ms', 'LONG', '600000', false, atLeast(1)),
   key('log.remote.copy.lag.ms', 'LONG', '0', true, atLeast(-1)),
-  key('log.retention.check.interval.ms', 'LONG', '300000', false, atLeast(1)),
+  key('log.retention.check.interval.ms', 'LONG', '300000', true, atLeast(1)),
   // Kafka defaults to true; outpost to false, so that a mirror's topic name is never taken first by
   // an accidental auto-create from a stray producer or consumer.
   key('auto.create.topics.enable', 'BOOLEAN', 'false', false),

@@ -24,6 +24,7 @@ import type { StoredLink, StoredMirror } from './link-store.js';
 import type { MirrorPartition } from './mirror-partition.js';
 import { MirrorTopic } from './mirror-topic.js';
 import { RateMeter } from './rate-meter.js';
+import { ReadThrough } from './read-through.js';
 import {
   EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, READ_COMMITTED, refKey, type CommittedOffset, type SourceEndpoint, type SourceMetadata, type SourceTopic,
 } from './source-endpoint.js';
@@ -52,6 +53,10 @@ export interface LinkDeps {
 }
 
 const LEADERSHIP = 'leadership';
+/** The chunks of older records kept in memory per link. */
+const READ_THROUGH_CACHE_BYTES = 64 << 20;
+/** Kafka's remote.fetch.max.wait.ms default: how long a read below the local log start waits for the source. */
+const REMOTE_FETCH_MAX_WAIT_MS = 500;
 const CONFIG_SYNC = 'config-sync';
 const OFFSET_SYNC = 'consumer-offset-sync';
 const ACL_SYNC = 'acl-sync';
@@ -76,6 +81,8 @@ export class ClusterLink implements FetcherHost {
   readonly logger: Logger;
   readonly mirrors = new Map<string, MirrorTopic>();
   readonly meter = new RateMeter();
+  /** reads of the mirrors' older records (deleted here by local.retention.*) from the source */
+  readonly readThrough: ReadThrough;
   private readonly fetchers = new Map<number, BrokerFetcher>();
   private readonly tasks: TaskRunner;
   private refreshTimer: unknown = null;
@@ -91,12 +98,17 @@ export class ClusterLink implements FetcherHost {
     this.settings = resolveLinkSettings(record.name, record.configs);
     this.clock = deps.clock ?? systemClock;
     this.source = deps.connect ? deps.connect(record, this.settings) : new KafkaSource(record.bootstrapServers, this.settings);
+    this.readThrough = new ReadThrough(() => this.source, {
+      chunkBytes: this.settings.fetchMaxBytes,
+      cacheBytes: READ_THROUGH_CACHE_BYTES,
+      maxWaitMs: REMOTE_FETCH_MAX_WAIT_MS,
+    });
     this.logger = deps.logger.child({ link: record.name });
     this.tasks = new TaskRunner(this.clock, this.logger);
     this.stopping = new Promise((resolve) => (this.markStopping = resolve));
     for (const m of record.mirrors) {
       const mirror = new MirrorTopic(m);
-      if (m.pending === null) mirror.attach(deps.logs);
+      if (m.pending === null) this.attach(mirror);
       this.mirrors.set(m.topic, mirror);
     }
   }
@@ -216,9 +228,21 @@ export class ClusterLink implements FetcherHost {
     }
     mirror.record.pending = null;
     await this.deps.persist();
-    mirror.attach(this.deps.logs);
+    this.attach(mirror);
     this.tasks.wake(LEADERSHIP);
     this.tasks.wake(CONFIG_SYNC);
+  }
+
+  /** Takes up the mirror's partitions not attached yet; their logs read what they no longer hold from the source. */
+  private attach(mirror: MirrorTopic): MirrorPartition[] {
+    const added = mirror.attach(this.deps.logs);
+    for (const p of added) void p.log.setRemote(this.readThrough.reader(p));
+    return added;
+  }
+
+  /** The mirror's logs keep only what they hold from now on (promoted, or its link deleted). */
+  async release(mirror: MirrorTopic): Promise<void> {
+    await Promise.all(mirror.partitions.map((p) => p.log.setRemote(null)));
   }
 
   /** Forgets a mirror whose creation could not be finished (its local topic, if any, stays). */
@@ -270,6 +294,7 @@ export class ClusterLink implements FetcherHost {
     // Nothing more is appended (an append under way finishes first).
     await this.setPaused(mirror, true);
     for (const p of mirror.partitions) this.detach(p);
+    await this.release(mirror);
     const logs = mirror.partitions.map((p) => this.deps.logs.getLog(topic, p.partition)!);
     const stopOffsets = logs.map((l) => l.logEndOffset);
     for (const l of logs) await l.startNewEpoch();
@@ -322,7 +347,7 @@ export class ClusterLink implements FetcherHost {
       const log = this.deps.logs.getLog(topic, c.partition)!;
       if (c.truncatedTo < log.logEndOffset) await log.truncateTo(c.truncatedTo);
     }
-    mirror.attach(this.deps.logs);
+    this.attach(mirror);
     this.tasks.wake(LEADERSHIP);
     this.tasks.wake(CONFIG_SYNC);
     this.logger.info({ topic, sourceTopic, truncated: cut }, 'cluster link: restored a mirror: the topic is read-only and follows its source again');
@@ -701,7 +726,7 @@ export class ClusterLink implements FetcherHost {
   private async grow(m: MirrorTopic, partitions: number): Promise<void> {
     const info = this.deps.logs.topic(m.topic);
     if (info && info.partitions < partitions) await this.deps.logs.createPartitions(m.topic, partitions);
-    const added = m.attach(this.deps.logs);
+    const added = this.attach(m);
     this.logger.info({ topic: m.topic, partitions, added: added.length }, 'cluster link: the source topic gained partitions');
   }
 

@@ -36,7 +36,7 @@ export class KafkaSource implements SourceEndpoint {
   }
 
   fetch(broker: number, call: FetchCall) {
-    return this.client.request(broker, 'Fetch', (v) => call.build(v), { extraMs: call.maxWaitMs, maxVersion: call.maxVersion });
+    return this.client.request(broker, 'Fetch', (v) => call.build(v), { extraMs: call.maxWaitMs, maxVersion: call.maxVersion, lane: call.lane });
   }
 
   async listOffsets(broker: number, refs: PartitionRef[], timestamp: number, isolation: number): Promise<Map<string, OffsetAnswer>> {

@@ -186,6 +186,7 @@ export class LinkManager implements LinkManagerApi {
         throw new LinkError('INVALID', `cluster link ${name} has mirror topics (${mirrors.join(', ')}): delete them first, or force the deletion, which stops mirroring and leaves them as ordinary, writable topics`);
       }
       await link.stop();
+      for (const m of link.mirrors.values()) await link.release(m);
       this.links.delete(name);
       await this.saver.run();
       this.opts.logger.info({ link: name, mirrorsLeft: mirrors }, 'cluster link deleted');
@@ -363,6 +364,7 @@ export class LinkManager implements LinkManagerApi {
       fetchers: link.fetcherLoad(),
       connections: link.source.connectionCounts(),
       offsetSync: link.offsetSync,
+      readThrough: { ...link.readThrough.stats },
     };
   }
 

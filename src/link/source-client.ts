@@ -44,6 +44,8 @@ export interface RequestOptions {
   extraMs?: number;
   /** caps the version (Fetch by topic name when a topic id is unknown) */
   maxVersion?: number;
+  /** a Fetch on a connection of its own, beside the long polls */
+  lane?: string;
 }
 
 /** A source broker ("node") by id, or whichever broker answers Metadata. */
@@ -93,7 +95,8 @@ export class SourceClient {
     if (target === 'any') return this.onAnyBroker((conn) => this.send(conn, name, build, opts));
     const address = this.brokers.get(target);
     if (!address) throw new Error(`source broker ${target} is not in the cluster metadata`);
-    return this.send(await this.connect(name === 'Fetch' ? fetchKey(target) : `node ${target}`, address), name, build, opts);
+    const key = name !== 'Fetch' ? `node ${target}` : opts.lane ? `${opts.lane} ${fetchKey(target)}` : fetchKey(target);
+    return this.send(await this.connect(key, address), name, build, opts);
   }
 
   /** Metadata for `topics` (null: every topic), from any broker; learns the brokers on the way. */
@@ -108,8 +111,7 @@ export class SourceClient {
     for (const [id, old] of this.brokers) {
       const now = brokers.get(id);
       if (!now || now.host !== old.host || now.port !== old.port) {
-        this.drop(`node ${id}`);
-        this.drop(fetchKey(id));
+        for (const key of this.conns.keys()) if (key === `node ${id}` || key.endsWith(fetchKey(id))) this.drop(key);
       }
     }
     this.brokers = brokers;

@@ -80,6 +80,8 @@ export interface FetchCall {
   maxWaitMs: number;
   /** caps the version (Fetch by topic name when a topic id is unknown) */
   maxVersion?: number;
+  /** a connection of its own, beside the mirror's long polls: for reads of older records */
+  lane?: 'read-through';
 }
 
 export interface SourceEndpoint {

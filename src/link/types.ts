@@ -4,6 +4,7 @@
 import type { LinkSpec } from '../config/link-spec.js';
 import type { AclBinding } from '../common/acls.js';
 import type { CommittedOffset } from './source-endpoint.js';
+import type { ReadThroughStats } from './read-through.js';
 
 /**
  * The broker's own consumer groups, as the link's offset sync sees them (the group coordinator
@@ -61,6 +62,8 @@ export interface LinkDescription extends LinkSpec {
    */
   connections: { opened: number; authenticated: number; reauthenticated: number };
   offsetSync: OffsetSyncStatus;
+  /** reads of the mirrors' older records through the link (those local.retention.* deleted here) */
+  readThrough: ReadThroughStats;
 }
 
 export interface MirrorPartitionStatus {

@@ -44,6 +44,8 @@ export interface LoadedLog {
   local: LocalLog;
   epochs: LeaderEpochCache;
   logStartOffset: number;
+  /** where the segments here begin: above logStartOffset when older records are kept elsewhere */
+  localLogStartOffset: number;
   logEndOffset: number;
   /**
    * The checkpointed log start is past the recovered end (data that did not survive): the log
@@ -76,9 +78,12 @@ export async function loadLog(dir: string, opts: LoadOptions): Promise<LoadedLog
   const sorted = [...bases].sort((a, b) => a - b);
   const segments = await Promise.all(sorted.map((b) => LogSegment.open(dir, b, opts.files, opts.indexCache, opts.now)));
   if (segments.length === 0) segments.push(await LogSegment.create(dir, opts.logStartOffset, opts.files, opts.indexCache, opts.now));
-  const logStartOffset = Math.max(opts.logStartOffset, segments[0]!.baseOffset);
+  // The log start checkpoint may lie below the first segment: the records between are kept
+  // elsewhere (a mirror's source, read through), as Kafka's tiered storage keeps them remotely.
+  const logStartOffset = opts.logStartOffset;
+  const localLogStartOffset = Math.max(opts.logStartOffset, segments[0]!.baseOffset);
   // Segments wholly below the log start: their deletion was cut short.
-  while (segments.length > 1 && segments[1]!.baseOffset <= logStartOffset) await segments.shift()!.delete();
+  while (segments.length > 1 && segments[1]!.baseOffset <= localLogStartOffset) await segments.shift()!.delete();
 
   // A damaged transaction index is rebuilt by replaying producer state from a snapshot taken at
   // or before its segment: the transactions its markers end may have started in earlier ones.
@@ -141,12 +146,12 @@ export async function loadLog(dir: string, opts: LoadOptions): Promise<LoadedLog
   const local = new LocalLog(dir, segments, opts.files, opts.indexCache);
   if (logStartOffset > end) {
     warn(`${dir}: log start offset ${logStartOffset} is past the recovered end ${end}; emptying the log`);
-    return { local, epochs, logStartOffset, logEndOffset: end, startPastEnd: true, replayTxnsFrom };
+    return { local, epochs, logStartOffset, localLogStartOffset, logEndOffset: end, startPastEnd: true, replayTxnsFrom };
   }
   epochsChanged = epochs.truncateFromEnd(end) || epochsChanged;
   epochsChanged = epochs.truncateFromStart(logStartOffset) || epochsChanged;
   if (epochsChanged) await epochs.persist();
-  return { local, epochs, logStartOffset, logEndOffset: end, startPastEnd: false, replayTxnsFrom };
+  return { local, epochs, logStartOffset, localLogStartOffset, logEndOffset: end, startPastEnd: false, replayTxnsFrom };
 }
 
 /**

@@ -7,9 +7,10 @@
 // written as the same Buffer, and read back as ranges of the segment files.
 //
 // Two starts. logStartOffset is where the partition's records begin; localLogStartOffset is where
-// this broker's copy of them begins. They are equal for now; every read below the local start
-// goes to one method (readBelowLocal), which answers OFFSET_OUT_OF_RANGE, and where a log that
-// keeps only the recent part of its records (an edge cache) will read the rest from elsewhere.
+// this broker's copy of them begins. They are equal unless a remote reader is attached (a mirror,
+// whose source holds the older records): then local.retention.ms/bytes delete old segments here,
+// moving only the local start, and a read below it goes to the remote reader (readBelowLocal), as
+// Kafka's tiered storage reads its remote segments. Without one, a read there is out of range.
 //
 // Durability. An append resolves once its bytes are written to the segment file, that is, handed
 // to the operating system: it survives the broker process dying, not the machine losing power.
@@ -120,6 +121,17 @@ export type ReadResult =
     } & LogOffsets)
   | ({ ok: false; error: Extract<ErrorName, 'OFFSET_OUT_OF_RANGE' | 'KAFKA_STORAGE_ERROR' | 'NOT_LEADER_OR_FOLLOWER'>; reason: string } & LogOffsets);
 
+/**
+ * Reads records below the local log start from where they are kept: whole batches from the one
+ * holding `fetchOffset`, at most `maxBytes` (but the first, with minOneBatch), none at or past
+ * `upTo` (the local log start: what is here is read here).
+ */
+export type RemoteReader = (fetchOffset: number, maxBytes: number, opts: { minOneBatch: boolean; upTo: number }) => Promise<RemoteReadResult>;
+
+export type RemoteReadResult =
+  | { ok: true; chunks: Buffer[]; bytes: number; abortedTransactions: AbortedTransaction[] }
+  | { ok: false; error: Extract<ErrorName, 'KAFKA_STORAGE_ERROR' | 'OFFSET_OUT_OF_RANGE'>; reason: string };
+
 export interface ReadOptions {
   /** Return the first batch whole even when it is larger than maxBytes (Kafka's minOneMessage). */
   minOneBatch: boolean;
@@ -145,7 +157,10 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
   closed = false;
   private failure: string | null = null;
   private _logStartOffset = 0;
+  private _localLogStartOffset = 0;
   private _logEndOffset = 0;
+  /** reads the records below the local log start from where they are kept (null: nowhere) */
+  private remote: RemoteReader | null = null;
   /** Everything below it is fsynced: Kafka's recovery point. */
   private flushedOffset = 0;
   /** When the oldest append not yet fsynced was made, for flush.ms. */
@@ -178,9 +193,21 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
     return this._logStartOffset;
   }
 
-  /** Where this broker's copy of the records begins; equal to logStartOffset for now. */
+  /** Where this broker's copy of the records begins. */
   get localLogStartOffset(): number {
-    return this._logStartOffset;
+    return Math.max(this._localLogStartOffset, this._logStartOffset);
+  }
+
+  /**
+   * Attaches (or detaches, with null) the reader of the records below the local log start. A log
+   * left without one keeps only what it holds: its log start moves up to its local start.
+   */
+  setRemote(reader: RemoteReader | null): Promise<void> {
+    this.remote = reader;
+    if (reader !== null) return Promise.resolve();
+    return this.queue.task(async () => {
+      if (this.remote === null && this.localLogStartOffset > this._logStartOffset) await this.advanceLogStart(this.localLogStartOffset);
+    });
   }
 
   get logEndOffset(): number {
@@ -313,7 +340,7 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
       };
       if (this.closed) return { ok: false, error: 'NOT_LEADER_OR_FOLLOWER', reason: 'the log is closed', ...offsets };
       if (fetchOffset > offsets.logEndOffset) return outOfRange(fetchOffset, offsets);
-      if (fetchOffset < this.localLogStartOffset) return this.readBelowLocal(fetchOffset, offsets);
+      if (fetchOffset < this.localLogStartOffset) return this.readBelowLocal(fetchOffset, maxBytes, opts, offsets);
       const limit = opts.upTo === 'lso' ? offsets.lastStableOffset : offsets.highWatermark;
       const interval = this.config.indexIntervalBytes;
       try {
@@ -334,8 +361,11 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
    * them can be had yet, so the answer is OFFSET_OUT_OF_RANGE; a log that keeps only its recent
    * records (the edge cache) will read the rest from its source here.
    */
-  private readBelowLocal(fetchOffset: number, offsets: LogOffsets): Promise<ReadResult> {
-    return Promise.resolve(outOfRange(fetchOffset, offsets));
+  private async readBelowLocal(fetchOffset: number, maxBytes: number, opts: ReadOptions, offsets: LogOffsets): Promise<ReadResult> {
+    if (this.remote === null || fetchOffset < offsets.logStartOffset) return outOfRange(fetchOffset, offsets);
+    const r = await this.remote(fetchOffset, maxBytes, { ...opts, upTo: this.localLogStartOffset });
+    if (!r.ok) return { ...r, ...offsets };
+    return { ok: true, chunks: r.chunks, bytes: r.bytes, ...offsets, ...(opts.upTo === 'lso' ? { abortedTransactions: r.abortedTransactions } : {}) };
   }
 
   /**
@@ -417,14 +447,12 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
         const expired = this.deletable((seg) => now - (seg.maxTimestamp >= 0 ? seg.maxTimestamp : seg.lastModified) > retentionMs);
         deleted += await this.deleteOldest(expired);
       }
-      if (retentionBytes >= 0) {
-        let excess = this.size - retentionBytes;
-        const oversize = this.deletable((seg) => {
-          if (excess - seg.size < 0) return false;
-          excess -= seg.size;
-          return true;
-        });
-        deleted += await this.deleteOldest(oversize);
+      if (retentionBytes >= 0) deleted += await this.deleteOldest(this.beyondBytes(retentionBytes));
+      // With the older records kept remotely, local.retention.* also bounds the copy here.
+      if (this.remote !== null) {
+        const { localRetentionMs, localRetentionBytes } = this.config;
+        if (localRetentionMs >= 0) deleted += await this.deleteOldestLocal(this.deletable((seg) => now - (seg.maxTimestamp >= 0 ? seg.maxTimestamp : seg.lastModified) > localRetentionMs));
+        if (localRetentionBytes >= 0) deleted += await this.deleteOldestLocal(this.beyondBytes(localRetentionBytes));
       }
       this.producers.expire(now, this.opts.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS);
       return { deletedSegments: deleted, logStartOffset: this._logStartOffset };
@@ -509,6 +537,7 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
     this.local = loaded.local;
     this.epochs = loaded.epochs;
     this._logStartOffset = loaded.logStartOffset;
+    this._localLogStartOffset = loaded.localLogStartOffset;
     this._logEndOffset = loaded.logEndOffset;
     this.flushedOffset = loaded.logEndOffset;
     if (loaded.startPastEnd) {
@@ -712,6 +741,16 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
 
   // ---- deleting from the head ----------------------------------------------------------------
 
+  /** The oldest segments whose deletion brings the local size down to `limit` bytes. */
+  private beyondBytes(limit: number): LogSegment[] {
+    let excess = this.size - limit;
+    return this.deletable((seg) => {
+      if (excess - seg.size < 0) return false;
+      excess -= seg.size;
+      return true;
+    });
+  }
+
   private deletable(pred: (seg: LogSegment, next: LogSegment | undefined) => boolean): LogSegment[] {
     return this.local.deletable(this.highWatermark, this._logEndOffset, pred);
   }
@@ -744,7 +783,19 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
     this.producers.clear();
     await this.snapshots.removeAll();
     this._logStartOffset = offset;
+    this._localLogStartOffset = offset;
     await this.opts.onLogStartOffsetChange?.(offset);
+  }
+
+  /** Deletes the given oldest segments, moving only the local log start: the records stay readable remotely. */
+  private async deleteOldestLocal(doomed: LogSegment[]): Promise<number> {
+    if (doomed.length === 0) return 0;
+    if (doomed.length === this.local.segments.length) await this.roll(this._logEndOffset, Date.now());
+    this.local.removeOldest(doomed.length);
+    this._localLogStartOffset = Math.max(this._localLogStartOffset, this.local.segments[0]!.baseOffset);
+    for (const seg of doomed) await seg.delete();
+    await this.snapshots.prune(this.local.segments.map((s) => s.baseOffset));
+    return doomed.length;
   }
 }
 

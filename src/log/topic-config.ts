@@ -13,6 +13,10 @@ export interface TopicConfig {
   retentionMs: number;
   /** retention.bytes (-1: unlimited) */
   retentionBytes: number;
+  /** local.retention.ms, resolved (-2 is retention.ms): how long a log with a remote reader keeps its records here */
+  localRetentionMs: number;
+  /** local.retention.bytes, resolved (-2 is retention.bytes) */
+  localRetentionBytes: number;
   /** max.message.bytes: the largest record batch accepted */
   maxMessageBytes: number;
   /** cleanup.policy: stored and reported; compaction is not performed yet */

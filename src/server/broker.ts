@@ -118,7 +118,7 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
   const adminSecurity = adminSecurityOptions(settings, configs, scram);
   // Loaded before the logs, which resolve their topic configs against the dynamic defaults too.
   const dynamicConfigs = await DynamicBrokerConfigs.load(settings.dataDir, configs, (m) => logger.warn(m));
-  const logs = await LogManager.open(settings.dataDir, { resolveTopicConfig: (overrides) => resolveTopicConfig(overrides, dynamicConfigs.layers), logger });
+  const logs = await LogManager.open(settings.dataDir, { resolveTopicConfig: (overrides) => resolveTopicConfig(overrides, dynamicConfigs.layers), logger, retentionCheckIntervalMs: brokerNumber(configs, 'log.retention.check.interval.ms') });
   // This broker's metrics alone: several brokers may share a process.
   const registry = new Registry();
   // Cluster links: they fill their mirror topics, which are read-only to clients. A link store that
@@ -131,6 +131,11 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
     await logs.close();
     throw e;
   });
+  // A topic no link mirrors any more keeps only what it holds here (its older records were its source's).
+  for (const t of logs.topics()) {
+    if (links.mirrorOf(t.name)) continue;
+    for (let p = 0; p < t.partitions; p++) await logs.getLog(t.name, p)?.setRemote(null);
+  }
   // Consumer groups: offsets and group metadata live in __consumer_offsets on our own log.
   const groups = await GroupCoordinator.open({ logs, brokerConfigs: dynamicConfigs.layers, logger });
   coordinator = groups;

@@ -16,6 +16,8 @@ test('defaults are Kafka 4.4 defaults', () => {
     indexIntervalBytes: 4096,
     retentionMs: 604800000,
     retentionBytes: -1,
+    localRetentionMs: 604800000,
+    localRetentionBytes: -1,
     maxMessageBytes: 1048588,
     cleanupPolicy: 'delete',
     flushMessages: Number.MAX_SAFE_INTEGER,

@@ -326,6 +326,44 @@ test('retention.ms deletes whole old segments by their largest timestamp, never 
   });
 });
 
+test('with a remote reader, local.retention.bytes deletes old segments here and moves only the local log start; reads below it go to the reader', async () => {
+  const dir = (await tempDir());
+  const cfg = config({ segmentBytes: 500, localRetentionBytes: 1000 });
+  let log = await PartitionLog.open(join(dir.path, 'topic-0'), cfg, { tailCacheBytes: 0 });
+  const asked: [number, number][] = [];
+  const remote = async (offset: number, _max: number, o: { upTo: number }) => {
+    asked.push([offset, o.upTo]);
+    return { ok: true as const, chunks: [Buffer.from('remote')], bytes: 6, abortedTransactions: [] };
+  };
+  try {
+    await appendValues(log, 30);
+    await log.applyRetention(NOW);
+    assert.is(log.localLogStartOffset, 0, 'without a reader, local retention deletes nothing');
+    await log.setRemote(remote);
+    await log.applyRetention(NOW);
+    const local = log.localLogStartOffset;
+    assert.ok(local > 0 && log.size < 1000 + 500, `local start ${local}, size ${log.size}`);
+    assert.is(log.logStartOffset, 0, 'the log start stays where the records begin');
+    const below = await log.read(2, 1 << 20, READ);
+    assert.ok(below.ok && below.chunks[0]!.toString() === 'remote' && below.logStartOffset === 0);
+    assert.equal(asked, [[2, local]]);
+    const here = await log.read(local, 1 << 20, READ);
+    assert.equal(here.ok && batchOffsets(here.chunks)[0], local);
+    // Reopened, the split is found again from the segments and the checkpointed log start.
+    await log.close();
+    log = await PartitionLog.open(join(dir.path, 'topic-0'), cfg, { tailCacheBytes: 0, logStartOffset: 0 });
+    assert.equal([log.logStartOffset, log.localLogStartOffset], [0, local]);
+    // Detached (the mirror promoted), the log keeps only what it holds.
+    await log.setRemote(null);
+    assert.equal([log.logStartOffset, log.localLogStartOffset], [local, local]);
+    const gone = await log.read(2, 100, READ);
+    assert.is(!gone.ok && gone.error, 'OFFSET_OUT_OF_RANGE');
+  } finally {
+    await log.close().catch(() => undefined);
+    await dir.remove();
+  }
+});
+
 test('retention.bytes deletes the oldest segments while the rest still exceeds it', async () => {
   await withLog({ segmentBytes: 500, retentionBytes: 1000 }, async (log) => {
     await appendValues(log, 30);

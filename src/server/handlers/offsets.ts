@@ -36,7 +36,9 @@ export const listOffsets = defineHandler('ListOffsets', [1, 11], async (b, req, 
         const offset = req.isolationLevel === READ_COMMITTED ? log.lastStableOffset : log.highWatermark;
         found = { offset, timestamp: -1, leaderEpoch: log.epochForOffset(offset) };
       } else if (ts === EARLIEST || ts === EARLIEST_LOCAL) {
-        found = { offset: log.logStartOffset, timestamp: -1, leaderEpoch: log.epochForOffset(log.logStartOffset) };
+        // A mirror keeping only its recent records here (KIP-1005): EARLIEST_LOCAL is where they begin.
+        const offset = ts === EARLIEST ? log.logStartOffset : log.localLogStartOffset;
+        found = { offset, timestamp: -1, leaderEpoch: log.epochForOffset(offset) };
       } else if (ts === EARLIEST_PENDING_UPLOAD && ctx.version < FIRST_PENDING_UPLOAD_VERSION) {
         partitions.push({ ...out, errorCode: errorCode('UNSUPPORTED_VERSION') });
         continue;

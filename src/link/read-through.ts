@@ -1,0 +1,190 @@
+// Reads of a mirror's records below its local log start (deleted here by local.retention.*),
+// served from the source through the link, byte for byte as the source has them: one sessionless
+// Fetch of the source partition's leader per chunk, on a connection of its own (a mirror's long
+// polls do not hold it up). Readers that want the same chunk at once share one fetch; fetched
+// chunks stay in a cache bounded in bytes; after a chunk is fetched, the next one is fetched ahead
+// for a reader going through in order. A read that the source does not answer within
+// remote.fetch.max.wait.ms returns nothing yet (the client asks again and finds the chunk cached);
+// a source that cannot be reached gives KAFKA_STORAGE_ERROR, which clients retry without
+// resetting their position.
+import { LRUCache } from 'lru-cache';
+import { errorName } from '../../protocol/errors.js';
+import { ZERO_UUID } from '../../protocol/primitives.js';
+import { BatchHeader, iterateBatches } from '../../protocol/records/batch.js';
+import type { RemoteReader, RemoteReadResult } from '../log/partition-log.js';
+import type { AbortedTransaction } from '../log/transaction-index.js';
+import type { MirrorPartition } from './mirror-partition.js';
+import { READ_COMMITTED, type SourceEndpoint } from './source-endpoint.js';
+
+/** Fetch by topic name up to v12; by id from v13, when the source topic's id is known. */
+const LAST_FETCH_BY_NAME = 12;
+const SESSIONLESS_EPOCH = -1;
+
+export interface ReadThroughOptions {
+  /** bytes asked of the source per chunk */
+  chunkBytes: number;
+  /** bytes of chunks kept */
+  cacheBytes: number;
+  /** how long a read waits for the source before answering with nothing yet */
+  maxWaitMs: number;
+}
+
+interface Chunk {
+  /** the offset of the first batch's first record */
+  firstOffset: number;
+  /** one past the last batch's last offset */
+  nextOffset: number;
+  buf: Buffer;
+  aborted: AbortedTransaction[];
+}
+
+/** What read-through has done, for status and metrics. */
+export interface ReadThroughStats {
+  sourceFetches: number;
+  sourceBytes: number;
+  hits: number;
+  misses: number;
+  bytesServed: number;
+}
+
+export class ReadThrough {
+  private readonly cache: LRUCache<string, Chunk>;
+  /** per partition, the cached chunks' keys, to find the one covering an offset */
+  private readonly byPartition = new Map<string, Set<string>>();
+  private readonly inflight = new Map<string, Promise<Chunk>>();
+  readonly stats: ReadThroughStats = { sourceFetches: 0, sourceBytes: 0, hits: 0, misses: 0, bytesServed: 0 };
+
+  constructor(private readonly source: () => SourceEndpoint, private readonly opts: ReadThroughOptions) {
+    this.cache = new LRUCache<string, Chunk>({
+      maxSize: opts.cacheBytes,
+      sizeCalculation: (c) => Math.max(1, c.buf.length),
+      dispose: (_c, key) => {
+        const part = key.slice(0, key.lastIndexOf('@'));
+        this.byPartition.get(part)?.delete(key);
+      },
+    });
+  }
+
+  /** The reader a mirror partition's log gets for what it no longer holds. */
+  reader(p: MirrorPartition): RemoteReader {
+    return (fetchOffset, maxBytes, opts) => this.read(p, fetchOffset, maxBytes, opts);
+  }
+
+  private async read(p: MirrorPartition, fetchOffset: number, maxBytes: number, opts: { minOneBatch: boolean; upTo: number }): Promise<RemoteReadResult> {
+    let chunk = this.cached(p, fetchOffset);
+    if (chunk) {
+      this.stats.hits++;
+    } else {
+      this.stats.misses++;
+      const loading = this.load(p, fetchOffset);
+      let timer: NodeJS.Timeout | undefined;
+      const waited = await Promise.race([
+        loading.then((c) => ({ c }), (e: Error) => ({ e })),
+        new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), this.opts.maxWaitMs))),
+      ]);
+      clearTimeout(timer);
+      // Not there in time: nothing yet, and the chunk goes on loading for the next ask.
+      if (waited === null) return { ok: true, chunks: [], bytes: 0, abortedTransactions: [] };
+      if ('e' in waited) return { ok: false, error: 'KAFKA_STORAGE_ERROR', reason: `reading offset ${fetchOffset} of ${p.topic}-${p.partition} from the source: ${waited.e.message}` };
+      chunk = waited.c;
+      // Going through in order: the next chunk is fetched while this one is read.
+      if (chunk.nextOffset < opts.upTo && chunk.nextOffset > fetchOffset) void this.load(p, chunk.nextOffset).catch(() => undefined);
+    }
+    const served = slice(chunk, fetchOffset, maxBytes, opts);
+    this.stats.bytesServed += served.bytes;
+    return served;
+  }
+
+  private cached(p: MirrorPartition, offset: number): Chunk | undefined {
+    for (const key of this.byPartition.get(p.key) ?? []) {
+      const c = this.cache.get(key);
+      if (c && c.firstOffset <= offset && offset < c.nextOffset) return c;
+    }
+    return undefined;
+  }
+
+  /** The chunk from `offset`, fetched once however many readers want it. */
+  private load(p: MirrorPartition, offset: number): Promise<Chunk> {
+    const key = `${p.key}@${offset}`;
+    const cached = this.cache.get(key);
+    if (cached) return Promise.resolve(cached);
+    let loading = this.inflight.get(key);
+    if (!loading) {
+      loading = this.fetch(p, offset).then((c) => {
+        if (c.buf.length > 0) {
+          this.cache.set(key, c);
+          let keys = this.byPartition.get(p.key);
+          if (!keys) this.byPartition.set(p.key, (keys = new Set()));
+          keys.add(key);
+        }
+        return c;
+      });
+      const done = loading.finally(() => this.inflight.delete(key));
+      done.catch(() => undefined);
+      this.inflight.set(key, loading);
+    }
+    return loading;
+  }
+
+  private async fetch(p: MirrorPartition, offset: number): Promise<Chunk> {
+    if (p.leaderId < 0) throw new Error(`the source partition has no leader known here${p.problem ? ` (${p.problem})` : ''}`);
+    const byName = p.sourceTopicId === ZERO_UUID;
+    this.stats.sourceFetches++;
+    const { body } = await this.source().fetch(p.leaderId, {
+      build: () => ({
+        replicaId: -1,
+        maxWaitMs: 0,
+        minBytes: 1,
+        maxBytes: this.opts.chunkBytes,
+        isolationLevel: READ_COMMITTED,
+        sessionId: 0,
+        sessionEpoch: SESSIONLESS_EPOCH,
+        topics: [{ topic: p.sourceTopic, topicId: p.sourceTopicId, partitions: [{ partition: p.partition, currentLeaderEpoch: p.leaderEpoch, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: this.opts.chunkBytes }] }],
+        forgottenTopicsData: [],
+        rackId: '',
+      }),
+      maxWaitMs: 0,
+      maxVersion: byName ? LAST_FETCH_BY_NAME : undefined,
+      lane: 'read-through',
+    });
+    if (body.errorCode) throw new Error(`Fetch: ${errorName(body.errorCode)}`);
+    const d = body.responses[0]?.partitions[0];
+    if (!d) throw new Error('Fetch: no answer for the partition');
+    if (d.errorCode !== 0) throw new Error(`Fetch: ${errorName(d.errorCode)}`);
+    const buf = d.records ?? Buffer.alloc(0);
+    this.stats.sourceBytes += buf.length;
+    let firstOffset = offset;
+    let nextOffset = offset;
+    let end = 0;
+    // Whole batches only: a fetch may end with part of one.
+    for (const b of iterateBatches(buf)) {
+      const h = new BatchHeader(buf, b.pos);
+      if (end === 0) firstOffset = h.baseOffset;
+      nextOffset = h.lastOffset + 1;
+      end = b.pos + b.size;
+    }
+    const aborted = (d.abortedTransactions ?? []).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));
+    return { firstOffset, nextOffset, buf: buf.subarray(0, end), aborted };
+  }
+}
+
+/** The part of a chunk a read gets: from the batch holding `from`, within maxBytes, below upTo. */
+function slice(c: Chunk, from: number, maxBytes: number, opts: { minOneBatch: boolean; upTo: number }): Extract<RemoteReadResult, { ok: true }> {
+  let start = -1;
+  let end = -1;
+  for (const b of iterateBatches(c.buf)) {
+    const h = new BatchHeader(c.buf, b.pos);
+    if (h.lastOffset < from) continue;
+    if (h.baseOffset >= opts.upTo) break;
+    const size = b.pos + b.size - (start < 0 ? b.pos : start);
+    if (start >= 0 && size > maxBytes) break;
+    if (start < 0) {
+      if (b.size > maxBytes && !opts.minOneBatch) break;
+      start = b.pos;
+    }
+    end = b.pos + b.size;
+  }
+  if (start < 0) return { ok: true, chunks: [], bytes: 0, abortedTransactions: [] };
+  const chunk = c.buf.subarray(start, end);
+  return { ok: true, chunks: [chunk], bytes: chunk.length, abortedTransactions: c.aborted };
+}

@@ -1,0 +1,142 @@
+// An edge mirror of a real Apache Kafka 4.4.0 topic far larger than its local retention: the
+// mirror keeps a few segments here (local.retention.bytes), its log start stays the source's, and
+// the older records are read through the link, byte for byte, by outpost's own client, kcat, the
+// Java consumer and kafkajs. Ten readers of the same cold range share the source fetches.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Kafka, logLevel } from 'kafkajs';
+import { errorName } from '../../protocol/errors.js';
+import { BatchHeader, iterateBatches } from '../../protocol/records/batch.js';
+import type { KafkaConnection } from '../../src/client/kafka-connection.js';
+import { createTopic, javaClient, javaTool, jsonLines, startKafka, type KafkaPeer } from '../peers/kafka.js';
+import { kcat } from '../peers/kcat.js';
+import { startOutpost, type TestBroker } from '../support/outpost.js';
+import { connectTo, describeTopic, highWatermarks, waitFor } from './support.js';
+
+const LINK = 'edge';
+const LOCAL_BYTES = 64 * 1024;
+
+interface Ctx {
+  kafka: KafkaPeer;
+  outpost: TestBroker;
+  source: KafkaConnection;
+  local: KafkaConnection;
+}
+
+const test = suite<Ctx>('read-through of a mirror with local retention, from Kafka 4.4.0');
+
+/** Every batch from `from` to the high watermark, asking again when a cold read is not there yet. */
+async function batchesFrom(conn: KafkaConnection, topic: string, from: number): Promise<Buffer[]> {
+  const { topicId, partitions } = await describeTopic(conn, topic);
+  const end = partitions[0]!.highWatermark;
+  const out: Buffer[] = [];
+  let next = from;
+  for (let empty = 0; next < end;) {
+    const r = await conn.request('Fetch', conn.version('Fetch')!, {
+      replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic, topicId, partitions: [{ partition: 0, fetchOffset: next, partitionMaxBytes: 256 * 1024 }] }],
+      forgottenTopicsData: [], rackId: '',
+    });
+    const p = r.responses[0].partitions[0];
+    if (p.errorCode !== 0) throw new Error(`Fetch ${topic}@${next}: ${errorName(p.errorCode)}`);
+    const records: Buffer = p.records ?? Buffer.alloc(0);
+    let advanced = false;
+    for (const span of iterateBatches(records)) {
+      const h = new BatchHeader(records, span.pos);
+      if (h.lastOffset < next) continue;
+      out.push(Buffer.from(records.subarray(span.pos, span.pos + span.size)));
+      next = h.nextOffset;
+      advanced = true;
+    }
+    if (!advanced && ++empty > 50) throw new Error(`Fetch ${topic}@${next}: no batch after ${empty} tries`);
+  }
+  return out;
+}
+
+async function listOffset(conn: KafkaConnection, topic: string, timestamp: number): Promise<number> {
+  const r = await conn.request('ListOffsets', conn.version('ListOffsets')!, {
+    replicaId: -1, isolationLevel: 0, topics: [{ name: topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp }] }],
+  });
+  return r.topics[0].partitions[0].offset;
+}
+
+test.before(async (ctx) => {
+  [ctx.kafka, ctx.outpost] = await Promise.all([startKafka(), startOutpost({ configs: { 'log.retention.check.interval.ms': '300' } })]);
+  await ctx.outpost.links.createLink({ name: LINK, bootstrapServers: ctx.kafka.bootstrap, configs: { 'replica.fetch.max.bytes': String(128 * 1024) } });
+  ctx.source = await connectTo(ctx.kafka.port);
+  ctx.local = await connectTo(ctx.outpost.port);
+});
+
+test.after(async (ctx) => {
+  ctx.source?.close();
+  ctx.local?.close();
+  await ctx.outpost?.destroy();
+  await ctx.kafka?.stop();
+});
+
+/** A source topic of `n` records (2 KiB values, several producer batches), mirrored with a small local retention. */
+async function mirrorWithHistory(ctx: Ctx, topic: string, n: number): Promise<number> {
+  await createTopic(ctx.kafka, topic, 1);
+  const produced = await javaTool('org.apache.kafka.tools.ProducerPerformance', [
+    '--topic', topic, '--num-records', String(n), '--record-size', '2048', '--throughput', '-1',
+    '--producer-props', `bootstrap.servers=${ctx.kafka.bootstrap}`, 'acks=1', 'linger.ms=5', 'batch.size=32768',
+  ]);
+  assert.is(produced.code, 0, produced.stderr);
+  await ctx.outpost.links.createMirror(LINK, topic, { configs: { 'segment.bytes': String(32 * 1024), 'local.retention.bytes': String(LOCAL_BYTES) } });
+  const [end] = await highWatermarks(ctx.source, topic);
+  await waitFor(`${topic} mirrored`, async () => (await highWatermarks(ctx.local, topic))[0] === end);
+  // Local retention runs: a few segments stay here, the log start stays the source's.
+  await waitFor(`${topic} trimmed here`, async () => (await listOffset(ctx.local, topic, -4)) > end! / 2);
+  return end!;
+}
+
+test('the full history, byte for byte: batches at every offset, and kcat, the Java consumer and kafkajs', async (ctx) => {
+  const end = await mirrorWithHistory(ctx, 'history', 1500);
+  assert.is(await listOffset(ctx.local, 'history', -2), 0, 'EARLIEST: the source\'s log start');
+  const localStart = await listOffset(ctx.local, 'history', -4);
+  assert.ok(localStart > 0 && localStart < end, `EARLIEST_LOCAL ${localStart}`);
+  assert.equal(await batchesFrom(ctx.local, 'history', 0), await batchesFrom(ctx.source, 'history', 0), 'the source\'s batches at every offset');
+
+  const kc = await kcat(['-b', ctx.outpost.bootstrap, '-C', '-t', 'history', '-o', 'beginning', '-e', '-f', '%o\\n']);
+  assert.is(kc.code, 0, kc.stderr);
+  assert.equal(kc.stdout.trim().split('\n').map(Number), Array.from({ length: end }, (_, i) => i), 'kcat: every offset once');
+
+  const java = await javaClient('ConsumeRecords', ['--bootstrap', ctx.outpost.bootstrap, '--topic', 'history', '--to-end', 'true', '--timeout-ms', '60000', '--encoding', 'base64']);
+  const atSource = await javaClient('ConsumeRecords', ['--bootstrap', ctx.kafka.bootstrap, '--topic', 'history', '--to-end', 'true', '--timeout-ms', '60000', '--encoding', 'base64']);
+  assert.is(java.code, 0, java.stderr);
+  const pick = (out: string) => jsonLines<{ offset: number; value: string }>(out).map((r) => [r.offset, r.value]);
+  assert.equal(pick(java.stdout), pick(atSource.stdout), 'the Java consumer reads what the source has');
+
+  const kafka = new Kafka({ clientId: 'read-through', brokers: [ctx.outpost.bootstrap], logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: 'history-readers' });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'history', fromBeginning: true });
+  const offsets: number[] = [];
+  await consumer.run({ eachMessage: async ({ message }) => void offsets.push(Number(message.offset)) });
+  await waitFor('kafkajs read to the end', () => offsets.length >= end, 120_000);
+  await consumer.disconnect();
+  assert.equal(offsets, Array.from({ length: end }, (_, i) => i), 'kafkajs: every offset once, in order');
+  assert.ok(ctx.outpost.links.describeLink(LINK).readThrough.bytesServed > 0);
+});
+
+test('ten readers of the same cold range share the source fetches', async (ctx) => {
+  await mirrorWithHistory(ctx, 'shared', 1000);
+  const localStart = await listOffset(ctx.local, 'shared', -4);
+  const before = ctx.outpost.links.describeLink(LINK).readThrough.sourceFetches;
+  const readers = await Promise.all(Array.from({ length: 10 }, async () => {
+    const conn = await connectTo(ctx.outpost.port);
+    try {
+      return await batchesFrom(conn, 'shared', 0);
+    } finally {
+      conn.close();
+    }
+  }));
+  const fetches = ctx.outpost.links.describeLink(LINK).readThrough.sourceFetches - before;
+  for (const r of readers) assert.equal(r, readers[0]);
+  const coldBytes = readers[0]!.filter((b) => new BatchHeader(b, 0).baseOffset < localStart).reduce((n, b) => n + b.length, 0);
+  // One fetch per chunk of replica.fetch.max.bytes (and one read ahead past the cold range at most).
+  const chunks = Math.ceil(coldBytes / (128 * 1024));
+  assert.ok(fetches <= chunks + 1, `${fetches} source fetches for ${chunks} chunks of ${coldBytes} cold bytes`);
+});
+
+test.run();
