@@ -79,6 +79,15 @@ const createMirrorBody = z.object({
 });
 
 const alterMirrorsBody = z.object({ mirror_topic_names: z.array(z.string().min(1)).min(1) });
+/** reverse-and-start: the topics, and (outpost's) the peer outpost's admin listener and its link back here. */
+const reverseBody = alterMirrorsBody.extend({
+  peer: z.object({
+    admin_url: z.string().url(),
+    link_name: z.string().min(1),
+    user: z.string().optional(),
+    password: z.string().optional(),
+  }).refine((p) => (p.user === undefined) === (p.password === undefined), { message: 'user and password go together' }),
+});
 /** promote and failover also take a pattern (Confluent's mirror_topic_name_pattern: a regular expression). */
 const stopMirrorsBody = z
   .object({ mirror_topic_names: z.array(z.string().min(1)).min(1).optional(), mirror_topic_name_pattern: z.string().min(1).optional() })
@@ -105,6 +114,44 @@ function configMap(entries: { name: string; value: string }[]): Record<string, s
 
 // ---------------------------------------------------------------------------------------------
 // Resources, as Confluent's API returns them
+
+/** Another outpost's admin API, as reverse-and-start asks it. */
+class PeerAdmin {
+  private clusterId: string | undefined;
+  private readonly authorization: string | undefined;
+
+  constructor(private readonly url: string, user?: string, password?: string) {
+    this.authorization = user === undefined ? undefined : `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
+  }
+
+  async call(method: string, path: string, json?: unknown): Promise<any> {
+    this.clusterId ??= (await this.exchange('GET', '/kafka/v3/clusters')).data[0].cluster_id;
+    return this.exchange(method, `/kafka/v3/clusters/${enc(this.clusterId!)}${path}`, json);
+  }
+
+  private async exchange(method: string, path: string, json?: unknown): Promise<any> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.url.replace(/\/+$/, '')}${path}`, {
+        method,
+        headers: { ...(json === undefined ? {} : { 'content-type': 'application/json' }), ...(this.authorization ? { authorization: this.authorization } : {}) },
+        body: json === undefined ? undefined : JSON.stringify(json),
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (e) {
+      throw new HttpError(502, `peer.admin_url: cannot reach the peer outpost (${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message})`);
+    }
+    const text = await res.text();
+    let parsed: any;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      throw new HttpError(502, `peer.admin_url: the peer answered ${method} ${path} with HTTP ${res.status} and a body that is not JSON`);
+    }
+    if (!res.ok) throw new HttpError(502, `the peer outpost refused ${method} ${path}: ${parsed?.message ?? `HTTP ${res.status}`}`);
+    return parsed;
+  }
+}
 
 /** Confluent's mirror_topic_name_pattern: a regular expression the whole name matches. */
 function patternOf(pattern: string): RegExp {
@@ -287,6 +334,7 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
     { path: ['clusters', ':cluster_id', 'links', ':link_name', 'mirrors:promote'], methods: { POST: (c) => stopMirrors(c, 'promote') } },
     { path: ['clusters', ':cluster_id', 'links', ':link_name', 'mirrors:failover'], methods: { POST: (c) => stopMirrors(c, 'failover') } },
     { path: ['clusters', ':cluster_id', 'links', ':link_name', 'mirrors:truncate-and-restore'], methods: { POST: (c) => restoreMirrors(c) } },
+    { path: ['clusters', ':cluster_id', 'links', ':link_name', 'mirrors:reverse-and-start'], methods: { POST: (c) => reverseMirrors(c) } },
   ];
 
   function clusterData(c: Call) {
@@ -432,6 +480,29 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
       messages_truncated: truncated.map((t) => ({ partition_id: t.partition, offset_truncated_to: t.truncatedTo, messages_truncated: t.messages })),
       mirror_lags: [],
     })));
+  }
+
+  /**
+   * Swaps roles with the source, another outpost: the mirrors here are promoted (refused unless
+   * caught up), then the peer's admin API restores its topics as mirrors of them. Confluent does
+   * the second half through a bidirectional link; outpost is told the peer's admin listener.
+   */
+  async function reverseMirrors(c: Call): Promise<void> {
+    const name = c.params.link_name!;
+    const { mirror_topic_names: topics, peer } = await body(c.req, reverseBody);
+    for (const t of topics) links.describeMirror(name, t);
+    const peerApi = new PeerAdmin(peer.admin_url, peer.user, peer.password);
+    // Reached before anything changes: a peer that cannot be asked stops the call here.
+    await peerApi.call('GET', `/links/${enc(peer.link_name)}`);
+    const promoted = await links.stopMirrors(name, topics, 'promote');
+    const done = promoted.filter((r) => r.error === null).map((r) => r.topic);
+    const restored = done.length === 0 ? [] : (await peerApi.call('POST', `/links/${enc(peer.link_name)}/mirrors:truncate-and-restore`, { mirror_topic_names: done })).data;
+    sendAltered(c, name, promoted.map((r) => {
+      if (r.error !== null) return { topic: r.topic, error: r.error, messages_truncated: [], mirror_lags: [] };
+      const atPeer = restored.find((x: any) => x.mirror_topic_name === r.topic);
+      const peerError = atPeer?.error_message ?? (atPeer ? null : 'the peer did not answer for it');
+      return { topic: r.topic, error: peerError === null ? null : `promoted here, but the peer could not restore it: ${peerError}`, messages_truncated: atPeer?.messages_truncated ?? [], mirror_lags: [] };
+    }));
   }
 
   async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

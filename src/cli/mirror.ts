@@ -82,51 +82,44 @@ export function addMirrorCommands(program: Command): void {
       if (printRestored(res.data, flags.dryRun ?? false) > 0) process.exitCode = 1;
     });
 
-  adminCommand(mirror, 'reverse-and-start <topics...>', 'swap roles with the source: promote these caught-up mirrors here, and make the topics at the source (another outpost) mirrors of them')
+  adminCommand(mirror, 'reverse-and-start <topics...>', 'swap roles with the source (another outpost): promote these caught-up mirrors here, and have the source restore its topics as mirrors of them')
     .requiredOption('--link <name>', 'the cluster link of the mirror topics here')
-    .requiredOption('--peer-admin-url <url>', 'the source outpost\'s admin listener')
+    .requiredOption('--peer-admin-url <url>', 'the source outpost\'s admin listener, as this outpost reaches it')
     .requiredOption('--peer-link <name>', 'the source outpost\'s cluster link to this one')
-    .option('--peer-admin-ca-file <file>', 'PEM CA certificates for its https admin listener (default: as for this outpost)')
     .option('--peer-admin-user <user>', 'its HTTP Basic user (default: as for this outpost)')
     .option('--peer-admin-password <password>', 'its password (default: as for this outpost)')
-    .action(async (topics: string[], flags: LinkFlags & { peerAdminUrl: string; peerLink: string; peerAdminCaFile?: string; peerAdminUser?: string; peerAdminPassword?: string }) => {
-      const here = AdminClient.from(flags);
-      const peer = AdminClient.from({
-        adminUrl: flags.peerAdminUrl,
-        adminCaFile: flags.peerAdminCaFile ?? flags.adminCaFile,
-        adminUser: flags.peerAdminUser ?? flags.adminUser,
-        adminPassword: flags.peerAdminPassword ?? flags.adminPassword,
-      });
-      // Reached before anything changes: a peer that cannot be asked stops the command here.
-      await peer.cluster('GET', `/links/${enc(flags.peerLink)}`);
-      const promoted = await here.cluster('POST', `/links/${enc(flags.link)}/mirrors:promote`, { body: { mirror_topic_names: topics } });
-      const refused = promoted.data.filter((r: any) => r.error_message);
-      for (const r of refused) process.stderr.write(`Cannot reverse "${r.mirror_topic_name}": ${r.error_message}\n`);
-      const done = promoted.data.filter((r: any) => !r.error_message).map((r: any) => r.mirror_topic_name);
-      if (done.length > 0) {
-        const restored = await peer.cluster('POST', `/links/${enc(flags.peerLink)}/mirrors:truncate-and-restore`, { body: { mirror_topic_names: done } });
-        if (flags.output === 'json') out(json({ promoted: done, restored_at_peer: restored.data.map(resource) }));
-        else {
-          for (const t of done) out(`Promoted "${t}": it is writable here.\n`);
-          if (printRestored(restored.data, false, 'at the peer') > 0) process.exitCode = 1;
+    .action(async (topics: string[], flags: LinkFlags & { peerAdminUrl: string; peerLink: string; peerAdminUser?: string; peerAdminPassword?: string }) => {
+      const user = flags.peerAdminUser ?? flags.adminUser ?? process.env.OUTPOST_ADMIN_USER;
+      const password = flags.peerAdminPassword ?? flags.adminPassword ?? process.env.OUTPOST_ADMIN_PASSWORD;
+      const peer = { admin_url: flags.peerAdminUrl, link_name: flags.peerLink, ...(user !== undefined && password !== undefined ? { user, password } : {}) };
+      const res = await AdminClient.from(flags).cluster('POST', `/links/${enc(flags.link)}/mirrors:reverse-and-start`, { body: { mirror_topic_names: topics, peer } });
+      if (flags.output === 'json') return out(json(res.data.map(resource)));
+      let refused = 0;
+      for (const r of res.data) {
+        if (r.error_message) {
+          refused++;
+          process.stderr.write(`Cannot reverse "${r.mirror_topic_name}": ${r.error_message}\n`);
+          continue;
         }
+        const cut = r.messages_truncated.reduce((n: number, p: any) => n + p.messages_truncated, 0);
+        out(`Reversed "${r.mirror_topic_name}": it is writable here, and the peer mirrors it (${cut} record(s) cut there).\n`);
       }
-      if (refused.length > 0) process.exitCode = 1;
+      if (refused > 0) process.exitCode = 1;
     });
 }
 
 /** Prints truncate-and-restore answers; returns how many were refused. */
-function printRestored(data: any[], dryRun: boolean, where = ''): number {
+function printRestored(data: any[], dryRun: boolean): number {
   let refused = 0;
   for (const r of data) {
     if (r.error_message) {
       refused++;
-      out(`Cannot restore "${r.mirror_topic_name}"${where ? ` ${where}` : ''}: ${r.error_message}\n`);
+      out(`Cannot restore "${r.mirror_topic_name}": ${r.error_message}\n`);
       continue;
     }
     const cut = r.messages_truncated.reduce((n: number, p: any) => n + p.messages_truncated, 0);
     const detail = r.messages_truncated.filter((p: any) => p.messages_truncated > 0).map((p: any) => `partition ${p.partition_id}: ${p.messages_truncated} from offset ${p.offset_truncated_to}`).join(', ');
-    out(`${dryRun ? 'Would restore' : 'Restored'} "${r.mirror_topic_name}"${where ? ` ${where}` : ''} as a mirror, ${dryRun ? 'cutting' : 'cut'} ${cut} record(s)${detail ? ` (${detail})` : ''}.\n`);
+    out(`${dryRun ? 'Would restore' : 'Restored'} "${r.mirror_topic_name}" as a mirror, ${dryRun ? 'cutting' : 'cut'} ${cut} record(s)${detail ? ` (${detail})` : ''}.\n`);
   }
   return refused;
 }

@@ -1,8 +1,8 @@
 // Failback between two outposts. A is the primary and B its standby; B fails over while A still
 // holds records B never got. A comes back as B's standby with truncate-and-restore (REST): those
 // records are cut, counted per partition, and A then holds B's batches byte for byte. Then the two
-// swap roles back with `outpost mirror reverse-and-start` (the CLI, talking to both): A is the
-// primary again and B mirrors it, nothing cut.
+// swap roles back with `outpost mirror reverse-and-start` (REST at A, which asks B's admin API): A
+// is the primary again and B mirrors it, nothing cut.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
@@ -113,8 +113,7 @@ test('reverse-and-start: A, caught up, becomes the primary again and B mirrors i
     '--peer-admin-url', `http://127.0.0.1:${ctx.b.adminPort}`, '--peer-link', 'from-a',
   ]);
   assert.is(run.code, 0, run.stderr + run.stdout);
-  assert.match(run.stdout, /Promoted "orders": it is writable here/);
-  assert.match(run.stdout, /Restored "orders" at the peer as a mirror, cut 0 record\(s\)/);
+  assert.match(run.stdout, /Reversed "orders": it is writable here, and the peer mirrors it \(0 record\(s\) cut there\)/);
   assert.is(ctx.a.links.mirrorOf('orders'), undefined);
   assert.ok(ctx.b.links.mirrorOf('orders'));
   await produce(ctx.a, 'orders', rows(1, 2, 'again'));
@@ -130,6 +129,16 @@ test('reverse-and-start: A, caught up, becomes the primary again and B mirrors i
   ]);
   assert.is(refused.code, 1);
   assert.match(refused.stderr, /Cannot reverse "orders": mirror topic orders is 1 records behind its source/);
+  assert.ok(ctx.b.links.mirrorOf('orders'), 'nothing changed');
+
+  // The REST path itself, with a peer that cannot be reached: refused before anything changes.
+  await ctx.b.links.resumeMirrors('from-a', ['orders']);
+  const res = await fetch(`http://127.0.0.1:${ctx.b.adminPort}/kafka/v3/clusters/${ctx.b.clusterId}/links/from-a/mirrors:reverse-and-start`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ mirror_topic_names: ['orders'], peer: { admin_url: 'http://127.0.0.1:9', link_name: 'from-b' } }),
+  });
+  assert.is(res.status, 502);
+  assert.match((await res.json()).message, /peer.admin_url: cannot reach the peer outpost/);
   assert.ok(ctx.b.links.mirrorOf('orders'), 'nothing changed');
 });
 
