@@ -108,17 +108,22 @@ export async function highWatermarks(conn: KafkaConnection, topic: string): Prom
   return (await describeTopic(conn, topic)).partitions.map((p) => p.highWatermark);
 }
 
-/** Every whole record batch of a partition from its log start to its high watermark, as the broker sends them. */
-export async function fetchBatches(conn: KafkaConnection, topic: string, partition: number): Promise<Buffer[]> {
+/**
+ * Every whole record batch of a partition from its log start (or `from`) to its high watermark, as
+ * the broker sends them. `emptyAnswers` empty answers below the high watermark are asked again (a
+ * read through to a mirror's source may not be there yet); one more is an error.
+ */
+export async function fetchBatches(conn: KafkaConnection, topic: string, partition: number, opts: { from?: number; partitionMaxBytes?: number; emptyAnswers?: number } = {}): Promise<Buffer[]> {
   const { topicId, partitions } = await describeTopic(conn, topic);
   const end = partitions[partition]!.highWatermark;
   const version = conn.version('Fetch')!;
   const out: Buffer[] = [];
-  let next = partitions[partition]!.logStartOffset;
+  let next = opts.from ?? partitions[partition]!.logStartOffset;
+  let empty = 0;
   while (next < end) {
     const r = await conn.request('Fetch', version, {
       replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-      topics: [{ topic, topicId, partitions: [{ partition, fetchOffset: next, partitionMaxBytes: 1 << 20 }] }],
+      topics: [{ topic, topicId, partitions: [{ partition, fetchOffset: next, partitionMaxBytes: opts.partitionMaxBytes ?? 1 << 20 }] }],
       forgottenTopicsData: [], rackId: '',
     });
     const p = r.responses[0].partitions[0];
@@ -132,7 +137,7 @@ export async function fetchBatches(conn: KafkaConnection, topic: string, partiti
       next = h.nextOffset;
       advanced = true;
     }
-    if (!advanced) throw new Error(`Fetch ${topic}-${partition}@${next} returned no batch below the high watermark ${end}`);
+    if (!advanced && ++empty > (opts.emptyAnswers ?? 0)) throw new Error(`Fetch ${topic}-${partition}@${next} returned no batch below the high watermark ${end}`);
   }
   return out;
 }
