@@ -32,8 +32,8 @@ export interface LoadOptions {
   files: FileHandleCache;
   indexCache: IndexCache;
   indexIntervalBytes: number;
-  /** the log start offset as last checkpointed */
-  logStartOffset: number;
+  /** the log start offset as last checkpointed (none: where the segments begin) */
+  logStartOffset: number | undefined;
   /** the log was closed cleanly: its active segment's summary can be trusted */
   cleanShutdown: boolean;
   warn: (message: string) => void;
@@ -77,11 +77,11 @@ export async function loadLog(dir: string, opts: LoadOptions): Promise<LoadedLog
 
   const sorted = [...bases].sort((a, b) => a - b);
   const segments = await Promise.all(sorted.map((b) => LogSegment.open(dir, b, opts.files, opts.indexCache, opts.now)));
-  if (segments.length === 0) segments.push(await LogSegment.create(dir, opts.logStartOffset, opts.files, opts.indexCache, opts.now));
+  if (segments.length === 0) segments.push(await LogSegment.create(dir, opts.logStartOffset ?? 0, opts.files, opts.indexCache, opts.now));
   // The log start checkpoint may lie below the first segment: the records between are kept
   // elsewhere (a mirror's source, read through), as Kafka's tiered storage keeps them remotely.
-  const logStartOffset = opts.logStartOffset;
-  const localLogStartOffset = Math.max(opts.logStartOffset, segments[0]!.baseOffset);
+  const localLogStartOffset = Math.max(opts.logStartOffset ?? 0, segments[0]!.baseOffset);
+  const logStartOffset = opts.logStartOffset ?? localLogStartOffset;
   // Segments wholly below the log start: their deletion was cut short.
   while (segments.length > 1 && segments[1]!.baseOffset <= localLogStartOffset) await segments.shift()!.delete();
 

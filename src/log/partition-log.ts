@@ -529,7 +529,7 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
       files: this.files,
       indexCache: this.indexCache,
       indexIntervalBytes: this.config.indexIntervalBytes,
-      logStartOffset: this.opts.logStartOffset ?? 0,
+      logStartOffset: this.opts.logStartOffset,
       cleanShutdown: this.opts.cleanShutdown ?? false,
       warn,
       now,

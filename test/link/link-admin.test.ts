@@ -177,7 +177,7 @@ test('a source topic deleted and recreated fails the mirror', async (ctx) => {
     return m.state === 'FAILED' && m;
   });
   assert.match(failed.reason ?? '', /deleted and recreated \(topic id/);
-  assert.equal(ctx.b.links.mirrorOf('reborn'), { linkName: 'rebirth' });
+  assert.equal(ctx.b.links.mirrorOf('reborn')?.linkName, 'rebirth');
 });
 
 test('a different cluster behind the same address fails the link', async (ctx) => {
