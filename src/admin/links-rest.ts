@@ -177,6 +177,11 @@ function mirrorLag(p: MirrorPartitionStatus) {
     source_high_watermark: p.sourceHighWatermark,
     log_end_offset: p.localLogEndOffset,
     last_fetch_time_ms: p.lastFetchTimeMs,
+    // outpost's: where the records begin (the source's log start) and where the copy here begins
+    // (above it when local.retention.* deleted older records, which are read through), and its size
+    log_start_offset: p.logStartOffset,
+    local_log_start_offset: p.localLogStartOffset,
+    local_bytes: p.localBytes,
     // outpost's: a stopped mirror's log end offset at the stop
     ...(p.stopOffset !== undefined ? { stop_offset: p.stopOffset } : {}),
   };

@@ -263,7 +263,8 @@ export class LinkManager implements LinkManagerApi {
       const log = this.opts.logs.getLog(s.topic, partition);
       return {
         partition, sourceHighWatermark: -1, sourceLogStartOffset: -1,
-        localLogEndOffset: log?.logEndOffset ?? -1, localLogStartOffset: log?.logStartOffset ?? -1,
+        localLogEndOffset: log?.logEndOffset ?? -1, localLogStartOffset: log?.localLogStartOffset ?? -1,
+        logStartOffset: log?.logStartOffset ?? -1, localBytes: log?.size ?? 0,
         lag: 0, lastFetchTimeMs: 0, sourceLeaderId: -1, sourceLeaderEpoch: -1, state: 'STOPPED' as const, error: null, stopOffset,
       };
     });

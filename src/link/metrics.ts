@@ -85,6 +85,24 @@ export function registerLinkMetrics(registry: Registry, source: LinkMetricsSourc
       },
     });
   }
+  for (const [key, name, help] of [
+    ['sourceFetches', 'source_fetches', 'Fetches of older mirror records from the source (reads below a mirror\'s local log start)'],
+    ['sourceBytes', 'source_bytes', 'Bytes of older mirror records fetched from the source'],
+    ['hits', 'cache_hits', 'Reads below a mirror\'s local log start served from the read-through cache'],
+    ['misses', 'cache_misses', 'Reads below a mirror\'s local log start that had to ask the source'],
+    ['bytesServed', 'bytes_served', 'Bytes of older mirror records served to clients through the link'],
+  ] as const) {
+    new Gauge({
+      registers,
+      name: `outpost_cluster_link_read_through_${name}`,
+      help: `${help}, since the link last (re)started`,
+      labelNames: ['link'],
+      collect() {
+        this.reset();
+        for (const l of links()) this.set({ link: l.name }, l.readThrough[key]);
+      },
+    });
+  }
   new Gauge({
     registers,
     name: 'outpost_mirror_partition_lag_records',

@@ -71,7 +71,12 @@ export interface MirrorPartitionStatus {
   sourceHighWatermark: number;
   sourceLogStartOffset: number;
   localLogEndOffset: number;
+  /** where the records here begin (above logStartOffset when local.retention.* deleted older ones) */
   localLogStartOffset: number;
+  /** where the partition's records begin: the source's log start, as mirrored */
+  logStartOffset: number;
+  /** bytes of the partition's segments here */
+  localBytes: number;
   lag: number;
   lastFetchTimeMs: number;
   /** the source broker the partition is fetched from, as the source's metadata last said (-1: none) */

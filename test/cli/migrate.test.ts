@@ -88,6 +88,8 @@ test('a run that cannot reach lag 0 removes its fence; an interrupted one is rol
   const open = javaClient('ProduceRecords', ['--bootstrap', ctx.kafka.bootstrap, '--topic', 'held', '--count', '3', '--prop', 'transactional.id=held', '--txn', 'commit', '--end-txn-when', signal]);
   try {
     await waitFor('the open transaction', async () => (await highWatermarks(ctx.source, 'held'))[0]! >= 3);
+    // ... and the mirror has heard of it (its lag counts the source's high watermark).
+    await waitFor('the mirror to see the open transaction', () => ctx.outpost.links.describeMirror(LINK, 'held').partitions[0]!.lag >= 3);
     const abandoned = await migrate(ctx, ['--topics', 'held', '--fence', '--timeout-ms', '3000']);
     assert.is.not(abandoned.code, 0);
     assert.match(abandoned.stderr, /Fenced 1 source topic/);

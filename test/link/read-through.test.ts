@@ -1,19 +1,24 @@
 // An edge mirror of a real Apache Kafka 4.4.0 topic far larger than its local retention: the
 // mirror keeps a few segments here (local.retention.bytes), its log start stays the source's, and
 // the older records are read through the link, byte for byte, by outpost's own client, kcat, the
-// Java consumer and kafkajs. Ten readers of the same cold range share the source fetches.
+// Java consumer and kafkajs. Ten readers of the same cold range share the source fetches; a source
+// killed and restarted during cold reads costs the Java consumer no offset reset.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kafka, logLevel } from 'kafkajs';
+import { errorName } from '../../protocol/errors.js';
 import { BatchHeader } from '../../protocol/records/batch.js';
 import type { KafkaConnection } from '../../src/client/kafka-connection.js';
 import { createTopic, javaClient, javaTool, jsonLines, startKafka, type KafkaPeer } from '../peers/kafka.js';
 import { kcat } from '../peers/kcat.js';
 import { startOutpost, type TestBroker } from '../support/outpost.js';
-import { connectTo, fetchBatches, highWatermarks, waitFor } from './support.js';
+import { connectTo, describeTopic, fetchBatches, highWatermarks, waitFor } from './support.js';
 
 const LINK = 'edge';
 const LOCAL_BYTES = 64 * 1024;
+const SEGMENT_BYTES = 32 * 1024;
+/** local.retention.bytes, give or take the active segment and the one next in line for deletion */
+const LOCAL_BOUND = LOCAL_BYTES + 2 * SEGMENT_BYTES;
 
 interface Ctx {
   kafka: KafkaPeer;
@@ -56,11 +61,11 @@ async function mirrorWithHistory(ctx: Ctx, topic: string, n: number): Promise<nu
     '--producer-props', `bootstrap.servers=${ctx.kafka.bootstrap}`, 'acks=1', 'linger.ms=5', 'batch.size=32768',
   ]);
   assert.is(produced.code, 0, produced.stderr);
-  await ctx.outpost.links.createMirror(LINK, topic, { configs: { 'segment.bytes': String(32 * 1024), 'local.retention.bytes': String(LOCAL_BYTES) } });
+  await ctx.outpost.links.createMirror(LINK, topic, { configs: { 'segment.bytes': String(SEGMENT_BYTES), 'local.retention.bytes': String(LOCAL_BYTES) } });
   const [end] = await highWatermarks(ctx.source, topic);
   await waitFor(`${topic} mirrored`, async () => (await highWatermarks(ctx.local, topic))[0] === end);
   // Local retention runs: a few segments stay here, the log start stays the source's.
-  await waitFor(`${topic} trimmed here`, async () => (await listOffset(ctx.local, topic, -4)) > end! / 2);
+  await waitFor(`${topic} trimmed here`, () => ctx.outpost.links.describeMirror(LINK, topic).partitions[0]!.localBytes <= LOCAL_BOUND);
   return end!;
 }
 
@@ -70,6 +75,10 @@ test('the full history, byte for byte: batches at every offset, and kcat, the Ja
   const localStart = await listOffset(ctx.local, 'history', -4);
   assert.ok(localStart > 0 && localStart < end, `EARLIEST_LOCAL ${localStart}`);
   assert.equal(await batchesFrom(ctx.local, 'history', 0), await batchesFrom(ctx.source, 'history', 0), 'the source\'s batches at every offset');
+  const m = ctx.outpost.links.describeMirror(LINK, 'history').partitions[0]!;
+  assert.equal([m.logStartOffset, m.localLogStartOffset >= localStart], [0, true]);
+  assert.ok(m.localBytes <= LOCAL_BOUND, `${m.localBytes} bytes here`);
+  assert.ok(localStart > end / 2, 'most of the history is read through');
 
   const kc = await kcat(['-b', ctx.outpost.bootstrap, '-C', '-t', 'history', '-o', 'beginning', '-e', '-f', '%o\\n']);
   assert.is(kc.code, 0, kc.stderr);
@@ -91,6 +100,8 @@ test('the full history, byte for byte: batches at every offset, and kcat, the Ja
   await consumer.disconnect();
   assert.equal(offsets, Array.from({ length: end }, (_, i) => i), 'kafkajs: every offset once, in order');
   assert.ok(ctx.outpost.links.describeLink(LINK).readThrough.bytesServed > 0);
+  const metrics = await (await fetch(`http://127.0.0.1:${ctx.outpost.adminPort}/metrics`)).text();
+  assert.match(metrics, /outpost_cluster_link_read_through_bytes_served\{link="edge"\} [1-9]/);
 });
 
 test('ten readers of the same cold range share the source fetches', async (ctx) => {
@@ -120,6 +131,23 @@ test('ten readers of the same cold range share the source fetches', async (ctx) 
   }
   // One fetch per chunk (and one read ahead past the cold range at most), not one per reader.
   assert.ok(fetches <= chunks + 1, `${fetches} source fetches for ${chunks} chunks`);
+});
+
+test('the source killed and restarted during cold reads: no offset reset, every record once', async (ctx) => {
+  const end = await mirrorWithHistory(ctx, 'outage', 800);
+  const reading = javaClient('ConsumeRecords', ['--bootstrap', ctx.outpost.bootstrap, '--topic', 'outage', '--to-end', 'true', '--timeout-ms', '120000', '--prop', 'auto.offset.reset=none']);
+  const restarting = ctx.kafka.restart();
+  // While the source is down, a cold read is refused with a retriable error (never out of range).
+  const during = await ctx.local.request('Fetch', ctx.local.version('Fetch')!, {
+    replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+    topics: [{ topic: 'outage', topicId: (await describeTopic(ctx.local, 'outage')).topicId, partitions: [{ partition: 0, fetchOffset: 1, partitionMaxBytes: 1 << 20 }] }],
+    forgottenTopicsData: [], rackId: '',
+  });
+  assert.ok(['NONE', 'KAFKA_STORAGE_ERROR'].includes(errorName(during.responses[0].partitions[0].errorCode)));
+  await restarting;
+  const r = await reading;
+  assert.is(r.code, 0, r.stderr.slice(-2000));
+  assert.equal(jsonLines<{ offset: number }>(r.stdout).map((x) => x.offset), Array.from({ length: end }, (_, i) => i), 'every offset once, from the start');
 });
 
 test.run();

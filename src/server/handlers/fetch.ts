@@ -36,10 +36,17 @@ function notHosted(error: ErrorName): boolean {
   return error === 'UNKNOWN_TOPIC_OR_PARTITION' || error === 'UNKNOWN_TOPIC_ID';
 }
 
+/**
+ * Reads each partition in turn within the response's byte budget. A read below a mirror's local
+ * log start (through to its source) runs beside the others, its share of the budget set aside, and
+ * only one per request, as Kafka reads one remote partition per fetch: the others get nothing this
+ * time and are read by the next fetch.
+ */
 async function readAll(b: BrokerContext, parts: SessionPartition[], maxBytes: number, isolation: number, unreadable: (topic: string) => boolean): Promise<PartitionRead[]> {
   let budget = maxBytes;
   let first = true;
   const out: PartitionRead[] = [];
+  let cold: { index: number; read: Promise<PartitionRead> } | null = null;
   for (const p of parts) {
     const partition = b.partitions.get(p.topic, p.partition);
     const base = { p, chunks: [] as Buffer[], bytes: 0, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: [] };
@@ -67,18 +74,30 @@ async function readAll(b: BrokerContext, parts: SessionPartition[], maxBytes: nu
         continue;
       }
     }
-    const limit = Math.min(p.maxBytes, budget);
-    const r = await log.read(p.fetchOffset, limit, { minOneBatch: first, upTo: isolation === READ_COMMITTED ? 'lso' : 'hw' });
-    if (!r.ok) {
-      out.push({ ...base, error: r.error });
+    const isCold = p.fetchOffset >= log.logStartOffset && p.fetchOffset < log.localLogStartOffset;
+    if (isCold && cold) {
+      out.push({ ...base, ...offsets, error: 'NONE' });
       continue;
     }
+    const limit = Math.min(p.maxBytes, budget);
+    const read = log.read(p.fetchOffset, limit, { minOneBatch: first, upTo: isolation === READ_COMMITTED ? 'lso' : 'hw' }).then((r): PartitionRead => {
+      if (!r.ok) return { ...base, error: r.error };
+      // The offsets the read saw, consistent with the batches and aborted transactions it returns.
+      const { highWatermark, lastStableOffset, logStartOffset } = r;
+      return { ...base, highWatermark, lastStableOffset, logStartOffset, error: 'NONE', chunks: r.chunks, bytes: r.bytes, abortedTransactions: r.abortedTransactions ?? [] };
+    });
+    if (isCold) {
+      cold = { index: out.length, read };
+      out.push({ ...base, error: 'NONE' });
+      budget -= limit;
+      continue;
+    }
+    const r = await read;
     if (r.bytes > 0) first = false;
     budget = Math.max(0, budget - r.bytes);
-    // The offsets the read saw, consistent with the batches and aborted transactions it returns.
-    const { highWatermark, lastStableOffset, logStartOffset } = r;
-    out.push({ ...base, highWatermark, lastStableOffset, logStartOffset, error: 'NONE', chunks: r.chunks, bytes: r.bytes, abortedTransactions: r.abortedTransactions ?? [] });
+    out.push(r);
   }
+  if (cold) out[cold.index] = await cold.read;
   return out;
 }
 
