@@ -6,11 +6,13 @@ import { runKillCycles } from './kill-cycles.js';
 import { runGroupsRebalance } from './groups-rebalance.js';
 import { runMirror } from './link-vs-mm2.js';
 import { runCutover } from './cutover-vs-mm2.js';
+import { runFanout } from './fanout.js';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   throughput: runThroughput,
   mirror: runMirror,
   cutover: runCutover,
+  fanout: runFanout,
   groups: runGroupsRebalance,
   fuzz: runFuzz,
   kill: runKillCycles,
