@@ -143,23 +143,37 @@ async function makePlan(client: AdminClient, link: string, topicPatterns: string
   return { link, topics, promoted: [...new Set(promoted)], groups, bootstrap };
 }
 
-/** The groups the patterns choose among those the link's offset sync covers; an uncovered one is an error. */
+/**
+ * The groups the patterns choose among those the link's offset sync covers. A pattern that
+ * matches none is an error once two sync rounds have ended since the question: a group whose
+ * first commit at the source is newer than the last round is seen by the next one.
+ */
 async function coveredGroups(client: AdminClient, link: string, patterns: string[], timeoutMs: number): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
+  const askedAt = Date.now();
+  const deadline = askedAt + timeoutMs;
+  let lastRound: number | null = null;
+  let roundsSince = 0;
   for (;;) {
     const sync = (await client.cluster('GET', `/links/${enc(link)}`)).consumer_offset_sync;
     if (!sync?.enabled) throw new Error(`link ${link} does not sync consumer offsets: set consumer.offset.sync.enable=true (and consumer.offset.group.filters) so that the groups resume where they were`);
     if (sync.last_sync_ms !== null) {
+      if (lastRound !== null && sync.last_sync_ms !== lastRound && sync.last_sync_ms > askedAt) roundsSince++;
+      lastRound = sync.last_sync_ms;
       const seen: string[] = sync.groups.map((g: any) => g.group_id);
       const chosen = new Set<string>();
-      for (const pattern of patterns) {
+      const missing = patterns.filter((pattern) => {
         const matched = seen.filter((g) => globToRegExp(pattern).test(g));
-        if (matched.length === 0) throw new Error(`--groups ${pattern}: the offset sync of link ${link} covers no ${isPattern(pattern) ? 'group matching it' : 'such group'} (consumer.offset.group.filters, and a commit at the source on a mirrored topic)`);
         for (const g of matched) chosen.add(g);
+        return matched.length === 0;
+      });
+      if (missing.length === 0) return [...chosen].sort();
+      if (roundsSince >= 2 || Date.now() > deadline) {
+        const pattern = missing[0]!;
+        throw new Error(`--groups ${pattern}: the offset sync of link ${link} covers no ${isPattern(pattern) ? 'group matching it' : 'such group'} (consumer.offset.group.filters, and a commit at the source on a mirrored topic)`);
       }
-      return [...chosen].sort();
+    } else if (Date.now() > deadline) {
+      throw new Error(`the offset sync of link ${link} has not run yet`);
     }
-    if (Date.now() > deadline) throw new Error(`the offset sync of link ${link} has not run yet`);
     await sleep(POLL_MS);
   }
 }
