@@ -138,9 +138,13 @@ async function makePlan(client: AdminClient, link: string, topicPatterns: string
     }
   }
   const groups = groupPatterns.length === 0 ? [] : await coveredGroups(client, link, groupPatterns, timeoutMs);
+  return { link, topics, promoted: [...new Set(promoted)], groups, bootstrap: await linkBootstrap(client, link) };
+}
+
+/** The source's bootstrap servers, as the link has them. */
+async function linkBootstrap(client: AdminClient, link: string): Promise<string> {
   const configs: any[] = (await client.cluster('GET', `/links/${enc(link)}/configs`)).data;
-  const bootstrap = configs.find((c) => c.name === 'bootstrap.servers')?.value ?? '';
-  return { link, topics, promoted: [...new Set(promoted)], groups, bootstrap };
+  return configs.find((c) => c.name === 'bootstrap.servers')?.value ?? '';
 }
 
 /**
@@ -201,7 +205,7 @@ async function migrate(flags: MigrateFlags, client: AdminClient, plan: Plan, sta
   if (names.length === 0) return;
   await waitLag(client, plan.link, names, limits.maxLag, limits.timeoutMs, `within ${limits.maxLag} records`);
   if (flags.fence) {
-    const source = sourceClient(flags, plan, await sourceConfigs(flags));
+    const source = await sourceClient(flags, plan.bootstrap);
     try {
       const fence = await fenceBindings(source, [...plan.topics.values()]);
       // Written down before it is made: a run cut short in between is still undone by --rollback.
@@ -221,7 +225,7 @@ async function migrate(flags: MigrateFlags, client: AdminClient, plan: Plan, sta
   } catch (e) {
     // Abandoned before anything was promoted: the source takes writes again.
     if (state.fence.length > 0 && plan.promoted.length === 0 && !(await anyPromoted(client, plan.link, names))) {
-      await unfence(flags, plan, state);
+      await unfence(flags, plan.bootstrap, state);
       await rm(stateFile, { force: true });
       say('The migration was abandoned: the fence at the source is removed.\n');
     }
@@ -295,16 +299,13 @@ async function confirmProducersStopped(plan: Plan): Promise<void> {
 
 // ---- the fence ---------------------------------------------------------------------------------
 
-async function sourceConfigs(flags: MigrateFlags): Promise<Record<string, string>> {
+/** A client of the source with --source-command-config's settings, at --source-bootstrap-server or the link's servers. */
+async function sourceClient(flags: MigrateFlags, linkServers: string): Promise<KafkaSource> {
   const configs = flags.sourceCommandConfig ? await readConfigFile(flags.sourceCommandConfig) : {};
   delete configs['bootstrap.servers'];
   const problem = linkConfigsProblem(configs);
   if (problem) throw new Error(`--source-command-config: ${problem}`);
-  return configs;
-}
-
-function sourceClient(flags: MigrateFlags, plan: Plan, configs: Record<string, string>): KafkaSource {
-  const bootstrap = flags.sourceBootstrapServer ?? plan.bootstrap;
+  const bootstrap = flags.sourceBootstrapServer ?? linkServers;
   if (!bootstrap) throw new Error('--source-bootstrap-server is required: the link names no bootstrap servers');
   return new KafkaSource(bootstrap, resolveLinkSettings('outpost-migrate', configs));
 }
@@ -335,8 +336,8 @@ function mergeBindings(a: AclBinding[], b: AclBinding[]): AclBinding[] {
   return [...new Map([...a, ...b].map((x) => [key(x), x])).values()];
 }
 
-async function unfence(flags: MigrateFlags, plan: Pick<Plan, 'bootstrap'>, state: MigrationState): Promise<void> {
-  const source = sourceClient(flags, { bootstrap: plan.bootstrap } as Plan, await sourceConfigs(flags));
+async function unfence(flags: MigrateFlags, linkServers: string, state: MigrationState): Promise<void> {
+  const source = await sourceClient(flags, linkServers);
   try {
     await source.deleteAcls(state.fence);
   } finally {
@@ -350,8 +351,7 @@ async function rollback(flags: MigrateFlags, client: AdminClient, stateFile: str
   const chosen = mirrors.filter((m) => state.topics.some((p) => globToRegExp(p).test(m.mirror_topic_name)));
   const promoted = chosen.filter((m) => m.mirror_status === 'STOPPED').map((m) => m.mirror_topic_name);
   if (state.fence.length > 0) {
-    const configs: any[] = (await client.cluster('GET', `/links/${enc(state.link)}/configs`)).data;
-    await unfence(flags, { bootstrap: configs.find((c) => c.name === 'bootstrap.servers')?.value ?? '' }, state);
+    await unfence(flags, await linkBootstrap(client, state.link), state);
     say(`Removed the fence at the source (${state.fence.length} ACLs).\n`);
   }
   await rm(stateFile, { force: true });

@@ -299,8 +299,7 @@ export class LinkManager implements LinkManagerApi {
         try {
           const owner = this.mirrorTopic(topic);
           if (owner) throw new LinkError('INVALID', `topic ${topic} is a mirror already (of link ${owner.link.name})`);
-          const sourceTopic = link.settings.prefix === '' ? topic : sourceTopicOf(link, topic, undefined);
-          out.push({ topic, error: null, truncated: await link.restoreMirror(topic, sourceTopic, opts.validateOnly ?? false) });
+          out.push({ topic, error: null, truncated: await link.restoreMirror(topic, sourceTopicOf(link, topic, undefined), opts.validateOnly ?? false) });
         } catch (e) {
           if (!(e instanceof LinkError)) throw e;
           out.push({ topic, error: e.message, truncated: [] });

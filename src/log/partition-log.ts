@@ -443,16 +443,13 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
     return this.queue.task(async () => {
       let deleted = 0;
       const { retentionMs, retentionBytes } = this.config;
-      if (retentionMs >= 0) {
-        const expired = this.deletable((seg) => now - (seg.maxTimestamp >= 0 ? seg.maxTimestamp : seg.lastModified) > retentionMs);
-        deleted += await this.deleteOldest(expired);
-      }
+      if (retentionMs >= 0) deleted += await this.deleteOldest(this.olderThan(now, retentionMs));
       if (retentionBytes >= 0) deleted += await this.deleteOldest(this.beyondBytes(retentionBytes));
       // With the older records kept remotely, local.retention.* also bounds the copy here.
       if (this.remote !== null) {
         const { localRetentionMs, localRetentionBytes } = this.config;
-        if (localRetentionMs >= 0) deleted += await this.deleteOldestLocal(this.deletable((seg) => now - (seg.maxTimestamp >= 0 ? seg.maxTimestamp : seg.lastModified) > localRetentionMs));
-        if (localRetentionBytes >= 0) deleted += await this.deleteOldestLocal(this.beyondBytes(localRetentionBytes));
+        if (localRetentionMs >= 0) deleted += await this.deleteOldest(this.olderThan(now, localRetentionMs), true);
+        if (localRetentionBytes >= 0) deleted += await this.deleteOldest(this.beyondBytes(localRetentionBytes), true);
       }
       this.producers.expire(now, this.opts.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS);
       return { deletedSegments: deleted, logStartOffset: this._logStartOffset };
@@ -741,6 +738,11 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
 
   // ---- deleting from the head ----------------------------------------------------------------
 
+  /** The oldest segments past `ms` (by their largest timestamp, or their last write when they have none). */
+  private olderThan(now: number, ms: number): LogSegment[] {
+    return this.deletable((seg) => now - (seg.maxTimestamp >= 0 ? seg.maxTimestamp : seg.lastModified) > ms);
+  }
+
   /** The oldest segments whose deletion brings the local size down to `limit` bytes. */
   private beyondBytes(limit: number): LogSegment[] {
     let excess = this.size - limit;
@@ -755,13 +757,18 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
     return this.local.deletable(this.highWatermark, this._logEndOffset, pred);
   }
 
-  /** Deletes the given oldest segments, rolling first if they include the active one. */
-  private async deleteOldest(doomed: LogSegment[]): Promise<number> {
+  /**
+   * Deletes the given oldest segments, rolling first if they include the active one. The log start
+   * moves past them; with `localOnly` only the local log start does (the records stay readable
+   * through the remote reader).
+   */
+  private async deleteOldest(doomed: LogSegment[], localOnly = false): Promise<number> {
     if (doomed.length === 0) return 0;
     if (doomed.length === this.local.segments.length) await this.roll(this._logEndOffset, Date.now());
     this.local.removeOldest(doomed.length);
     const first = this.local.segments[0]!.baseOffset;
-    if (first > this._logStartOffset) await this.advanceLogStart(first);
+    if (localOnly) this._localLogStartOffset = Math.max(this._localLogStartOffset, first);
+    else if (first > this._logStartOffset) await this.advanceLogStart(first);
     for (const seg of doomed) await seg.delete();
     await this.snapshots.prune(this.local.segments.map((s) => s.baseOffset));
     return doomed.length;
@@ -787,16 +794,6 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
     await this.opts.onLogStartOffsetChange?.(offset);
   }
 
-  /** Deletes the given oldest segments, moving only the local log start: the records stay readable remotely. */
-  private async deleteOldestLocal(doomed: LogSegment[]): Promise<number> {
-    if (doomed.length === 0) return 0;
-    if (doomed.length === this.local.segments.length) await this.roll(this._logEndOffset, Date.now());
-    this.local.removeOldest(doomed.length);
-    this._localLogStartOffset = Math.max(this._localLogStartOffset, this.local.segments[0]!.baseOffset);
-    for (const seg of doomed) await seg.delete();
-    await this.snapshots.prune(this.local.segments.map((s) => s.baseOffset));
-    return doomed.length;
-  }
 }
 
 function outOfRange(fetchOffset: number, offsets: LogOffsets): ReadResult {

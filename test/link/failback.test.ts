@@ -3,16 +3,14 @@
 // records are cut, counted per partition, and A then holds B's batches byte for byte. Then the two
 // swap roles back with `outpost mirror reverse-and-start` (REST at A, which asks B's admin API): A
 // is the primary again and B mirrors it, nothing cut.
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaConnection } from '../../src/client/kafka-connection.js';
 import { startOutpost, type TestBroker } from '../support/outpost.js';
+import { runOutpostCli } from '../support/outpost-cli.js';
 import { connectTo, fetchBatches, highWatermarks, waitFor } from './support.js';
 
-const bin = fileURLToPath(new URL('../../../bin/outpost.js', import.meta.url));
 
 interface Ctx {
   a: TestBroker;
@@ -53,12 +51,6 @@ async function caughtUp(from: KafkaConnection, to: KafkaConnection, topic: strin
   const ends = await highWatermarks(from, topic);
   await waitFor(what, async () => JSON.stringify(await highWatermarks(to, topic)) === JSON.stringify(ends));
   return ends;
-}
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
-  });
 }
 
 test('failover, then truncate-and-restore at the old primary: what B never got is cut, counted, and A follows B', async (ctx) => {
@@ -108,7 +100,7 @@ test('failover, then truncate-and-restore at the old primary: what B never got i
 });
 
 test('reverse-and-start: A, caught up, becomes the primary again and B mirrors it, nothing cut', async (ctx) => {
-  const run = await cli([
+  const run = await runOutpostCli([
     'mirror', 'reverse-and-start', 'orders', '--link', 'from-b', '--admin-url', `http://127.0.0.1:${ctx.a.adminPort}`,
     '--peer-admin-url', `http://127.0.0.1:${ctx.b.adminPort}`, '--peer-link', 'from-a',
   ]);
@@ -123,7 +115,7 @@ test('reverse-and-start: A, caught up, becomes the primary again and B mirrors i
   // Refused when the mirror here is not caught up: B is the mirror now, and A's producer runs ahead of a paused B.
   await ctx.b.links.pauseMirrors('from-a', ['orders']);
   await produce(ctx.a, 'orders', rows(0, 1, 'ahead'));
-  const refused = await cli([
+  const refused = await runOutpostCli([
     'mirror', 'reverse-and-start', 'orders', '--link', 'from-a', '--admin-url', `http://127.0.0.1:${ctx.b.adminPort}`,
     '--peer-admin-url', `http://127.0.0.1:${ctx.a.adminPort}`, '--peer-link', 'from-b',
   ]);

@@ -4,8 +4,6 @@
 // ended, its leader epoch is above the mirrored ones, producer ids handed out are above those in
 // the mirrored data, and consumer groups resume at their synced offsets. Failover, with the
 // source killed, stops at what the mirror holds.
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { KafkaConnection } from '../../src/client/kafka-connection.js';
@@ -15,10 +13,10 @@ import { join } from 'node:path';
 import { createTopic, javaClient, jsonLines, startKafka, type KafkaPeer } from '../peers/kafka.js';
 import { kcat } from '../peers/kcat.js';
 import { startOutpost, type TestBroker } from '../support/outpost.js';
+import { runOutpostCli } from '../support/outpost-cli.js';
 import { BatchHeader } from '../../protocol/records/batch.js';
 import { connectTo, fetchBatches, highWatermarks, waitFor } from './support.js';
 
-const bin = fileURLToPath(new URL('../../../bin/outpost.js', import.meta.url));
 const LINK = 'dr';
 
 interface Ctx {
@@ -67,13 +65,7 @@ async function post(ctx: Ctx, path: string, body: unknown): Promise<{ status: nu
   return { status: res.status, body: await res.json() };
 }
 
-function outpostCli(args: string[], adminPort: number): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args, '--admin-url', `http://127.0.0.1:${adminPort}`], { timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const outpostCli = (args: string[], adminPort: number) => runOutpostCli([...args, '--admin-url', `http://127.0.0.1:${adminPort}`]);
 
 async function leaderEpochs(conn: KafkaConnection, topic: string): Promise<number[]> {
   const r = await conn.request('Metadata', 12, { topics: [{ name: topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });

@@ -6,6 +6,7 @@
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
 import { ZERO_UUID } from '../../../protocol/primitives.js';
 import { brokerNumber } from '../../config/broker-configs.js';
+import type { ReadResult } from '../../log/partition-log.js';
 import type { AbortedTransaction } from '../../log/transaction-index.js';
 import type { BrokerContext } from '../context.js';
 import { mustSend, type RequestedPartition, type SessionPartition } from '../fetch-sessions.js';
@@ -80,25 +81,27 @@ async function readAll(b: BrokerContext, parts: SessionPartition[], maxBytes: nu
       continue;
     }
     const limit = Math.min(p.maxBytes, budget);
-    const read = log.read(p.fetchOffset, limit, { minOneBatch: first, upTo: isolation === READ_COMMITTED ? 'lso' : 'hw' }).then((r): PartitionRead => {
-      if (!r.ok) return { ...base, error: r.error };
-      // The offsets the read saw, consistent with the batches and aborted transactions it returns.
-      const { highWatermark, lastStableOffset, logStartOffset } = r;
-      return { ...base, highWatermark, lastStableOffset, logStartOffset, error: 'NONE', chunks: r.chunks, bytes: r.bytes, abortedTransactions: r.abortedTransactions ?? [] };
-    });
+    const reading = log.read(p.fetchOffset, limit, { minOneBatch: first, upTo: isolation === READ_COMMITTED ? 'lso' : 'hw' });
     if (isCold) {
-      cold = { index: out.length, read };
+      cold = { index: out.length, read: reading.then((r) => partitionRead(base, r)) };
       out.push({ ...base, error: 'NONE' });
       budget -= limit;
       continue;
     }
-    const r = await read;
+    const r = partitionRead(base, await reading);
     if (r.bytes > 0) first = false;
     budget = Math.max(0, budget - r.bytes);
     out.push(r);
   }
   if (cold) out[cold.index] = await cold.read;
   return out;
+}
+
+/** A partition's answer from its read: the batches, and the offsets the read saw (consistent with them). */
+function partitionRead(base: Omit<PartitionRead, 'error'>, r: ReadResult): PartitionRead {
+  if (!r.ok) return { ...base, error: r.error };
+  const { highWatermark, lastStableOffset, logStartOffset } = r;
+  return { ...base, highWatermark, lastStableOffset, logStartOffset, error: 'NONE', chunks: r.chunks, bytes: r.bytes, abortedTransactions: r.abortedTransactions ?? [] };
 }
 
 /** Resolves when one of the partitions gets an append, or after ms. */
