@@ -50,6 +50,11 @@ export function errorName(code: number): string {
   return NAMES[code + 1] ?? `UNKNOWN_ERROR_CODE_${code}`;
 }
 
+/** The name of a wire code another broker answered with: one this table does not know is UNKNOWN_SERVER_ERROR. */
+export function knownErrorName(code: number): ErrorName {
+  return NAMES[code + 1] ?? 'UNKNOWN_SERVER_ERROR';
+}
+
 /**
  * The longest error message sent. Kafka's messages repeat names from the request, which can be
  * as long as a request's strings: whole, they may not fit the int16-length message field of older

@@ -63,6 +63,11 @@ const linkPrefix: Validator = (value) => {
   return null;
 };
 
+const COORDINATION = ['local', 'source'];
+/** consumer.group.coordination: where the groups the filters choose are coordinated. */
+const coordination: Validator = (value) =>
+  COORDINATION.includes(String(value).toLowerCase()) ? null : { shown: String(value), reason: `String must be one of: ${COORDINATION.join(', ')}` };
+
 const noJavaClass: Validator = (value) =>
   value === '' ? null : { shown: String(value), reason: 'outpost cannot load Java classes' };
 
@@ -166,6 +171,9 @@ const DEFS: LinkConfigKey[] = [
   def('auto.create.mirror.topics.filters', 'STRING', null, true),
   def('cluster.link.prefix', 'STRING', null, true, linkPrefix),
   def('consumer.group.prefix.enable', 'BOOLEAN', 'false', true),
+  // outpost's own: consumer groups coordinated by the source cluster, through the link.
+  def('consumer.group.coordination', 'STRING', 'local', true, coordination),
+  def('consumer.group.coordination.group.filters', 'STRING', null, true),
   def('cluster.link.retry.timeout.ms', 'INT', '300000', false, atLeast(0)),
   def('availability.check.ms', 'INT', '60000', false, atLeast(0)),
   def('availability.check.consecutive.failure.threshold', 'INT', '5', false, atLeast(1)),
@@ -205,6 +213,8 @@ export interface LinkSettings {
   prefix: string;
   /** consumer.group.prefix.enable: synced groups are named prefix + the source group's name */
   prefixGroups: boolean;
+  /** consumer.group.coordination=source: the groups the filters choose are coordinated by the source (null: none) */
+  groupsAtSource: NameFilter[] | null;
 }
 
 export function parseStartOffsetSpec(text: string): StartOffsetSpec | null {
@@ -232,6 +242,7 @@ export function linkConfigsProblem(configs: Readonly<Record<string, string>>): s
   try {
     resolveSourceSecurity(configs);
     groupFilters(configs);
+    coordinationFilters(configs);
     topicFilters(configs);
     aclFilters(configs);
     if (valueOf(configs, 'consumer.group.prefix.enable') === true && !configs['cluster.link.prefix']) {
@@ -259,6 +270,13 @@ function topicFilters(configs: Readonly<Record<string, string>>): NameFilter[] {
 function groupFilters(configs: Readonly<Record<string, string>>): NameFilter[] {
   const text = configs['consumer.offset.group.filters'];
   return text === undefined || text.trim() === '' ? [] : parseNameFilters('consumer.offset.group.filters', 'groupFilters', text);
+}
+
+/** consumer.group.coordination.group.filters, parsed; unset chooses every group. */
+function coordinationFilters(configs: Readonly<Record<string, string>>): NameFilter[] {
+  const text = configs['consumer.group.coordination.group.filters'];
+  if (text === undefined || text.trim() === '') return [{ name: '*', patternType: 'LITERAL', filterType: 'INCLUDE' }];
+  return parseNameFilters('consumer.group.coordination.group.filters', 'groupFilters', text);
 }
 
 /** A config's value (set, else default), parsed for its type; configs passed linkConfigsProblem(). */
@@ -295,6 +313,7 @@ export function resolveLinkSettings(linkName: string, configs: Readonly<Record<s
     aclSync: { enabled: valueOf(configs, 'acl.sync.enable') === true, intervalMs: num('acl.sync.ms'), filters: aclFilters(configs) },
     prefix: str('cluster.link.prefix'),
     prefixGroups: valueOf(configs, 'consumer.group.prefix.enable') === true,
+    groupsAtSource: str('consumer.group.coordination').toLowerCase() === 'source' ? coordinationFilters(configs) : null,
   };
 }
 

@@ -25,6 +25,7 @@ import type { MirrorPartition } from './mirror-partition.js';
 import { MirrorTopic } from './mirror-topic.js';
 import { RateMeter } from './rate-meter.js';
 import { ReadThrough } from './read-through.js';
+import { SourceGroups } from './source-groups.js';
 import {
   EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, READ_COMMITTED, refKey, type CommittedOffset, type SourceEndpoint, type SourceMetadata, type SourceTopic,
 } from './source-endpoint.js';
@@ -83,6 +84,8 @@ export class ClusterLink implements FetcherHost {
   readonly meter = new RateMeter();
   /** reads of the mirrors' older records (deleted here by local.retention.*) from the source */
   readonly readThrough: ReadThrough;
+  /** the groups consumer.group.coordination=source hands to the source's coordinator */
+  readonly sourceGroups: SourceGroups;
   private readonly fetchers = new Map<number, BrokerFetcher>();
   private readonly tasks: TaskRunner;
   private refreshTimer: unknown = null;
@@ -102,6 +105,10 @@ export class ClusterLink implements FetcherHost {
       chunkBytes: this.settings.fetchMaxBytes,
       cacheBytes: READ_THROUGH_CACHE_BYTES,
       maxWaitMs: REMOTE_FETCH_MAX_WAIT_MS,
+    });
+    this.sourceGroups = new SourceGroups(() => this.source, {
+      toSource: (topic) => this.mirrors.get(topic)?.sourceTopic ?? topic,
+      toLocal: (sourceTopic) => [...this.mirrors.values()].find((m) => m.sourceTopic === sourceTopic)?.topic ?? sourceTopic,
     });
     this.logger = deps.logger.child({ link: record.name });
     this.tasks = new TaskRunner(this.clock, this.logger);

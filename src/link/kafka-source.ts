@@ -7,7 +7,7 @@ import type { AclBinding, AclFilter } from '../common/acls.js';
 import type { LinkSettings } from '../config/link-configs.js';
 import { UnsupportedApi, sourceClientFor, type SourceClient } from './source-client.js';
 import {
-  refKey, type CommittedOffset, type ConfigEntry, type EpochAnswer, type FetchCall, type OffsetAnswer, type PartitionRef, type SourceEndpoint, type SourceMetadata,
+  refKey, type CommittedOffset, type ConfigEntry, type EpochAnswer, type FetchCall, type GroupApi, type GroupCall, type OffsetAnswer, type PartitionRef, type SourceEndpoint, type SourceMetadata,
 } from './source-endpoint.js';
 
 const CONSUMER_REPLICA_ID = -1;
@@ -92,14 +92,27 @@ export class KafkaSource implements SourceEndpoint {
     return [...out];
   }
 
-  async committedOffsets(group: string): Promise<CommittedOffset[]> {
+  async groupCoordinator(group: string): Promise<number> {
     const { version, body: found } = await this.client.request('any', 'FindCoordinator', (v) => (v >= 4 ? { key: '', keyType: GROUP_KEY_TYPE, coordinatorKeys: [group] } : { key: group, keyType: GROUP_KEY_TYPE, coordinatorKeys: [] }));
     const c = version >= 4 ? found.coordinators[0]! : { nodeId: found.nodeId, errorCode: found.errorCode };
     if (c.errorCode !== 0) throw new Error(`source FindCoordinator for group ${group}: ${errorName(c.errorCode)}`);
     if (this.client.broker(c.nodeId) === undefined) await this.client.metadata([]);
+    return c.nodeId;
+  }
+
+  groupRequest<N extends GroupApi>(broker: number, lane: string, name: N, call: GroupCall<N>) {
+    return this.client.request(broker, name, (v) => call.build(v), { lane, maxVersion: call.maxVersion, extraMs: call.extraMs });
+  }
+
+  closeLane(lane: string): void {
+    this.client.closeLane(lane);
+  }
+
+  async committedOffsets(group: string): Promise<CommittedOffset[]> {
+    const coordinator = await this.groupCoordinator(group);
     // Up to v9, which names topics (v10 names them by id).
     const { version: v, body } = await this.client.request(
-      c.nodeId,
+      coordinator,
       'OffsetFetch',
       (ver) => (ver >= 8 ? { groupId: '', topics: null, groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: null }], requireStable: true } : { groupId: group, topics: null, groups: [], requireStable: true }),
       { maxVersion: 9 },

@@ -12,12 +12,14 @@ import type { PasswordEncoder } from '../config/password-encoder.js';
 import { CoalescedTask } from '../log/durable-file.js';
 import type { LogManager } from '../log/log-manager.js';
 import { topicNameProblem } from '../log/topic-names.js';
+import { chosenByFilters } from '../config/group-filters.js';
 import { ClusterLink, type LinkDeps } from './cluster-link.js';
 import { KafkaSource } from './kafka-source.js';
 import { sourceFailure } from './source-client.js';
 import { LINK_STORE_FILE, readLinkStore, writeLinkStore, type StoppedMirror, type StoredLink } from './link-store.js';
 import { registerLinkMetrics } from './metrics.js';
 import type { MirrorTopic } from './mirror-topic.js';
+import type { SourceGroups } from './source-groups.js';
 import { isSyncedConfig } from './topic-sync.js';
 import { LinkError, type LinkDescription, type LinkManagerApi, type MirrorDescription, type RestoreResult } from './types.js';
 
@@ -307,6 +309,12 @@ export class LinkManager implements LinkManagerApi {
       }
       return out;
     });
+  }
+
+  groupsAtSource(group: string): SourceGroups | undefined {
+    // Links by name, so that two links choosing the same group agree on the one that has it.
+    const links = [...this.links.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+    return links.find((l) => l.settings.groupsAtSource !== null && chosenByFilters(l.settings.groupsAtSource, group))?.sourceGroups;
   }
 
   mirrorOf(topic: string): { linkName: string; sourceClusterId: string | null } | undefined {

@@ -44,7 +44,10 @@ export interface RequestOptions {
   extraMs?: number;
   /** caps the version (Fetch by topic name when a topic id is unknown) */
   maxVersion?: number;
-  /** a Fetch on a connection of its own, beside the long polls */
+  /**
+   * a connection of its own to the broker, beside the shared ones: read-through fetches beside
+   * the long polls, a client's forwarded group requests beside everyone else's
+   */
   lane?: string;
 }
 
@@ -95,7 +98,8 @@ export class SourceClient {
     if (target === 'any') return this.onAnyBroker((conn) => this.send(conn, name, build, opts));
     const address = this.brokers.get(target);
     if (!address) throw new Error(`source broker ${target} is not in the cluster metadata`);
-    const key = name !== 'Fetch' ? `node ${target}` : opts.lane ? `${opts.lane} ${fetchKey(target)}` : fetchKey(target);
+    const shared = name === 'Fetch' ? fetchKey(target) : `node ${target}`;
+    const key = opts.lane ? `${opts.lane} ${shared}` : shared;
     return this.send(await this.connect(key, address), name, build, opts);
   }
 
@@ -111,7 +115,7 @@ export class SourceClient {
     for (const [id, old] of this.brokers) {
       const now = brokers.get(id);
       if (!now || now.host !== old.host || now.port !== old.port) {
-        for (const key of this.conns.keys()) if (key === `node ${id}` || key.endsWith(fetchKey(id))) this.drop(key);
+        for (const key of this.conns.keys()) if (key === `node ${id}` || key.endsWith(` node ${id}`)) this.drop(key);
       }
     }
     this.brokers = brokers;
@@ -127,6 +131,11 @@ export class SourceClient {
       });
     }
     return { clusterId: body.clusterId ?? null, topics: out };
+  }
+
+  /** Closes the connections of `lane` (to every broker). */
+  closeLane(lane: string): void {
+    for (const key of [...this.conns.keys()]) if (key.startsWith(`${lane} `)) this.drop(key);
   }
 
   close(): void {

@@ -3,7 +3,7 @@
 // the topics' configs. The link's tasks and fetchers depend only on this and on a clock; the real
 // source is a Kafka cluster reached with outpost's own client (kafka-source.ts), and the tests add
 // a fake one that injects faults.
-import type { FetchRequest, FetchResponse } from '../../protocol/messages/messages.js';
+import type { ApiMessages, FetchRequest, FetchResponse } from '../../protocol/messages/messages.js';
 import type { Decoded } from '../../protocol/messages/types.js';
 import type { AclBinding, AclFilter } from '../common/acls.js';
 import type { HostPort } from '../config/host-port.js';
@@ -84,6 +84,18 @@ export interface FetchCall {
   lane?: 'read-through';
 }
 
+/** The group APIs a consumer group coordinated at the source has forwarded there. */
+export type GroupApi = 'JoinGroup' | 'SyncGroup' | 'Heartbeat' | 'LeaveGroup' | 'OffsetCommit' | 'OffsetFetch';
+
+export interface GroupCall<N extends GroupApi> {
+  /** makes the request for the version the broker and outpost agree on (at most maxVersion) */
+  build(version: number): ApiMessages[N]['request'];
+  /** the client's own version, or the last one that names topics */
+  maxVersion: number;
+  /** how long the coordinator may hold the request (a rebalance), added to the request deadline */
+  extraMs?: number;
+}
+
 export interface SourceEndpoint {
   /** Metadata for `topics` (null: every topic), from any broker that answers. */
   metadata(topics: string[] | null): Promise<SourceMetadata>;
@@ -99,6 +111,15 @@ export interface SourceEndpoint {
   listGroups(): Promise<string[]>;
   /** A group's committed offsets, from its coordinator. */
   committedOffsets(group: string): Promise<CommittedOffset[]>;
+  /** The source broker coordinating `group` (FindCoordinator); throws when the source has none to give. */
+  groupCoordinator(group: string): Promise<number>;
+  /**
+   * One group request to the coordinator `broker` on the connection `lane`, which no other
+   * request shares: a JoinGroup held there for a rebalance holds up only its own lane.
+   */
+  groupRequest<N extends GroupApi>(broker: number, lane: string, name: N, call: GroupCall<N>): Promise<{ version: number; body: Decoded<ApiMessages[N]['response']> }>;
+  /** Closes the connections of `lane`. */
+  closeLane(lane: string): void;
   /** The source's ACLs a filter matches (DescribeAcls); throws when the source refuses (no authorizer, not allowed). */
   describeAcls(filter: AclFilter): Promise<AclBinding[]>;
   /** What the endpoint's connections have done since it was made (opened, SASL authentications). */

@@ -5,6 +5,7 @@ import type { LinkSpec } from '../config/link-spec.js';
 import type { AclBinding } from '../common/acls.js';
 import type { CommittedOffset } from './source-endpoint.js';
 import type { ReadThroughStats } from './read-through.js';
+import type { SourceGroups } from './source-groups.js';
 
 /**
  * The broker's own consumer groups, as the link's offset sync sees them (the group coordinator
@@ -145,6 +146,8 @@ export interface LinkManagerApi {
    * partition the offset truncated to and the records cut.
    */
   restoreMirrors(linkName: string, topics: string[], opts?: { validateOnly?: boolean }): Promise<RestoreResult[]>;
+  /** The link whose source coordinates consumer group `group` (consumer.group.coordination=source), if any. */
+  groupsAtSource(group: string): SourceGroups | undefined;
   /** whether a local topic is a mirror (read-only to clients): of which link, from which source cluster (null: not known yet) */
   mirrorOf(topic: string): { linkName: string; sourceClusterId: string | null } | undefined;
 }

@@ -31,6 +31,8 @@ export interface RequestContext {
   listener: ListenerInfo;
   /** who the client is, and where its authentication stands */
   session: ConnectionSession;
+  /** calls `listener` once, when the connection closes (at once if it has) */
+  onClose(listener: () => void): void;
 }
 
 export interface ListenerInfo {
@@ -84,6 +86,7 @@ export class Connection {
   /** settles when no request is being handled, for a graceful shutdown */
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => {};
+  private readonly closeListeners: (() => void)[] = [];
 
   constructor(private readonly socket: Socket, private readonly opts: ConnectionOptions, private readonly session: ConnectionSession, saslMaxReceiveBytes: number) {
     // Until a SASL client has authenticated, frames are held to sasl.server.max.receive.size.
@@ -120,7 +123,13 @@ export class Connection {
     this.socket.destroy();
   }
 
+  private onClose(listener: () => void): void {
+    if (this.closed) listener();
+    else this.closeListeners.push(listener);
+  }
+
   private release(): void {
+    if (!this.closed) for (const listener of this.closeListeners.splice(0)) listener();
     this.closed = true;
     this.queue.length = 0;
     this.queuedBytes = 0;
@@ -250,7 +259,7 @@ export class Connection {
     }
     let response: unknown;
     try {
-      response = await handler.handle(body, { header, version: apiVersion, clientHost: this.clientHost, connectionId: this.id, listener: this.opts.listener, session });
+      response = await handler.handle(body, { header, version: apiVersion, clientHost: this.clientHost, connectionId: this.id, listener: this.opts.listener, session, onClose: (l) => this.onClose(l) });
     } catch (err) {
       if (err instanceof CloseConnection) {
         this.opts.logger.debug({ conn: this.id, client: this.clientHost }, err.message);

@@ -32,4 +32,14 @@ test('bad filters are refused with the field named', () => {
   assert.equal(s.offsetSync, { enabled: true, intervalMs: 1000, filters: [] });
 });
 
+test('consumer.group.coordination: local by default; source takes every group unless filtered', () => {
+  assert.is(resolveLinkSettings('l', {}).groupsAtSource, null);
+  assert.equal(resolveLinkSettings('l', { 'consumer.group.coordination': 'SOURCE' }).groupsAtSource, [{ name: '*', patternType: 'LITERAL', filterType: 'INCLUDE' }]);
+  const filtered = resolveLinkSettings('l', { 'consumer.group.coordination': 'source', 'consumer.group.coordination.group.filters': '{"groupFilters":[{"name":"edge-","patternType":"PREFIXED"}]}' });
+  assert.ok(chosenByFilters(filtered.groupsAtSource!, 'edge-a'));
+  assert.not.ok(chosenByFilters(filtered.groupsAtSource!, 'other'));
+  assert.match(linkConfigsProblem({ 'consumer.group.coordination': 'remote' })!, /Invalid value remote for configuration consumer.group.coordination: String must be one of: local, source/);
+  assert.match(linkConfigsProblem({ 'consumer.group.coordination.group.filters': '{"groupFilters":[{"name":""}]}' })!, /consumer.group.coordination.group.filters: groupFilters\[0\]\.name/);
+});
+
 test.run();

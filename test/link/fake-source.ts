@@ -175,6 +175,14 @@ export class FakeSource {
       listGroups: async () => [...this.groups.keys()],
       committedOffsets: async (group) => [...(this.groups.get(group) ?? [])],
       describeAcls: async (filter) => this.acls.filter((a) => filterMatches(filter, a)),
+      // Groups coordinated at the source are tested against a real Kafka: the fake has no coordinator.
+      groupCoordinator: async () => {
+        throw new Error('the fake source coordinates no groups');
+      },
+      groupRequest: async () => {
+        throw new Error('the fake source coordinates no groups');
+      },
+      closeLane: () => undefined,
       brokerAddress: (broker) => this.brokers.get(broker),
       // The fake has no connections of its own to count.
       connectionCounts: () => ({ opened: 0, authenticated: 0, reauthenticated: 0 }),

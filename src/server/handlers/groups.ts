@@ -2,6 +2,8 @@
 // SyncGroup, Heartbeat, LeaveGroup), offsets (OffsetCommit, OffsetFetch, OffsetDelete) and group
 // admin (DescribeGroups, ListGroups, DeleteGroups). This broker is the coordinator of every group;
 // the work is src/groups/coordinator.ts's, and here requests of each version are mapped onto it.
+// A group a cluster link says is coordinated at its source has the classic protocol and its
+// offsets served by the source's coordinator instead (groups-at-source.ts), through this broker.
 // ConsumerGroupHeartbeat (KIP-848's consumer protocol) is not served, so it is not advertised,
 // and a consumer with group.protocol=consumer fails as it does against a broker without it.
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
@@ -10,6 +12,7 @@ import type { GroupCoordinator } from '../../groups/coordinator.js';
 import type { RequestContext } from '../connection.js';
 import type { BrokerContext } from '../context.js';
 import { authorizedOperations, permits, refusal } from '../authorization.js';
+import { groupAtSource, locateAtSource, type SourceCoordinator } from '../groups-at-source.js';
 import { defineHandler, type HandlerFactory } from './handler.js';
 
 const GROUP_KEY_TYPE = 0;
@@ -26,6 +29,11 @@ function coordinatorOf(b: BrokerContext): GroupCoordinator | ErrorName {
   return b.groups ?? 'COORDINATOR_NOT_AVAILABLE';
 }
 
+/** The coordinator of `groupId`: the source's for a group coordinated there, else this broker's. */
+function groupCoordinator(b: BrokerContext, ctx: RequestContext, groupId: string): GroupCoordinator | SourceCoordinator | ErrorName {
+  return groupAtSource(b, ctx, groupId) ?? coordinatorOf(b);
+}
+
 /** The client's address as Kafka reports it (Java's InetAddress.toString): "/" and the IP. */
 function clientHost(ctx: RequestContext): string {
   return `/${ctx.clientHost.replace(/^::ffff:/, '')}`;
@@ -33,13 +41,15 @@ function clientHost(ctx: RequestContext): string {
 
 // ---- FindCoordinator ------------------------------------------------------------------------
 
-function findCoordinator(b: BrokerContext, ctx: RequestContext, keyType: number): { nodeId: number; host: string; port: number; error: ErrorName; message: string | null } {
+async function findCoordinator(b: BrokerContext, ctx: RequestContext, keyType: number, key: string): Promise<{ nodeId: number; host: string; port: number; error: ErrorName; message: string | null }> {
   const none = { nodeId: -1, host: '', port: -1 };
   // Transactional ids are answered too, though outpost has no transaction coordinator: the
   // producer's InitProducerId is then refused at once instead of it retrying for a coordinator.
   if (keyType === GROUP_KEY_TYPE || keyType === TRANSACTION_KEY_TYPE) {
     if (keyType === GROUP_KEY_TYPE) b.groups?.markInUse();
-    const error: ErrorName = keyType === GROUP_KEY_TYPE && !b.groups ? 'COORDINATOR_NOT_AVAILABLE' : 'NONE';
+    // A group coordinated at the source is still served here: this broker passes its requests on.
+    const atSource = keyType === GROUP_KEY_TYPE ? await locateAtSource(b, key) : null;
+    const error: ErrorName = atSource ?? (keyType === GROUP_KEY_TYPE && !b.groups ? 'COORDINATOR_NOT_AVAILABLE' : 'NONE');
     return error === 'NONE' ? { nodeId: b.nodeId, host: ctx.listener.advertised.host, port: ctx.listener.advertised.port, error, message: null } : { ...none, error, message: null };
   }
   // Share groups (KIP-932) are off, as in a default Kafka 4.4 broker.
@@ -48,31 +58,31 @@ function findCoordinator(b: BrokerContext, ctx: RequestContext, keyType: number)
 }
 
 /** FindCoordinator's key, authorized: DESCRIBE on the group or the transactional id. */
-function authorizedCoordinator(b: BrokerContext, ctx: RequestContext, keyType: number, key: string) {
+async function authorizedCoordinator(b: BrokerContext, ctx: RequestContext, keyType: number, key: string) {
   const rule = keyType === TRANSACTION_KEY_TYPE ? 'FindCoordinator.transactionalId' : 'FindCoordinator.group';
   if ((keyType === GROUP_KEY_TYPE || keyType === TRANSACTION_KEY_TYPE) && !permits(b, ctx, rule, key)) {
     return { nodeId: -1, host: '', port: -1, error: refusal(rule), message: null };
   }
-  return findCoordinator(b, ctx, keyType);
+  return findCoordinator(b, ctx, keyType, key);
 }
 
-export const findCoordinatorHandler = defineHandler('FindCoordinator', [0, 6], (b, req, ctx) => {
+export const findCoordinatorHandler = defineHandler('FindCoordinator', [0, 6], async (b, req, ctx) => {
   // v4 batches keys; success carries an empty message there and "NONE" before.
   if (ctx.version >= 4) {
-    const coordinators = req.coordinatorKeys.map((key: string) => {
-      const c = authorizedCoordinator(b, ctx, req.keyType, key);
+    const coordinators = await Promise.all(req.coordinatorKeys.map(async (key: string) => {
+      const c = await authorizedCoordinator(b, ctx, req.keyType, key);
       return { key, nodeId: c.nodeId, host: c.host, port: c.port, errorCode: errorCode(c.error), errorMessage: c.message ?? '' };
-    });
+    }));
     return { throttleTimeMs: 0, coordinators };
   }
-  const c = authorizedCoordinator(b, ctx, req.keyType, req.key);
+  const c = await authorizedCoordinator(b, ctx, req.keyType, req.key);
   return { throttleTimeMs: 0, errorCode: errorCode(c.error), errorMessage: c.message ?? c.error, nodeId: c.nodeId, host: c.host, port: c.port };
 });
 
 // ---- the classic group protocol -------------------------------------------------------------
 
 export const joinGroupHandler = defineHandler('JoinGroup', [0, 9], async (b, req, ctx) => {
-  const coordinator = permits(b, ctx, 'JoinGroup.group', req.groupId) ? coordinatorOf(b) : refusal('JoinGroup.group');
+  const coordinator = permits(b, ctx, 'JoinGroup.group', req.groupId) ? groupCoordinator(b, ctx, req.groupId) : refusal('JoinGroup.group');
   const r = typeof coordinator === 'string'
     ? { errorCode: errorCode(coordinator), generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId: req.memberId, members: [] }
     : await coordinator.joinGroup(
@@ -95,7 +105,7 @@ export const joinGroupHandler = defineHandler('JoinGroup', [0, 9], async (b, req
 
 export const syncGroupHandler = defineHandler('SyncGroup', [0, 5], async (b, req, ctx) => {
   const failed = (error: ErrorName) => ({ throttleTimeMs: 0, errorCode: errorCode(error), protocolType: null, protocolName: null, assignment: Buffer.alloc(0) });
-  const coordinator = permits(b, ctx, 'SyncGroup.group', req.groupId) ? coordinatorOf(b) : refusal('SyncGroup.group');
+  const coordinator = permits(b, ctx, 'SyncGroup.group', req.groupId) ? groupCoordinator(b, ctx, req.groupId) : refusal('SyncGroup.group');
   if (typeof coordinator === 'string') return failed(coordinator);
   // From v5 the client must say which protocol it assigned for.
   if (ctx.version >= 5 && (req.protocolType === null || req.protocolName === null)) return failed('INCONSISTENT_GROUP_PROTOCOL');
@@ -111,19 +121,19 @@ export const syncGroupHandler = defineHandler('SyncGroup', [0, 5], async (b, req
   return { throttleTimeMs: 0, ...r };
 });
 
-export const heartbeatHandler = defineHandler('Heartbeat', [0, 4], (b, req, ctx) => {
-  const coordinator = permits(b, ctx, 'Heartbeat.group', req.groupId) ? coordinatorOf(b) : refusal('Heartbeat.group');
-  const error = typeof coordinator === 'string' ? coordinator : coordinator.heartbeat(req);
+export const heartbeatHandler = defineHandler('Heartbeat', [0, 4], async (b, req, ctx) => {
+  const coordinator = permits(b, ctx, 'Heartbeat.group', req.groupId) ? groupCoordinator(b, ctx, req.groupId) : refusal('Heartbeat.group');
+  const error = typeof coordinator === 'string' ? coordinator : await coordinator.heartbeat(req);
   return { throttleTimeMs: 0, errorCode: errorCode(error) };
 });
 
-export const leaveGroupHandler = defineHandler('LeaveGroup', [0, 5], (b, req, ctx) => {
-  const coordinator = permits(b, ctx, 'LeaveGroup.group', req.groupId) ? coordinatorOf(b) : refusal('LeaveGroup.group');
+export const leaveGroupHandler = defineHandler('LeaveGroup', [0, 5], async (b, req, ctx) => {
+  const coordinator = permits(b, ctx, 'LeaveGroup.group', req.groupId) ? groupCoordinator(b, ctx, req.groupId) : refusal('LeaveGroup.group');
   if (typeof coordinator === 'string') return { throttleTimeMs: 0, errorCode: errorCode(coordinator), members: [] };
   // v3 batches members (and lets an admin name static members by instance id alone).
   const batched = ctx.version >= 3;
   const leaving = batched ? req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })) : [{ memberId: req.memberId, groupInstanceId: null }];
-  const r = coordinator.leaveGroup(req.groupId, leaving);
+  const r = await coordinator.leaveGroup(req.groupId, leaving);
   if (batched) return { throttleTimeMs: 0, errorCode: errorCode(r.error), members: r.members };
   // Before v3 the one member's error is the response's.
   const error = r.error !== 'NONE' ? errorCode(r.error) : r.members[0]?.errorCode ?? 0;
@@ -180,7 +190,7 @@ export const offsetCommitHandler = defineHandler('OffsetCommit', [2, 10], async 
     }
   }
   if (accepted.length > 0) {
-    const coordinator = coordinatorOf(b);
+    const coordinator = groupCoordinator(b, ctx, req.groupId);
     const errors = typeof coordinator === 'string'
       ? accepted.map(() => coordinator)
       : await coordinator.commitOffsets({
@@ -198,15 +208,15 @@ export const offsetCommitHandler = defineHandler('OffsetCommit', [2, 10], async 
   return { throttleTimeMs: 0, topics: results.toArray() };
 });
 
-export const offsetFetchHandler = defineHandler('OffsetFetch', [1, 10], (b, req, ctx) => {
-  const coordinator = coordinatorOf(b);
+export const offsetFetchHandler = defineHandler('OffsetFetch', [1, 10], async (b, req, ctx) => {
   const described = (topic: string) => permits(b, ctx, 'OffsetFetch.topic', topic);
-  const fetchGroup = (groupId: string, topics: { name: string; topicId: string; partitionIndexes: number[] }[] | null) => {
+  const fetchGroup = async (groupId: string, topics: { name: string; topicId: string; partitionIndexes: number[] }[] | null) => {
+    const coordinator = groupCoordinator(b, ctx, groupId);
     if (typeof coordinator === 'string') return { error: coordinator, topics: [] };
     if (!permits(b, ctx, 'OffsetFetch.group', groupId)) return { error: refusal('OffsetFetch.group'), topics: [] };
     const byId = ctx.version >= FIRST_TOPIC_ID_VERSION;
     if (topics === null) {
-      const r = coordinator.fetchOffsets(groupId, null);
+      const r = await coordinator.fetchOffsets(groupId, null, req.requireStable);
       // By id, a committed topic that no longer exists has no id to be named by: it is left out,
       // as is one the client may not describe.
       const named = r.topics.filter((t) => described(t.name)).map((t) => ({ ...t, topicId: b.logs.topic(t.name)?.topicId ?? ZERO_UUID }));
@@ -214,7 +224,7 @@ export const offsetFetchHandler = defineHandler('OffsetFetch', [1, 10], (b, req,
     }
     const refs = topics.map((t) => ({ ref: topicRef(b, ctx.version, t), partitionIndexes: t.partitionIndexes }));
     const known = refs.filter((t) => t.ref.name !== null && described(t.ref.name));
-    const r = coordinator.fetchOffsets(groupId, known.map((t) => ({ name: t.ref.name!, partitionIndexes: t.partitionIndexes })));
+    const r = await coordinator.fetchOffsets(groupId, known.map((t) => ({ name: t.ref.name!, partitionIndexes: t.partitionIndexes })), req.requireStable);
     if (r.error !== 'NONE') return { error: r.error, topics: [] };
     let next = 0;
     const out = refs.map(({ ref, partitionIndexes }) => {
@@ -234,13 +244,13 @@ export const offsetFetchHandler = defineHandler('OffsetFetch', [1, 10], (b, req,
   };
   // v8 asks for several groups at once.
   if (ctx.version >= 8) {
-    const groups = req.groups.map((g) => {
-      const r = fetchGroup(g.groupId, g.topics);
+    const groups = await Promise.all(req.groups.map(async (g) => {
+      const r = await fetchGroup(g.groupId, g.topics);
       return { groupId: g.groupId, topics: r.topics, errorCode: errorCode(r.error) };
-    });
+    }));
     return { throttleTimeMs: 0, groups };
   }
-  const r = fetchGroup(req.groupId, req.topics && req.topics.map((t) => ({ ...t, topicId: ZERO_UUID })));
+  const r = await fetchGroup(req.groupId, req.topics && req.topics.map((t) => ({ ...t, topicId: ZERO_UUID })));
   // Before v8 topics are named by name alone.
   return { throttleTimeMs: 0, topics: r.topics.map(({ name, partitions }) => ({ name, partitions })), errorCode: errorCode(r.error) };
 });
