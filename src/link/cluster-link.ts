@@ -12,7 +12,7 @@ import { ZERO_UUID } from '../../protocol/primitives.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { sameBinding, type AclBinding } from '../common/acls.js';
 import { chosenByFilters } from '../config/group-filters.js';
-import { resolveLinkSettings, type LinkSettings } from '../config/link-configs.js';
+import { resolveLinkSettings, type LinkSettings, type StartOffsetSpec } from '../config/link-configs.js';
 import type { LogManager } from '../log/log-manager.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import { newTopicId } from '../log/topic-names.js';
@@ -182,9 +182,12 @@ export class ClusterLink implements FetcherHost {
    */
   async createMirror(topic: string, sourceTopic: string, ownConfigs: Record<string, string>): Promise<MirrorTopic> {
     // A topic made at the source a moment ago may not have its leaders yet: asked again, briefly.
-    const { source, startOffsets } = await this.whileLeadersSettle(async () => {
+    const { source, startOffsets, logStartOffsets } = await this.whileLeadersSettle(async () => {
       const t = await this.sourceTopic(sourceTopic);
-      return { source: t, startOffsets: await this.startOffsets(t) };
+      const startOffsets = await this.startOffsets(t, this.settings.startOffset);
+      // Started later than the source's log start, the mirror still serves what is older from the source.
+      const logStartOffsets = this.settings.startOffset.kind === 'earliest' ? startOffsets : await this.startOffsets(t, { kind: 'earliest' });
+      return { source: t, startOffsets, logStartOffsets };
     });
     const fromSource = await this.sourceConfigs([sourceTopic]).catch((e: Error) => {
       throw new LinkError('SOURCE', `cannot read the configs of ${sourceTopic} at the source: ${e.message}`);
@@ -198,7 +201,7 @@ export class ClusterLink implements FetcherHost {
       sourceTopicId: source.topicId === ZERO_UUID ? null : source.topicId,
       paused: false,
       failed: null,
-      pending: { startOffsets, configs },
+      pending: { startOffsets, ...(logStartOffsets.some((o, p) => o !== startOffsets[p]) ? { logStartOffsets } : {}), configs },
     };
     const mirror = new MirrorTopic(record);
     this.record.mirrors.push(record);
@@ -231,7 +234,8 @@ export class ClusterLink implements FetcherHost {
     }
     for (const [p, offset] of pending.startOffsets.entries()) {
       const log = this.deps.logs.getLog(topic, p)!;
-      if (log.logStartOffset !== offset || log.logEndOffset !== offset) await log.truncateFullyAndStartAt(offset);
+      const logStart = Math.min(pending.logStartOffsets?.[p] ?? offset, offset);
+      if (log.logStartOffset !== logStart || log.localLogStartOffset !== offset || log.logEndOffset !== offset) await log.truncateFullyAndStartAt(offset, logStart);
     }
     mirror.record.pending = null;
     await this.deps.persist();
@@ -792,8 +796,7 @@ export class ClusterLink implements FetcherHost {
   }
 
   /** Where each partition of a new mirror starts, per mirror.start.offset.spec. */
-  private async startOffsets(t: SourceTopic): Promise<number[]> {
-    const spec = this.settings.startOffset;
+  private async startOffsets(t: SourceTopic, spec: StartOffsetSpec): Promise<number[]> {
     const leaders = new Map<number, { topic: string; partition: number; leaderEpoch: number }[]>();
     for (const p of t.partitions) {
       if (p.error !== 'NONE' || p.leaderId < 0) throw new LeadersUnsettled(`partition ${p.partition} of the source topic ${t.name} has no leader (${p.error}); try again`);

@@ -36,8 +36,12 @@ const storedMirror = z.object({
   paused: z.boolean(),
   /** why mirroring stopped for good (source topic deleted, recreated, shrunk), or null */
   failed: z.string().nullable(),
-  /** a mirror being created: where its partitions start and the configs its local topic gets */
-  pending: z.object({ startOffsets: z.array(z.number().int()), configs: z.record(z.string()) }).nullable(),
+  /**
+   * a mirror being created: where its partitions' local copies start, where their logs start (the
+   * source's log starts, read through the link below the local start; absent: the same) and the
+   * configs its local topic gets
+   */
+  pending: z.object({ startOffsets: z.array(z.number().int()), logStartOffsets: z.array(z.number().int()).optional(), configs: z.record(z.string()) }).nullable(),
   /** a promote or failover under way (PENDING_STOPPED): a crash before it ends finishes it at the next start */
   stopping: z.enum(['promote', 'failover']).optional(),
 });

@@ -475,9 +475,13 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
     });
   }
 
-  /** Empties the log and restarts it at `offset` (the mirror, when the source's log start passed this log's end). */
-  truncateFullyAndStartAt(offset: number): Promise<void> {
-    return this.queue.task(() => this.truncateFullyNow(offset));
+  /**
+   * Empties the log and restarts it at `offset` (the mirror, when the source's log start passed
+   * this log's end). With `logStartOffset` below it, the log starts there and what lies between
+   * is read remotely (a mirror started at the source's latest offset).
+   */
+  truncateFullyAndStartAt(offset: number, logStartOffset = offset): Promise<void> {
+    return this.queue.task(() => this.truncateFullyNow(offset, Math.min(logStartOffset, offset)));
   }
 
   /** fsyncs everything appended so far (waiting for an fsync in progress and sharing the next). */
@@ -780,7 +784,7 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
     if (this.epochs.truncateFromStart(offset)) await this.epochs.persist();
   }
 
-  private async truncateFullyNow(offset: number): Promise<void> {
+  private async truncateFullyNow(offset: number, logStartOffset = offset): Promise<void> {
     await this.local.replaceAll(offset, Date.now());
     this._logEndOffset = offset;
     this.flushedOffset = offset;
@@ -789,9 +793,9 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
     if (this.epochs.clear()) await this.epochs.persist();
     this.producers.clear();
     await this.snapshots.removeAll();
-    this._logStartOffset = offset;
+    this._logStartOffset = logStartOffset;
     this._localLogStartOffset = offset;
-    await this.opts.onLogStartOffsetChange?.(offset);
+    await this.opts.onLogStartOffsetChange?.(logStartOffset);
   }
 
 }

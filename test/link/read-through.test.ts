@@ -133,6 +133,33 @@ test('ten readers of the same cold range share the source fetches', async (ctx) 
   assert.ok(fetches <= chunks + 1, `${fetches} source fetches for ${chunks} chunks`);
 });
 
+test('an edge that starts empty: mirror.start.offset.spec=latest copies only new records and serves the history from the source', async (ctx) => {
+  await ctx.outpost.links.createLink({ name: 'edge-latest', bootstrapServers: ctx.kafka.bootstrap, configs: { 'mirror.start.offset.spec': 'latest', 'replica.fetch.max.bytes': String(128 * 1024) } });
+  await createTopic(ctx.kafka, 'fresh', 1);
+  const produce = async (n: number) => {
+    const r = await javaTool('org.apache.kafka.tools.ProducerPerformance', [
+      '--topic', 'fresh', '--num-records', String(n), '--record-size', '2048', '--throughput', '-1',
+      '--producer-props', `bootstrap.servers=${ctx.kafka.bootstrap}`, 'acks=1', 'linger.ms=5', 'batch.size=32768',
+    ]);
+    assert.is(r.code, 0, r.stderr);
+  };
+  await produce(500);
+  const [startedAt] = await highWatermarks(ctx.source, 'fresh');
+  await ctx.outpost.links.createMirror('edge-latest', 'fresh');
+  assert.is(ctx.outpost.links.describeMirror('edge-latest', 'fresh').partitions[0]!.localBytes, 0, 'nothing copied at creation');
+  assert.equal([await listOffset(ctx.local, 'fresh', -2), await listOffset(ctx.local, 'fresh', -4)], [0, startedAt], 'EARLIEST is the source\'s, EARLIEST_LOCAL where the copy began');
+  await produce(100);
+  const [end] = await highWatermarks(ctx.source, 'fresh');
+  await waitFor('the new records mirrored', async () => (await highWatermarks(ctx.local, 'fresh'))[0] === end);
+  const m = ctx.outpost.links.describeMirror('edge-latest', 'fresh').partitions[0]!;
+  assert.equal([m.logStartOffset, m.localLogStartOffset], [0, startedAt]);
+  assert.ok(m.localBytes < 100 * 2200, `only the new records are here (${m.localBytes} bytes)`);
+  assert.equal(await batchesFrom(ctx.local, 'fresh', 0), await batchesFrom(ctx.source, 'fresh', 0), 'the source\'s batches at every offset');
+  const kc = await kcat(['-b', ctx.outpost.bootstrap, '-C', '-t', 'fresh', '-o', 'beginning', '-e', '-f', '%o\\n']);
+  assert.is(kc.code, 0, kc.stderr);
+  assert.equal(kc.stdout.trim().split('\n').map(Number), Array.from({ length: end! }, (_, i) => i), 'kcat: every offset once');
+});
+
 test('the source killed and restarted during cold reads: no offset reset, every record once', async (ctx) => {
   const end = await mirrorWithHistory(ctx, 'outage', 800);
   const reading = javaClient('ConsumeRecords', ['--bootstrap', ctx.outpost.bootstrap, '--topic', 'outage', '--to-end', 'true', '--timeout-ms', '120000', '--prop', 'auto.offset.reset=none']);
