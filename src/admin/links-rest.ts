@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { isSensitiveLinkConfig } from '../config/link-configs.js';
+import { hitRatio } from '../link/read-through.js';
 import { LinkError, type LinkDescription, type LinkManagerApi, type MirrorDescription, type MirrorPartitionStatus } from '../link/types.js';
 import { HttpError, readJsonBody, sendJson } from './json.js';
 
@@ -182,6 +183,9 @@ function mirrorLag(p: MirrorPartitionStatus) {
     log_start_offset: p.logStartOffset,
     local_log_start_offset: p.localLogStartOffset,
     local_bytes: p.localBytes,
+    // outpost's: bytes served to clients from the copy here and through the link
+    bytes_served_local: p.bytesServed.local,
+    bytes_served_read_through: p.bytesServed.readThrough,
     // outpost's: a stopped mirror's log end offset at the stop
     ...(p.stopOffset !== undefined ? { stop_offset: p.stopOffset } : {}),
   };
@@ -399,15 +403,19 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
       records_per_sec: d.recordsPerSec,
       // outpost's: the link's connections to the source since it last (re)started
       source_connections: d.connections,
-      // outpost's: consumer offset sync, when it last ran and how far each group trails the source
       // outpost's: reads of the mirrors' older records (deleted here by local.retention.*) through the link
       read_through: {
         source_fetches: d.readThrough.sourceFetches,
         source_bytes: d.readThrough.sourceBytes,
         cache_hits: d.readThrough.hits,
         cache_misses: d.readThrough.misses,
+        cache_hit_ratio: hitRatio(d.readThrough),
+        cached_bytes: d.readThrough.cachedBytes,
         bytes_served: d.readThrough.bytesServed,
+        source_fetch_ms_p50: d.readThrough.sourceFetchMs.p50,
+        source_fetch_ms_p99: d.readThrough.sourceFetchMs.p99,
       },
+      // outpost's: consumer offset sync, when it last ran and how far each group trails the source
       consumer_offset_sync: {
         enabled: d.offsetSync.enabled,
         last_sync_ms: d.offsetSync.lastSyncMs,

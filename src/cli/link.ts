@@ -50,7 +50,14 @@ function describeLink(l: any): string {
     ['Mirror Topics', l.topic_names.join(', ')],
     ['Fetch Rate', `${Math.round(l.records_per_sec)} records/s, ${Math.round(l.bytes_per_sec)} bytes/s`],
     ['Consumer Offset Sync', offsetSyncLine(l.consumer_offset_sync)],
+    ['Read-Through', readThroughLine(l.read_through)],
   ]);
+}
+
+function readThroughLine(r: { source_fetches: number; bytes_served: number; cache_hit_ratio: number; cached_bytes: number; source_fetch_ms_p50: number; source_fetch_ms_p99: number }): string {
+  if (r.source_fetches === 0) return 'nothing read through yet';
+  const latency = r.source_fetch_ms_p50 < 0 ? '' : `, source fetch p50 ${r.source_fetch_ms_p50} ms p99 ${r.source_fetch_ms_p99} ms`;
+  return `${r.bytes_served} bytes served, ${r.source_fetches} source fetches, cache hit ratio ${r.cache_hit_ratio.toFixed(2)} (${r.cached_bytes} bytes cached)${latency}`;
 }
 
 function offsetSyncLine(s: { enabled: boolean; last_sync_ms: number | null; groups: { group_id: string; offsets_behind: number; synced: boolean }[] }): string {

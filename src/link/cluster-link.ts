@@ -54,10 +54,6 @@ export interface LinkDeps {
 }
 
 const LEADERSHIP = 'leadership';
-/** The chunks of older records kept in memory per link. */
-const READ_THROUGH_CACHE_BYTES = 64 << 20;
-/** Kafka's remote.fetch.max.wait.ms default: how long a read below the local log start waits for the source. */
-const REMOTE_FETCH_MAX_WAIT_MS = 500;
 const CONFIG_SYNC = 'config-sync';
 const OFFSET_SYNC = 'consumer-offset-sync';
 const ACL_SYNC = 'acl-sync';
@@ -103,8 +99,8 @@ export class ClusterLink implements FetcherHost {
     this.source = deps.connect ? deps.connect(record, this.settings) : new KafkaSource(record.bootstrapServers, this.settings);
     this.readThrough = new ReadThrough(() => this.source, {
       chunkBytes: this.settings.fetchMaxBytes,
-      cacheBytes: READ_THROUGH_CACHE_BYTES,
-      maxWaitMs: REMOTE_FETCH_MAX_WAIT_MS,
+      cacheBytes: this.settings.readThrough.cacheBytes,
+      maxWaitMs: this.settings.readThrough.maxWaitMs,
     });
     this.sourceGroups = new SourceGroups(() => this.source, {
       toSource: (topic) => this.mirrors.get(topic)?.sourceTopic ?? topic,

@@ -2,6 +2,7 @@
 // link manager at scrape time. Each broker has a registry of its own, so several brokers in one
 // process (the tests) never report each other's links.
 import { Gauge, type Registry } from 'prom-client';
+import { hitRatio } from './read-through.js';
 import type { LinkDescription, MirrorDescription } from './types.js';
 
 interface LinkMetricsSource {
@@ -91,6 +92,7 @@ export function registerLinkMetrics(registry: Registry, source: LinkMetricsSourc
     ['hits', 'cache_hits', 'Reads below a mirror\'s local log start served from the read-through cache'],
     ['misses', 'cache_misses', 'Reads below a mirror\'s local log start that had to ask the source'],
     ['bytesServed', 'bytes_served', 'Bytes of older mirror records served to clients through the link'],
+    ['cachedBytes', 'cached_bytes', 'Bytes of older mirror records held in the read-through cache now'],
   ] as const) {
     new Gauge({
       registers,
@@ -103,6 +105,45 @@ export function registerLinkMetrics(registry: Registry, source: LinkMetricsSourc
       },
     });
   }
+  new Gauge({
+    registers,
+    name: 'outpost_cluster_link_read_through_cache_hit_ratio',
+    help: 'Share of reads below a mirror\'s local log start served from the read-through cache, since the link last (re)started',
+    labelNames: ['link'],
+    collect() {
+      this.reset();
+      for (const l of links()) this.set({ link: l.name }, hitRatio(l.readThrough));
+    },
+  });
+  new Gauge({
+    registers,
+    name: 'outpost_cluster_link_read_through_source_fetch_ms',
+    help: 'How long the source took to answer a read-through fetch, over the last 256 (quantiles 0.5 and 0.99)',
+    labelNames: ['link', 'quantile'],
+    collect() {
+      this.reset();
+      for (const l of links()) {
+        const { p50, p99 } = l.readThrough.sourceFetchMs;
+        if (p50 < 0) continue;
+        this.set({ link: l.name, quantile: '0.5' }, p50);
+        this.set({ link: l.name, quantile: '0.99' }, p99);
+      }
+    },
+  });
+  new Gauge({
+    registers,
+    name: 'outpost_mirror_bytes_served',
+    help: 'Bytes of a mirror topic\'s record batches served to clients since the broker started: from the copy here (local) or through the link (read_through)',
+    labelNames: ['link', 'topic', 'from'],
+    collect() {
+      this.reset();
+      for (const m of source.listMirrors()) {
+        const sum = (k: 'local' | 'readThrough') => m.partitions.reduce((n, p) => n + p.bytesServed[k], 0);
+        this.set({ link: m.linkName, topic: m.topic, from: 'local' }, sum('local'));
+        this.set({ link: m.linkName, topic: m.topic, from: 'read_through' }, sum('readThrough'));
+      }
+    },
+  });
   new Gauge({
     registers,
     name: 'outpost_mirror_partition_lag_records',

@@ -45,6 +45,22 @@ export interface ReadThroughStats {
   hits: number;
   misses: number;
   bytesServed: number;
+  /** bytes of chunks in the cache now */
+  cachedBytes: number;
+  /** how long the source took to answer a chunk's fetch, over the last fetches (-1: none yet) */
+  sourceFetchMs: { p50: number; p99: number };
+}
+
+/** The source fetches whose times the latency percentiles are taken over. */
+const LATENCY_SAMPLES = 256;
+
+/** The share of reads below a local log start served from the cache (0 before any). */
+export function hitRatio(s: { hits: number; misses: number }): number {
+  return s.hits + s.misses === 0 ? 0 : s.hits / (s.hits + s.misses);
+}
+
+function percentile(sorted: number[], q: number): number {
+  return sorted.length === 0 ? -1 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 export class ReadThrough {
@@ -52,7 +68,10 @@ export class ReadThrough {
   /** per partition, the cached chunks' keys, to find the one covering an offset */
   private readonly byPartition = new Map<string, Set<string>>();
   private readonly inflight = new Map<string, Promise<Chunk>>();
-  readonly stats: ReadThroughStats = { sourceFetches: 0, sourceBytes: 0, hits: 0, misses: 0, bytesServed: 0 };
+  private readonly stats = { sourceFetches: 0, sourceBytes: 0, hits: 0, misses: 0, bytesServed: 0 };
+  /** the last source fetches' times in ms, a ring of LATENCY_SAMPLES */
+  private readonly latencies: number[] = [];
+  private nextLatency = 0;
 
   constructor(private readonly source: () => SourceEndpoint, private readonly opts: ReadThroughOptions) {
     this.cache = new LRUCache<string, Chunk>({
@@ -63,6 +82,11 @@ export class ReadThrough {
         this.byPartition.get(part)?.delete(key);
       },
     });
+  }
+
+  describe(): ReadThroughStats {
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    return { ...this.stats, cachedBytes: this.cache.calculatedSize, sourceFetchMs: { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) } };
   }
 
   /** The reader a mirror partition's log gets for what it no longer holds. */
@@ -130,6 +154,7 @@ export class ReadThrough {
     if (p.leaderId < 0) throw new Error(`the source partition has no leader known here${p.problem ? ` (${p.problem})` : ''}`);
     const byName = p.sourceTopicId === ZERO_UUID;
     this.stats.sourceFetches++;
+    const started = performance.now();
     const { body } = await this.source().fetch(p.leaderId, {
       build: () => ({
         replicaId: -1,
@@ -147,6 +172,8 @@ export class ReadThrough {
       maxVersion: byName ? LAST_FETCH_BY_NAME : undefined,
       lane: 'read-through',
     });
+    this.latencies[this.nextLatency] = Math.round(performance.now() - started);
+    this.nextLatency = (this.nextLatency + 1) % LATENCY_SAMPLES;
     if (body.errorCode) throw new Error(`Fetch: ${errorName(body.errorCode)}`);
     const d = body.responses[0]?.partitions[0];
     if (!d) throw new Error('Fetch: no answer for the partition');

@@ -78,6 +78,8 @@ export interface MirrorPartitionStatus {
   logStartOffset: number;
   /** bytes of the partition's segments here */
   localBytes: number;
+  /** bytes of record batches served to clients: from the copy here, and read through from the source */
+  bytesServed: { local: number; readThrough: number };
   lag: number;
   lastFetchTimeMs: number;
   /** the source broker the partition is fetched from, as the source's metadata last said (-1: none) */

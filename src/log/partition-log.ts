@@ -161,6 +161,8 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
   private _logEndOffset = 0;
   /** reads the records below the local log start from where they are kept (null: nowhere) */
   private remote: RemoteReader | null = null;
+  /** bytes of record batches read for clients: from this broker's segments, and through the remote reader */
+  readonly served = { local: 0, remote: 0 };
   /** Everything below it is fsynced: Kafka's recovery point. */
   private flushedOffset = 0;
   /** When the oldest append not yet fsynced was made, for flush.ms. */
@@ -346,6 +348,7 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
       try {
         const chunks = this.tail.read(fetchOffset, maxBytes, opts.minOneBatch, limit) ?? (await this.local.read(fetchOffset, maxBytes, opts.minOneBatch, limit, interval));
         const bytes = chunks.reduce((n, c) => n + c.length, 0);
+        this.served.local += bytes;
         if (opts.upTo === 'hw') return { ok: true, chunks, bytes, ...offsets };
         return { ok: true, chunks, bytes, ...offsets, abortedTransactions: await this.local.abortedTransactions(fetchOffset, chunks, this._logEndOffset, interval) };
       } catch (e) {
@@ -357,14 +360,14 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
   }
 
   /**
-   * Every read below the local log start comes here: records this broker does not hold. None of
-   * them can be had yet, so the answer is OFFSET_OUT_OF_RANGE; a log that keeps only its recent
-   * records (the edge cache) will read the rest from its source here.
+   * Every read below the local log start comes here: records this broker does not hold. A log with
+   * a remote reader (a mirror: its source) is served by it; without one they are out of range.
    */
   private async readBelowLocal(fetchOffset: number, maxBytes: number, opts: ReadOptions, offsets: LogOffsets): Promise<ReadResult> {
     if (this.remote === null || fetchOffset < offsets.logStartOffset) return outOfRange(fetchOffset, offsets);
     const r = await this.remote(fetchOffset, maxBytes, { ...opts, upTo: this.localLogStartOffset });
     if (!r.ok) return { ...r, ...offsets };
+    this.served.remote += r.bytes;
     return { ok: true, chunks: r.chunks, bytes: r.bytes, ...offsets, ...(opts.upTo === 'lso' ? { abortedTransactions: r.abortedTransactions } : {}) };
   }
 

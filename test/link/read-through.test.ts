@@ -99,9 +99,15 @@ test('the full history, byte for byte: batches at every offset, and kcat, the Ja
   await waitFor('kafkajs read to the end', () => offsets.length >= end, 120_000);
   await consumer.disconnect();
   assert.equal(offsets, Array.from({ length: end }, (_, i) => i), 'kafkajs: every offset once, in order');
-  assert.ok(ctx.outpost.links.describeLink(LINK).readThrough.bytesServed > 0);
+  const rt = ctx.outpost.links.describeLink(LINK).readThrough;
+  assert.ok(rt.bytesServed > 0 && rt.cachedBytes > 0 && rt.sourceFetchMs.p50 >= 0 && rt.sourceFetchMs.p99 >= rt.sourceFetchMs.p50, JSON.stringify(rt));
+  const served = ctx.outpost.links.describeMirror(LINK, 'history').partitions[0]!.bytesServed;
+  assert.ok(served.readThrough > 0 && served.local > 0, JSON.stringify(served));
   const metrics = await (await fetch(`http://127.0.0.1:${ctx.outpost.adminPort}/metrics`)).text();
   assert.match(metrics, /outpost_cluster_link_read_through_bytes_served\{link="edge"\} [1-9]/);
+  assert.match(metrics, /outpost_mirror_bytes_served\{link="edge",topic="history",from="read_through"\} [1-9]/);
+  assert.match(metrics, /outpost_cluster_link_read_through_cache_hit_ratio\{link="edge"\} 0\.\d+/);
+  assert.match(metrics, /outpost_cluster_link_read_through_source_fetch_ms\{link="edge",quantile="0.99"\} \d+/);
 });
 
 test('ten readers of the same cold range share the source fetches', async (ctx) => {
