@@ -7,12 +7,14 @@ import { runGroupsRebalance } from './groups-rebalance.js';
 import { runMirror } from './link-vs-mm2.js';
 import { runCutover } from './cutover-vs-mm2.js';
 import { runFanout } from './fanout.js';
+import { runReadThrough } from './read-through.js';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   throughput: runThroughput,
   mirror: runMirror,
   cutover: runCutover,
   fanout: runFanout,
+  'read-through': runReadThrough,
   groups: runGroupsRebalance,
   fuzz: runFuzz,
   kill: runKillCycles,

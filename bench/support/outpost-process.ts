@@ -38,8 +38,10 @@ export async function startOutpostProcess(opts: { configs?: Record<string, strin
   // Its log goes to a file, not a pipe we would have to drain; warn keeps the log's own cost out
   // of the CPU figures.
   const out = openSync(logFile, 'a');
+  // OUTPOST_BENCH_NODE_ARGS adds node flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
+  const nodeArgs = process.env.OUTPOST_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawnGuarded(process.execPath, [
-    join(repoRoot, 'bin/outpost.js'), 'serve', ...(entries.length > 0 ? ['--config', settingsFile] : []),
+    ...nodeArgs, join(repoRoot, 'bin/outpost.js'), 'serve', ...(entries.length > 0 ? ['--config', settingsFile] : []),
     ...(opts.listeners ? [] : ['--listen', `127.0.0.1:${port}`]), '--admin', `127.0.0.1:${admin}`, '--data-dir', join(workDir, 'data'),
   ], { stdio: ['ignore', out, out], env: { ...process.env, OUTPOST_LOG_LEVEL: 'warn' } }, workDir);
   closeSync(out);
@@ -121,5 +123,10 @@ export class LinksApi {
   async mirrorStatus(link: string, topic: string): Promise<{ status: string; reason: string | null }> {
     const m = await this.cluster('GET', `/links/${encodeURIComponent(link)}/mirrors/${encodeURIComponent(topic)}`);
     return { status: m.mirror_status, reason: m.mirror_status_reason ?? null };
+  }
+
+  /** The link as the REST API describes it. */
+  link(name: string): Promise<any> {
+    return this.cluster('GET', `/links/${encodeURIComponent(name)}`);
   }
 }

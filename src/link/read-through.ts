@@ -51,6 +51,10 @@ export interface ReadThroughStats {
   sourceFetchMs: { p50: number; p99: number };
 }
 
+/** Connections to each source broker that read-through fetches are spread over, by partition. */
+const READ_THROUGH_CONNECTIONS = 4;
+/** Chunks fetched ahead of a reader going through in order. */
+const READ_AHEAD_CHUNKS = 3;
 /** The source fetches whose times the latency percentiles are taken over. */
 const LATENCY_SAMPLES = 256;
 
@@ -67,7 +71,8 @@ export class ReadThrough {
   private readonly cache: LRUCache<string, Chunk>;
   /** per partition, the cached chunks' keys, to find the one covering an offset */
   private readonly byPartition = new Map<string, Set<string>>();
-  private readonly inflight = new Map<string, Promise<Chunk>>();
+  /** per partition, the chunks being fetched, by the offset they are fetched from */
+  private readonly inflight = new Map<string, Map<number, Promise<Chunk>>>();
   private readonly stats = { sourceFetches: 0, sourceBytes: 0, hits: 0, misses: 0, bytesServed: 0 };
   /** the last source fetches' times in ms, a ring of LATENCY_SAMPLES */
   private readonly latencies: number[] = [];
@@ -89,34 +94,53 @@ export class ReadThrough {
     return { ...this.stats, cachedBytes: this.cache.calculatedSize, sourceFetchMs: { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) } };
   }
 
-  /** The reader a mirror partition's log gets for what it no longer holds. */
+  /**
+   * The reader a mirror partition's log gets for what it no longer holds. Without `wait`, a chunk
+   * not here yet is asked for and the read answered at once with nothing (pending).
+   */
   reader(p: MirrorPartition): RemoteReader {
     return (fetchOffset, maxBytes, opts) => this.read(p, fetchOffset, maxBytes, opts);
   }
 
-  private async read(p: MirrorPartition, fetchOffset: number, maxBytes: number, opts: { minOneBatch: boolean; upTo: number }): Promise<RemoteReadResult> {
+  private async read(p: MirrorPartition, fetchOffset: number, maxBytes: number, opts: { minOneBatch: boolean; upTo: number; wait: boolean }): Promise<RemoteReadResult> {
     let chunk = this.cached(p, fetchOffset);
     if (chunk) {
       this.stats.hits++;
     } else {
       this.stats.misses++;
-      const loading = this.load(p, fetchOffset);
+      const loading = this.chunkAt(p, fetchOffset);
       let timer: NodeJS.Timeout | undefined;
       const waited = await Promise.race([
         loading.then((c) => ({ c }), (e: Error) => ({ e })),
-        new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), this.opts.maxWaitMs))),
+        new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), opts.wait ? this.opts.maxWaitMs : 0))),
       ]);
       clearTimeout(timer);
       // Not there in time: nothing yet, and the chunk goes on loading for the next ask.
-      if (waited === null) return { ok: true, chunks: [], bytes: 0, abortedTransactions: [] };
+      if (waited === null) return { ok: true, chunks: [], bytes: 0, abortedTransactions: [], pending: true };
       if ('e' in waited) return { ok: false, error: 'KAFKA_STORAGE_ERROR', reason: `reading offset ${fetchOffset} of ${p.topic}-${p.partition} from the source: ${waited.e.message}` };
       chunk = waited.c;
-      // Going through in order: the next chunk is fetched while this one is read.
-      if (chunk.nextOffset < opts.upTo && chunk.nextOffset > fetchOffset) void this.load(p, chunk.nextOffset).catch(() => undefined);
     }
-    const served = slice(chunk, fetchOffset, maxBytes, opts);
+    // The read goes on into the chunks after this one that are here already.
+    const chunks = [chunk];
+    for (let c: Chunk | undefined = chunk, room = maxBytes - chunk.buf.length; room > 0 && c.nextOffset < opts.upTo; ) {
+      c = this.cachedAt(p, c.nextOffset);
+      if (!c) break;
+      chunks.push(c);
+      room -= c.buf.length;
+    }
+    // Going through in order: the chunks after these are fetched while these are read.
+    this.readAhead(p, chunks[chunks.length - 1]!, READ_AHEAD_CHUNKS, opts.upTo);
+    const served = slice(chunks, fetchOffset, maxBytes, opts);
     this.stats.bytesServed += served.bytes;
     return served;
+  }
+
+  /** Makes sure the `depth` chunks after `c` are here or on their way. */
+  private readAhead(p: MirrorPartition, c: Chunk, depth: number, upTo: number): void {
+    if (depth === 0 || c.nextOffset >= upTo || c.nextOffset <= c.firstOffset) return;
+    const next = this.cachedAt(p, c.nextOffset);
+    if (next) return this.readAhead(p, next, depth - 1, upTo);
+    this.load(p, c.nextOffset).then((n) => n.buf.length > 0 && this.readAhead(p, n, depth - 1, upTo), () => undefined);
   }
 
   private cached(p: MirrorPartition, offset: number): Chunk | undefined {
@@ -127,12 +151,34 @@ export class ReadThrough {
     return undefined;
   }
 
+  /** The cached chunk fetched from exactly `offset` (the one after a chunk ending there). */
+  private cachedAt(p: MirrorPartition, offset: number): Chunk | undefined {
+    return this.cache.get(`${p.key}@${offset}`);
+  }
+
+  /**
+   * The chunk holding `offset`: one on its way that starts at or before it is waited for first
+   * (readers a little apart then share it), else it is fetched from `offset`.
+   */
+  private async chunkAt(p: MirrorPartition, offset: number): Promise<Chunk> {
+    const before = [...(this.inflight.get(p.key) ?? [])].filter(([from]) => from <= offset).sort(([a], [b]) => b - a)[0];
+    if (before) {
+      const c = await before[1].catch(() => null);
+      if (c && c.firstOffset <= offset && offset < c.nextOffset) return c;
+      const now = this.cached(p, offset);
+      if (now) return now;
+    }
+    return this.load(p, offset);
+  }
+
   /** The chunk from `offset`, fetched once however many readers want it. */
   private load(p: MirrorPartition, offset: number): Promise<Chunk> {
     const key = `${p.key}@${offset}`;
     const cached = this.cache.get(key);
     if (cached) return Promise.resolve(cached);
-    let loading = this.inflight.get(key);
+    let loads = this.inflight.get(p.key);
+    if (!loads) this.inflight.set(p.key, (loads = new Map()));
+    let loading = loads.get(offset);
     if (!loading) {
       loading = this.fetch(p, offset).then((c) => {
         if (c.buf.length > 0) {
@@ -143,9 +189,13 @@ export class ReadThrough {
         }
         return c;
       });
-      const done = loading.finally(() => this.inflight.delete(key));
+      const all = loads;
+      const done = loading.finally(() => {
+        all.delete(offset);
+        if (all.size === 0 && this.inflight.get(p.key) === all) this.inflight.delete(p.key);
+      });
       done.catch(() => undefined);
-      this.inflight.set(key, loading);
+      loads.set(offset, loading);
     }
     return loading;
   }
@@ -170,7 +220,8 @@ export class ReadThrough {
       }),
       maxWaitMs: 0,
       maxVersion: byName ? LAST_FETCH_BY_NAME : undefined,
-      lane: 'read-through',
+      // A broker answers a connection's requests one at a time: partitions spread over a few.
+      lane: `read-through ${p.partition % READ_THROUGH_CONNECTIONS}`,
     });
     this.latencies[this.nextLatency] = Math.round(performance.now() - started);
     this.nextLatency = (this.nextLatency + 1) % LATENCY_SAMPLES;
@@ -195,23 +246,37 @@ export class ReadThrough {
   }
 }
 
-/** The part of a chunk a read gets: from the batch holding `from`, within maxBytes, below upTo. */
-function slice(c: Chunk, from: number, maxBytes: number, opts: { minOneBatch: boolean; upTo: number }): Extract<RemoteReadResult, { ok: true }> {
-  let start = -1;
-  let end = -1;
-  for (const b of iterateBatches(c.buf)) {
-    const h = new BatchHeader(c.buf, b.pos);
-    if (h.lastOffset < from) continue;
-    if (h.baseOffset >= opts.upTo) break;
-    const size = b.pos + b.size - (start < 0 ? b.pos : start);
-    if (start >= 0 && size > maxBytes) break;
-    if (start < 0) {
-      if (b.size > maxBytes && !opts.minOneBatch) break;
-      start = b.pos;
+/**
+ * The part of consecutive chunks a read gets: from the batch holding `from`, within maxBytes,
+ * below upTo (the first batch whatever its size with minOneBatch). No bytes are copied.
+ */
+function slice(chunks: Chunk[], from: number, maxBytes: number, opts: { minOneBatch: boolean; upTo: number }): Extract<RemoteReadResult, { ok: true }> {
+  const out: Buffer[] = [];
+  const aborted: AbortedTransaction[] = [];
+  let total = 0;
+  let minOne = opts.minOneBatch;
+  for (const c of chunks) {
+    let start = -1;
+    let end = -1;
+    let full = false;
+    for (const b of iterateBatches(c.buf)) {
+      const h = new BatchHeader(c.buf, b.pos);
+      if (h.lastOffset < from) continue;
+      if (h.baseOffset >= opts.upTo || (total + b.size > maxBytes && !minOne)) {
+        full = true;
+        break;
+      }
+      if (start < 0) start = b.pos;
+      end = b.pos + b.size;
+      total += b.size;
+      minOne = false;
     }
-    end = b.pos + b.size;
+    if (start >= 0) {
+      out.push(c.buf.subarray(start, end));
+      // Each chunk lists the aborted transactions its range overlaps: one spanning two is listed once.
+      for (const a of c.aborted) if (!aborted.some((x) => x.producerId === a.producerId && x.firstOffset === a.firstOffset)) aborted.push(a);
+    }
+    if (full) break;
   }
-  if (start < 0) return { ok: true, chunks: [], bytes: 0, abortedTransactions: [] };
-  const chunk = c.buf.subarray(start, end);
-  return { ok: true, chunks: [chunk], bytes: chunk.length, abortedTransactions: c.aborted };
+  return { ok: true, chunks: out, bytes: total, abortedTransactions: aborted };
 }

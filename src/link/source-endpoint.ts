@@ -81,7 +81,7 @@ export interface FetchCall {
   /** caps the version (Fetch by topic name when a topic id is unknown) */
   maxVersion?: number;
   /** a connection of its own, beside the mirror's long polls: for reads of older records */
-  lane?: 'read-through';
+  lane?: `read-through ${number}`;
 }
 
 /** The group APIs a consumer group coordinated at the source has forwarded there. */

@@ -118,6 +118,8 @@ export type ReadResult =
       bytes: number;
       /** With upTo 'lso' only: the aborted transactions a read_committed Fetch lists with these batches. */
       abortedTransactions?: AbortedTransaction[];
+      /** a read below the local log start that found nothing yet: the records are on their way */
+      pending?: boolean;
     } & LogOffsets)
   | ({ ok: false; error: Extract<ErrorName, 'OFFSET_OUT_OF_RANGE' | 'KAFKA_STORAGE_ERROR' | 'NOT_LEADER_OR_FOLLOWER'>; reason: string } & LogOffsets);
 
@@ -126,10 +128,11 @@ export type ReadResult =
  * holding `fetchOffset`, at most `maxBytes` (but the first, with minOneBatch), none at or past
  * `upTo` (the local log start: what is here is read here).
  */
-export type RemoteReader = (fetchOffset: number, maxBytes: number, opts: { minOneBatch: boolean; upTo: number }) => Promise<RemoteReadResult>;
+export type RemoteReader = (fetchOffset: number, maxBytes: number, opts: { minOneBatch: boolean; upTo: number; wait: boolean }) => Promise<RemoteReadResult>;
 
 export type RemoteReadResult =
-  | { ok: true; chunks: Buffer[]; bytes: number; abortedTransactions: AbortedTransaction[] }
+  /** `pending`: nothing yet, the records are on their way (asked again, they may be there) */
+  | { ok: true; chunks: Buffer[]; bytes: number; abortedTransactions: AbortedTransaction[]; pending?: boolean }
   | { ok: false; error: Extract<ErrorName, 'KAFKA_STORAGE_ERROR' | 'OFFSET_OUT_OF_RANGE'>; reason: string };
 
 export interface ReadOptions {
@@ -137,6 +140,11 @@ export interface ReadOptions {
   minOneBatch: boolean;
   /** Fetch isolation: read_uncommitted reads up to the high watermark, read_committed to the last stable offset. */
   upTo: 'hw' | 'lso';
+  /**
+   * Below the local log start: wait (a bounded time) for records that are not here yet, or return
+   * at once with `pending` set while they are fetched (default: wait).
+   */
+  remoteWait?: boolean;
 }
 
 export type DeleteRecordsResult = { ok: true; logStartOffset: number } | { ok: false; error: 'OFFSET_OUT_OF_RANGE'; reason: string };
@@ -365,10 +373,10 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
    */
   private async readBelowLocal(fetchOffset: number, maxBytes: number, opts: ReadOptions, offsets: LogOffsets): Promise<ReadResult> {
     if (this.remote === null || fetchOffset < offsets.logStartOffset) return outOfRange(fetchOffset, offsets);
-    const r = await this.remote(fetchOffset, maxBytes, { ...opts, upTo: this.localLogStartOffset });
+    const r = await this.remote(fetchOffset, maxBytes, { minOneBatch: opts.minOneBatch, upTo: this.localLogStartOffset, wait: opts.remoteWait ?? true });
     if (!r.ok) return { ...r, ...offsets };
     this.served.remote += r.bytes;
-    return { ok: true, chunks: r.chunks, bytes: r.bytes, ...offsets, ...(opts.upTo === 'lso' ? { abortedTransactions: r.abortedTransactions } : {}) };
+    return { ok: true, chunks: r.chunks, bytes: r.bytes, ...offsets, ...(opts.upTo === 'lso' ? { abortedTransactions: r.abortedTransactions } : {}), ...(r.pending ? { pending: true } : {}) };
   }
 
   /**

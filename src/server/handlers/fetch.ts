@@ -27,6 +27,8 @@ interface PartitionRead {
   logStartOffset: number;
   divergingEpoch?: { epoch: number; endOffset: number };
   abortedTransactions: AbortedTransaction[];
+  /** read below a mirror's local log start, and not there yet */
+  pending?: boolean;
 }
 
 /**
@@ -39,15 +41,16 @@ function notHosted(error: ErrorName): boolean {
 
 /**
  * Reads each partition in turn within the response's byte budget. A read below a mirror's local
- * log start (through to its source) runs beside the others, its share of the budget set aside, and
- * only one per request, as Kafka reads one remote partition per fetch: the others get nothing this
- * time and are read by the next fetch.
+ * log start (through to its source) runs beside the others, its share of the budget set aside:
+ * the cold partitions of one request are read from the source at once. With `remoteWait` each
+ * waits (at most remote.fetch.max.wait.ms) for records not here yet; without it, those are asked
+ * for and answered as pending, so that what is here already goes out at once.
  */
-async function readAll(b: BrokerContext, parts: SessionPartition[], maxBytes: number, isolation: number, unreadable: (topic: string) => boolean): Promise<PartitionRead[]> {
+async function readAll(b: BrokerContext, parts: SessionPartition[], maxBytes: number, isolation: number, unreadable: (topic: string) => boolean, remoteWait: boolean): Promise<PartitionRead[]> {
   let budget = maxBytes;
   let first = true;
   const out: PartitionRead[] = [];
-  let cold: { index: number; read: Promise<PartitionRead> } | null = null;
+  const cold: { index: number; read: Promise<PartitionRead> }[] = [];
   for (const p of parts) {
     const partition = b.partitions.get(p.topic, p.partition);
     const base = { p, chunks: [] as Buffer[], bytes: 0, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: [] };
@@ -76,16 +79,14 @@ async function readAll(b: BrokerContext, parts: SessionPartition[], maxBytes: nu
       }
     }
     const isCold = p.fetchOffset >= log.logStartOffset && p.fetchOffset < log.localLogStartOffset;
-    if (isCold && cold) {
-      out.push({ ...base, ...offsets, error: 'NONE' });
-      continue;
-    }
     const limit = Math.min(p.maxBytes, budget);
-    const reading = log.read(p.fetchOffset, limit, { minOneBatch: first, upTo: isolation === READ_COMMITTED ? 'lso' : 'hw' });
+    const reading = log.read(p.fetchOffset, limit, { minOneBatch: first, upTo: isolation === READ_COMMITTED ? 'lso' : 'hw', remoteWait });
     if (isCold) {
-      cold = { index: out.length, read: reading.then((r) => partitionRead(base, r)) };
+      cold.push({ index: out.length, read: reading.then((r) => partitionRead(base, r)) });
       out.push({ ...base, error: 'NONE' });
       budget -= limit;
+      // Only the first read may go over the budget (with one whole batch).
+      first = false;
       continue;
     }
     const r = partitionRead(base, await reading);
@@ -93,7 +94,7 @@ async function readAll(b: BrokerContext, parts: SessionPartition[], maxBytes: nu
     budget = Math.max(0, budget - r.bytes);
     out.push(r);
   }
-  if (cold) out[cold.index] = await cold.read;
+  for (const c of cold) out[c.index] = await c.read;
   return out;
 }
 
@@ -101,7 +102,7 @@ async function readAll(b: BrokerContext, parts: SessionPartition[], maxBytes: nu
 function partitionRead(base: Omit<PartitionRead, 'error'>, r: ReadResult): PartitionRead {
   if (!r.ok) return { ...base, error: r.error };
   const { highWatermark, lastStableOffset, logStartOffset } = r;
-  return { ...base, highWatermark, lastStableOffset, logStartOffset, error: 'NONE', chunks: r.chunks, bytes: r.bytes, abortedTransactions: r.abortedTransactions ?? [] };
+  return { ...base, highWatermark, lastStableOffset, logStartOffset, error: 'NONE', chunks: r.chunks, bytes: r.bytes, abortedTransactions: r.abortedTransactions ?? [], ...(r.pending ? { pending: true } : {}) };
 }
 
 /** Resolves when one of the partitions gets an append, or after ms. */
@@ -151,14 +152,19 @@ export const fetch = defineHandler('Fetch', [4, 18], async (b, req, ctx) => {
     if (!readable.has(topic)) readable.set(topic, permits(b, ctx, 'Fetch.topic', topic));
     return !readable.get(topic);
   };
-  let reads = await readAll(b, session.partitions, maxBytes, req.isolationLevel, unreadable);
+  let reads = await readAll(b, session.partitions, maxBytes, req.isolationLevel, unreadable, false);
+  // Records on their way from a mirror's source and nothing else to send: waited for (bounded by
+  // remote.fetch.max.wait.ms, as Kafka's delayed remote fetch), whatever the client's own wait.
+  if (reads.some((r) => r.pending) && reads.reduce((n, r) => n + r.bytes, 0) < req.minBytes) {
+    reads = await readAll(b, session.partitions, maxBytes, req.isolationLevel, unreadable, true);
+  }
   for (;;) {
     const bytes = reads.reduce((n, r) => n + r.bytes, 0);
     const errored = reads.some((r) => (r.error !== 'NONE' && r.error !== refusal('Fetch.topic')) || r.divergingEpoch);
     const left = deadline - Date.now();
     if (bytes >= req.minBytes || errored || left <= 0 || session.partitions.length === 0 || b.stopping) break;
     await waitForAppend(b, session.partitions, left);
-    reads = await readAll(b, session.partitions, maxBytes, req.isolationLevel, unreadable);
+    reads = await readAll(b, session.partitions, maxBytes, req.isolationLevel, unreadable, true);
   }
 
   // Group by topic in request order; an incremental response leaves out what did not change.
