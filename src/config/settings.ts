@@ -7,6 +7,7 @@
 //   advertised.listener: kafka.example:9092   # HOST:PORT told to its clients; default: listen
 //   admin: 127.0.0.1:8090             # HOST:PORT of the admin HTTP listener (/health, /metrics)
 //   data.dir: ./data                  # relative to the file's own directory
+//   tail.cache.bytes: 268435456       # recent batches kept in memory for consumers, all partitions together
 //   configs:                          # broker configs by Kafka name (see broker-configs.ts)
 //     num.partitions: 3
 //     listeners: PLAINTEXT://127.0.0.1:9092,SASL_SSL://0.0.0.0:9093   # see listeners.ts
@@ -37,6 +38,8 @@ export interface Settings {
   admin: HostPort;
   /** absolute */
   dataDir: string;
+  /** recent batches kept in memory for the consumers at the tail, all partitions together (default: the log manager's) */
+  tailCacheBytes?: number;
   /** static broker configs by Kafka name, as written (checked, not normalised); always has node.id */
   configs: Record<string, string>;
   /** links (and their mirrors) the file declares; absent when it declares none */
@@ -86,6 +89,10 @@ const fileSchema = z
     'advertised.listener': hostPortText.optional(),
     admin: hostPortText.optional(),
     'data.dir': z.string({ invalid_type_error: 'expected a directory' }).min(1, 'must not be empty').optional(),
+    'tail.cache.bytes': z
+      .union([z.number(), z.bigint()], { errorMap: () => ({ message: 'expected a number of bytes' }) })
+      .refine((n) => n >= 0 && n <= Number.MAX_SAFE_INTEGER && Number.isInteger(Number(n)), 'expected a whole number of bytes, 0 or more')
+      .optional(),
     configs: z.record(scalar).optional(),
     links: z
       .array(linkSchema)
@@ -195,6 +202,7 @@ export async function loadSettings(flags: SettingsFlags): Promise<Settings> {
     throw new SettingsError(`${flags.config === undefined ? '' : `${fileKey('configs')} `}${(e as Error).message}`);
   }
   const settings: Settings = { listeners, admin, dataDir, configs };
+  if (file['tail.cache.bytes'] !== undefined) settings.tailCacheBytes = Number(file['tail.cache.bytes']);
   if (file.links) {
     settings.links = file.links.map((l, i) => {
       const link: DeclaredLink = {

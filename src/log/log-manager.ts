@@ -34,6 +34,7 @@ import { PartitionLog } from './partition-log.js';
 import { readPartitionTopicId, writePartitionTopicId } from './partition-metadata.js';
 import { runLimited } from './run-limited.js';
 import { createIndexCache, type IndexCache } from './segment.js';
+import { TailBudget } from './tail-cache.js';
 import type { TopicConfig } from './topic-config.js';
 import { collisionKey, newTopicId, topicNameProblem } from './topic-names.js';
 import { readTopicStore, writeTopicStore, type TopicInfo } from './topic-store.js';
@@ -57,7 +58,10 @@ export interface LogManagerOptions {
   maxOpenFiles?: number;
   /** Bytes of closed segments' indexes kept in memory across all partitions. */
   indexCacheBytes?: number;
-  /** Bytes of recent batches each partition keeps in memory for consumers at the tail. */
+  /**
+   * Bytes of recent batches kept in memory for consumers at the tail, all partitions together
+   * (the oldest appends anywhere leave first).
+   */
   tailCacheBytes?: number;
   producerIdExpirationMs?: number;
   /** Kafka's log.retention.check.interval.ms (default 5 minutes). */
@@ -73,10 +77,14 @@ interface TopicState {
   logs: PartitionLog[];
 }
 
+/** Recent batches kept in memory for consumers, all partitions together, unless told otherwise. */
+export const DEFAULT_TAIL_CACHE_TOTAL_BYTES = 256 << 20;
+
 export class LogManager {
   private readonly topicsByName = new Map<string, TopicState>();
   private readonly files: FileHandleCache;
   private readonly indexCache: IndexCache;
+  private readonly tailBudget: TailBudget;
   private readonly checkpointLogStarts = new CoalescedTask(() => this.writeLogStartOffsets());
   private readonly deletions = new Set<Promise<void>>();
   /** Topic changes run one at a time, each persisting what the previous one left. */
@@ -93,6 +101,7 @@ export class LogManager {
   ) {
     this.files = new FileHandleCache(opts.maxOpenFiles ?? 1024, opts.openSegmentFile);
     this.indexCache = createIndexCache(opts.indexCacheBytes ?? 64 << 20);
+    this.tailBudget = new TailBudget(opts.tailCacheBytes ?? DEFAULT_TAIL_CACHE_TOTAL_BYTES);
   }
 
   /**
@@ -319,7 +328,8 @@ export class LogManager {
       onLogStartOffsetChange: () => this.checkpointLogStarts.run(),
       files: this.files,
       indexCache: this.indexCache,
-      tailCacheBytes: this.opts.tailCacheBytes,
+      tailCacheBytes: this.tailBudget.maxBytes,
+      tailBudget: this.tailBudget,
       producerIdExpirationMs: this.opts.producerIdExpirationMs,
       warn: (m) => this.warn(m),
     });

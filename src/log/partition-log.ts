@@ -48,7 +48,7 @@ import { loadLog, loadProducerState, replayed } from './log-loader.js';
 import { ProducerSnapshots } from './producer-snapshot.js';
 import { ProducerStateTable, checkClientBatch, lastSequence, withBatch, type ProducerEntry } from './producer-state.js';
 import { createIndexCache, type IndexCache, type LogSegment } from './segment.js';
-import { TailCache } from './tail-cache.js';
+import { TailCache, type TailBudget } from './tail-cache.js';
 import { timestampErrors, type RecordError } from './timestamp-check.js';
 import type { TopicConfig } from './topic-config.js';
 import type { AbortedTransaction } from './transaction-index.js';
@@ -73,6 +73,8 @@ export interface PartitionLogOptions {
   indexCacheBytes?: number;
   /** Bytes of recently appended batches kept in memory for consumers at the tail. */
   tailCacheBytes?: number;
+  /** the bound every partition's tail cache shares (the log manager's) */
+  tailBudget?: TailBudget;
   producerIdExpirationMs?: number;
   /** Told what recovery found and repaired, and a failure of the disk. */
   warn?: (message: string) => void;
@@ -186,7 +188,7 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
     this.ownsFiles = !opts.files;
     this.files = opts.files ?? new FileHandleCache(opts.maxOpenFiles ?? 64);
     this.indexCache = opts.indexCache ?? createIndexCache(opts.indexCacheBytes ?? 8 << 20);
-    this.tail = new TailCache(opts.tailCacheBytes ?? DEFAULT_TAIL_CACHE_BYTES);
+    this.tail = new TailCache(opts.tailCacheBytes ?? DEFAULT_TAIL_CACHE_BYTES, opts.tailBudget ?? null);
     this.snapshots = new ProducerSnapshots(dir);
     this.queue = new AppendQueue(this, dir);
   }

@@ -1,8 +1,12 @@
-// The most recently appended batches, kept as the very Buffers that were written, so a consumer
-// that keeps up with producers (or with the mirror link) is served from memory without a disk
-// read. It always holds a contiguous tail of the log: every append goes in, the oldest batches
-// leave first, and a batch too big to keep empties it. The Buffers are retained, not copied, so
-// the log's callers must not reuse a Buffer after appending it.
+// The most recently appended batches, kept as the very Buffers that were written, so consumers
+// that keep up with producers (or with the mirror link) are served from memory: however many read
+// the same recent records, none of them costs a file read. It always holds a contiguous tail of
+// the log: every append goes in, the oldest batches leave first, and a batch too big to keep
+// empties it. Every partition's cache draws on one TailBudget, which holds the bytes of all of
+// them to a bound by letting the oldest appends anywhere go first. The Buffers are retained, not
+// copied (but for a batch that is a small part of a larger buffer, such as a source's Fetch
+// response, which would otherwise be held whole), so the log's callers must not reuse a Buffer
+// after appending it.
 
 export interface CachedBatch {
   baseOffset: number;
@@ -10,12 +14,46 @@ export interface CachedBatch {
   buf: Buffer;
 }
 
+/** A batch as the budget queues it: null once its cache has let it go. */
+interface Held {
+  cache: TailCache;
+  batch: CachedBatch | null;
+}
+
+/** The bytes all the tail caches may hold together; the oldest appends anywhere leave first. */
+export class TailBudget {
+  private queue: Held[] = [];
+  private head = 0;
+  /** bytes held by the caches now */
+  used = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  /** Queues a batch a cache has taken in, and lets the oldest go while over the bound. */
+  add(cache: TailCache, batch: CachedBatch): Held {
+    const held: Held = { cache, batch };
+    this.queue.push(held);
+    this.used += batch.buf.length;
+    while (this.used > this.maxBytes && this.head < this.queue.length) {
+      const oldest = this.queue[this.head++]!;
+      // Its cache's oldest batch (anything older in that cache was queued before it, and is gone).
+      if (oldest.batch) oldest.cache.dropOldest();
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return held;
+  }
+}
+
 export class TailCache {
-  private batches: CachedBatch[] = [];
+  private batches: (CachedBatch & { held: Held | null })[] = [];
   private head = 0;
   private bytes = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  /** `maxBytes` bounds this partition's cache; `budget`, shared, bounds them all. */
+  constructor(private readonly maxBytes: number, private readonly budget: TailBudget | null = null) {}
 
   /** The first offset served from memory, or null when the cache is empty. */
   get firstOffset(): number | null {
@@ -23,17 +61,25 @@ export class TailCache {
   }
 
   push(batch: CachedBatch): void {
-    if (batch.buf.length > this.maxBytes) {
+    if (batch.buf.length > this.maxBytes || (this.budget && batch.buf.length > this.budget.maxBytes)) {
       this.clear();
       return;
     }
-    this.batches.push(batch);
-    this.bytes += batch.buf.length;
-    while (this.bytes > this.maxBytes) this.bytes -= this.batches[this.head++]!.buf.length;
+    const buf = batch.buf.buffer.byteLength > 2 * batch.buf.length ? Buffer.from(batch.buf) : batch.buf;
+    const entry = { baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, buf, held: null as Held | null };
+    this.batches.push(entry);
+    this.bytes += buf.length;
+    while (this.bytes > this.maxBytes) this.dropOldest();
+    if (this.budget) entry.held = this.budget.add(this, entry);
     if (this.head > 1024 && this.head * 2 > this.batches.length) {
       this.batches = this.batches.slice(this.head);
       this.head = 0;
     }
+  }
+
+  /** Lets the oldest batch go (this cache's bound, or the shared budget's). */
+  dropOldest(): void {
+    if (this.head < this.batches.length) this.release(this.batches[this.head++]!);
   }
 
   /**
@@ -65,14 +111,21 @@ export class TailCache {
 
   /** Drops the batches holding offsets at or after `offset`, as the log truncates there. */
   truncateTo(offset: number): void {
-    while (this.batches.length > this.head && this.batches.at(-1)!.lastOffset >= offset) {
-      this.bytes -= this.batches.pop()!.buf.length;
-    }
+    while (this.batches.length > this.head && this.batches.at(-1)!.lastOffset >= offset) this.release(this.batches.pop()!);
   }
 
   clear(): void {
+    for (let i = this.head; i < this.batches.length; i++) this.release(this.batches[i]!);
     this.batches = [];
     this.head = 0;
-    this.bytes = 0;
+  }
+
+  private release(b: CachedBatch & { held: Held | null }): void {
+    this.bytes -= b.buf.length;
+    if (b.held && this.budget) {
+      // The budget's queue lets go of the Buffer now, not when it reaches the entry.
+      b.held.batch = null;
+      this.budget.used -= b.buf.length;
+    }
   }
 }

@@ -1,4 +1,5 @@
-// The small parts of the log: the leader-epoch cache, sparse indexes, the file-handle bound, file names.
+// The small parts of the log: the leader-epoch cache, sparse indexes, the file-handle bound, file
+// names, the tail caches and their shared budget.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -7,6 +8,7 @@ import { FileHandleCache } from '../../src/log/file-handles.js';
 import { offsetFileName, parseOffsetFileName, parsePartitionDirName } from '../../src/log/file-names.js';
 import { LeaderEpochCache } from '../../src/log/leader-epoch-cache.js';
 import { OffsetIndex } from '../../src/log/offset-index.js';
+import { TailBudget, TailCache } from '../../src/log/tail-cache.js';
 import { TimeIndex } from '../../src/log/time-index.js';
 import { tempDir } from './support.js';
 
@@ -119,6 +121,44 @@ test('file names: 20-digit offsets, and topics containing dashes', () => {
   assert.equal(parsePartitionDirName('my-topic-12'), { topic: 'my-topic', partition: 12 });
   assert.is(parsePartitionDirName('my-topic-12.abc-delete'), null);
   assert.is(parsePartitionDirName('lost+found'), null);
+});
+
+test('tail caches share one budget: the oldest appends anywhere leave first; a truncated or cleared cache gives its bytes back', () => {
+  const budget = new TailBudget(3000);
+  const a = new TailCache(10_000, budget);
+  const b = new TailCache(10_000, budget);
+  const batch = (offset: number, fill: number) => ({ baseOffset: offset, lastOffset: offset, buf: Buffer.alloc(1000, fill) });
+  a.push(batch(0, 1));
+  b.push(batch(0, 2));
+  a.push(batch(1, 3));
+  assert.is(budget.used, 3000);
+  b.push(batch(1, 4));
+  // a's offset 0 was the oldest append of all.
+  assert.is(a.firstOffset, 1);
+  assert.is(b.firstOffset, 0);
+  assert.is(budget.used, 3000);
+  assert.equal(a.read(1, 10_000, true, 100), [Buffer.alloc(1000, 3)]);
+  assert.is(a.read(0, 10_000, true, 100), null, 'older than the cached tail');
+  b.truncateTo(1);
+  assert.is(budget.used, 2000);
+  a.clear();
+  assert.is(budget.used, 1000);
+  // Room again: nothing of b's needs to go.
+  a.push(batch(2, 5));
+  a.push(batch(3, 6));
+  assert.is(b.firstOffset, 0);
+  a.push(batch(4, 7));
+  assert.is(b.firstOffset, null, 'b\'s last batch was the oldest');
+  assert.is(budget.used, 3000);
+});
+
+test('a batch that is a small part of a larger buffer is copied, so the cache does not hold the rest', () => {
+  const cache = new TailCache(10_000);
+  const frame = Buffer.alloc(100_000, 9);
+  cache.push({ baseOffset: 0, lastOffset: 0, buf: frame.subarray(10, 1010) });
+  const [kept] = cache.read(0, 10_000, true, 100)!;
+  assert.is(kept!.buffer.byteLength < 100_000, true);
+  assert.equal(kept, frame.subarray(10, 1010));
 });
 
 test.run();
