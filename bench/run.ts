@@ -8,6 +8,7 @@ import { runMirror } from './link-vs-mm2.js';
 import { runCutover } from './cutover-vs-mm2.js';
 import { runFanout } from './fanout.js';
 import { runReadThrough } from './read-through.js';
+import { runScale } from './scale.js';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   throughput: runThroughput,
@@ -15,6 +16,7 @@ const benches: Record<string, (args: string[]) => Promise<void>> = {
   cutover: runCutover,
   fanout: runFanout,
   'read-through': runReadThrough,
+  scale: runScale,
   groups: runGroupsRebalance,
   fuzz: runFuzz,
   kill: runKillCycles,

@@ -14,8 +14,10 @@ export interface OutpostProcess {
   pid: number;
   /** The last lines of its log (warnings and errors only), for an error message. */
   logTail(lines?: number): string;
-  /** SIGTERM (a clean stop), SIGKILL if that takes over 20 s; removes the data dir. Idempotent. */
-  stop(): Promise<void>;
+  /** SIGTERM (a clean stop), SIGKILL if that takes over 20 s; removes the data dir unless `keepData`. Idempotent. */
+  stop(opts?: { keepData?: boolean; kill?: boolean }): Promise<void>;
+  /** where its settings, log and data dir are: give it to a new start to restart on the same data */
+  workDir: string;
 }
 
 
@@ -26,10 +28,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * besides the PLAINTEXT one that `bootstrap` names (NAME://host:port, with their protocols in
  * configs' listener.security.protocol.map).
  */
-export async function startOutpostProcess(opts: { configs?: Record<string, string>; listeners?: string[] } = {}): Promise<OutpostProcess> {
-  const workDir = await mkdtemp(join(tmpdir(), 'outpost-mirror-bench-'));
+export async function startOutpostProcess(opts: { configs?: Record<string, string>; listeners?: string[]; workDir?: string; ports?: [number, number]; startTimeoutMs?: number } = {}): Promise<OutpostProcess> {
+  const workDir = opts.workDir ?? (await mkdtemp(join(tmpdir(), 'outpost-mirror-bench-')));
   const logFile = join(workDir, 'outpost.log');
-  const [port, admin] = [await freePort(), await freePort()];
+  const [port, admin] = opts.ports ?? [await freePort(), await freePort()];
   const configs = { ...opts.configs };
   if (opts.listeners) configs.listeners = [`PLAINTEXT://127.0.0.1:${port}`, ...opts.listeners].join(',');
   const settingsFile = join(workDir, 'outpost.yaml');
@@ -55,21 +57,22 @@ export async function startOutpostProcess(opts: { configs?: Record<string, strin
     }
   };
   let stopping: Promise<void> | undefined;
-  const stop = () => {
+  const stop = (how: { keepData?: boolean; kill?: boolean } = {}) => {
     stopping ??= (async () => {
       if (!exited) {
-        child.kill('SIGTERM');
+        child.kill(how.kill ? 'SIGKILL' : 'SIGTERM');
         const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
         await exit;
         clearTimeout(t);
       }
-      await rm(workDir, { recursive: true, force: true });
+      if (!how.keepData) await rm(workDir, { recursive: true, force: true });
     })();
     return stopping;
   };
 
   const adminUrl = `http://127.0.0.1:${admin}`;
-  const deadline = Date.now() + 30_000;
+  const startTimeoutMs = opts.startTimeoutMs ?? 30_000;
+  const deadline = Date.now() + startTimeoutMs;
   for (;;) {
     if (exited) {
       const tail = logTail();
@@ -80,11 +83,11 @@ export async function startOutpostProcess(opts: { configs?: Record<string, strin
     if (Date.now() > deadline) {
       const tail = logTail();
       await stop();
-      throw new Error(`outpost did not answer /health within 30 s; its log:\n${tail}`);
+      throw new Error(`outpost did not answer /health within ${startTimeoutMs / 1000} s; its log:\n${tail}`);
     }
     await sleep(100);
   }
-  return { bootstrap: `127.0.0.1:${port}`, port, adminUrl, pid: child.pid!, logTail, stop };
+  return { bootstrap: `127.0.0.1:${port}`, port, adminUrl, pid: child.pid!, logTail, stop, workDir };
 }
 
 /** The cluster-link REST API (Confluent's v3 shape) of one outpost. */
@@ -123,6 +126,11 @@ export class LinksApi {
   async mirrorStatus(link: string, topic: string): Promise<{ status: string; reason: string | null }> {
     const m = await this.cluster('GET', `/links/${encodeURIComponent(link)}/mirrors/${encodeURIComponent(topic)}`);
     return { status: m.mirror_status, reason: m.mirror_status_reason ?? null };
+  }
+
+  /** Every mirror of the link as the REST API describes it. */
+  async mirrors(link: string): Promise<any[]> {
+    return (await this.cluster('GET', `/links/${encodeURIComponent(link)}/mirrors`)).data;
   }
 
   /** The link as the REST API describes it. */
