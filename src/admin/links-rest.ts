@@ -411,6 +411,8 @@ export function linksRest(opts: LinksRestOptions): (req: IncomingMessage, res: S
         cache_misses: d.readThrough.misses,
         cache_hit_ratio: hitRatio(d.readThrough),
         cached_bytes: d.readThrough.cachedBytes,
+        disk_cached_bytes: d.readThrough.diskCachedBytes,
+        disk_hits: d.readThrough.diskHits,
         bytes_served: d.readThrough.bytesServed,
         source_fetch_ms_p50: d.readThrough.sourceFetchMs.p50,
         source_fetch_ms_p99: d.readThrough.sourceFetchMs.p99,

@@ -174,6 +174,7 @@ const DEFS: LinkConfigKey[] = [
   // Reads below a mirror's local log start, through the link: Kafka's name for the wait, outpost's for the cache.
   def('remote.fetch.max.wait.ms', 'INT', '500', true, atLeast(1)),
   def('read.through.cache.max.bytes', 'LONG', String(64 << 20), true, atLeast(1 << 20)),
+  def('read.through.disk.cache.max.bytes', 'LONG', '0', true, atLeast(0)),
   // outpost's own: consumer groups coordinated by the source cluster, through the link.
   def('consumer.group.coordination', 'STRING', 'local', true, coordination),
   def('consumer.group.coordination.group.filters', 'STRING', null, true),
@@ -216,8 +217,8 @@ export interface LinkSettings {
   prefix: string;
   /** consumer.group.prefix.enable: synced groups are named prefix + the source group's name */
   prefixGroups: boolean;
-  /** remote.fetch.max.wait.ms and read.through.cache.max.bytes: reads of older records from the source */
-  readThrough: { maxWaitMs: number; cacheBytes: number };
+  /** remote.fetch.max.wait.ms and read.through.(disk.)cache.max.bytes: reads of older records from the source */
+  readThrough: { maxWaitMs: number; cacheBytes: number; diskBytes: number };
   /** consumer.group.coordination=source: the groups the filters choose are coordinated by the source (null: none) */
   groupsAtSource: NameFilter[] | null;
 }
@@ -318,7 +319,7 @@ export function resolveLinkSettings(linkName: string, configs: Readonly<Record<s
     aclSync: { enabled: valueOf(configs, 'acl.sync.enable') === true, intervalMs: num('acl.sync.ms'), filters: aclFilters(configs) },
     prefix: str('cluster.link.prefix'),
     prefixGroups: valueOf(configs, 'consumer.group.prefix.enable') === true,
-    readThrough: { maxWaitMs: num('remote.fetch.max.wait.ms'), cacheBytes: num('read.through.cache.max.bytes') },
+    readThrough: { maxWaitMs: num('remote.fetch.max.wait.ms'), cacheBytes: num('read.through.cache.max.bytes'), diskBytes: num('read.through.disk.cache.max.bytes') },
     groupsAtSource: str('consumer.group.coordination').toLowerCase() === 'source' ? coordinationFilters(configs) : null,
   };
 }

@@ -6,6 +6,7 @@
 // shrunk; it also keeps the link's availability: while the source cannot be reached it retries
 // with backoff (reconnect.backoff.ms doubling up to reconnect.backoff.max.ms) and says why. The
 // config-sync task copies the synced topic configs.
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { KafkaError } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/primitives.js';
@@ -54,6 +55,8 @@ export interface LinkDeps {
 }
 
 const LEADERSHIP = 'leadership';
+/** Under the data dir: each link's read-through chunks on disk (read.through.disk.cache.max.bytes). */
+const READ_THROUGH_DIR = '__outpost_read_through_cache';
 const CONFIG_SYNC = 'config-sync';
 const OFFSET_SYNC = 'consumer-offset-sync';
 const ACL_SYNC = 'acl-sync';
@@ -101,6 +104,7 @@ export class ClusterLink implements FetcherHost {
       chunkBytes: this.settings.fetchMaxBytes,
       cacheBytes: this.settings.readThrough.cacheBytes,
       maxWaitMs: this.settings.readThrough.maxWaitMs,
+      disk: { dir: join(deps.logs.dataDir, READ_THROUGH_DIR, encodeURIComponent(record.name)), bytes: this.settings.readThrough.diskBytes },
     });
     this.sourceGroups = new SourceGroups(() => this.source, {
       toSource: (topic) => this.mirrors.get(topic)?.sourceTopic ?? topic,
@@ -136,6 +140,7 @@ export class ClusterLink implements FetcherHost {
     this.refreshTimer = null;
     const stopped = this.tasks.stop();
     this.source.close();
+    await this.readThrough.close();
     // The tasks may still be handing partitions to fetchers: stop those once they have ended.
     await stopped;
     await Promise.all([...this.fetchers.values()].map((f) => f.stop()));

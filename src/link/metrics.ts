@@ -92,7 +92,9 @@ export function registerLinkMetrics(registry: Registry, source: LinkMetricsSourc
     ['hits', 'cache_hits', 'Reads below a mirror\'s local log start served from the read-through cache'],
     ['misses', 'cache_misses', 'Reads below a mirror\'s local log start that had to ask the source'],
     ['bytesServed', 'bytes_served', 'Bytes of older mirror records served to clients through the link'],
-    ['cachedBytes', 'cached_bytes', 'Bytes of older mirror records held in the read-through cache now'],
+    ['cachedBytes', 'cached_bytes', 'Bytes of older mirror records held in the read-through cache\'s memory now'],
+    ['diskCachedBytes', 'disk_cached_bytes', 'Bytes of older mirror records held in the read-through cache\'s disk tier now'],
+    ['diskHits', 'disk_hits', 'Chunks of older mirror records read back from the read-through cache\'s disk tier'],
   ] as const) {
     new Gauge({
       registers,

@@ -2,8 +2,9 @@
 // served from the source through the link, byte for byte as the source has them: one sessionless
 // Fetch of the source partition's leader per chunk, on a connection of its own (a mirror's long
 // polls do not hold it up). Readers that want the same chunk at once share one fetch; fetched
-// chunks stay in a cache bounded in bytes; after a chunk is fetched, the next one is fetched ahead
-// for a reader going through in order. A read that the source does not answer within
+// chunks stay in a cache bounded in bytes (in memory, and on disk when configured: a chunk leaving
+// memory goes there); the chunks after the one read are fetched ahead for a reader going through
+// in order. A read that the source does not answer within
 // remote.fetch.max.wait.ms returns nothing yet (the client asks again and finds the chunk cached);
 // a source that cannot be reached gives KAFKA_STORAGE_ERROR, which clients retry without
 // resetting their position.
@@ -13,6 +14,7 @@ import { ZERO_UUID } from '../../protocol/primitives.js';
 import { BatchHeader, iterateBatches } from '../../protocol/records/batch.js';
 import type { RemoteReader, RemoteReadResult } from '../log/partition-log.js';
 import type { AbortedTransaction } from '../log/transaction-index.js';
+import { DiskChunks } from './disk-chunks.js';
 import type { MirrorPartition } from './mirror-partition.js';
 import { READ_COMMITTED, type SourceEndpoint } from './source-endpoint.js';
 
@@ -23,8 +25,10 @@ const SESSIONLESS_EPOCH = -1;
 export interface ReadThroughOptions {
   /** bytes asked of the source per chunk */
   chunkBytes: number;
-  /** bytes of chunks kept */
+  /** bytes of chunks kept in memory */
   cacheBytes: number;
+  /** where chunks leaving memory are kept, and how many bytes of them (null: nowhere) */
+  disk: { dir: string; bytes: number } | null;
   /** how long a read waits for the source before answering with nothing yet */
   maxWaitMs: number;
 }
@@ -45,8 +49,11 @@ export interface ReadThroughStats {
   hits: number;
   misses: number;
   bytesServed: number;
-  /** bytes of chunks in the cache now */
+  /** bytes of chunks in the cache now: in memory, and on disk */
   cachedBytes: number;
+  diskCachedBytes: number;
+  /** reads served from chunks read back from disk */
+  diskHits: number;
   /** how long the source took to answer a chunk's fetch, over the last fetches (-1: none yet) */
   sourceFetchMs: { p50: number; p99: number };
 }
@@ -73,7 +80,8 @@ export class ReadThrough {
   private readonly byPartition = new Map<string, Set<string>>();
   /** per partition, the chunks being fetched, by the offset they are fetched from */
   private readonly inflight = new Map<string, Map<number, Promise<Chunk>>>();
-  private readonly stats = { sourceFetches: 0, sourceBytes: 0, hits: 0, misses: 0, bytesServed: 0 };
+  private readonly stats = { sourceFetches: 0, sourceBytes: 0, hits: 0, misses: 0, bytesServed: 0, diskHits: 0 };
+  private readonly disk: DiskChunks | null;
   /** the last source fetches' times in ms, a ring of LATENCY_SAMPLES */
   private readonly latencies: number[] = [];
   private nextLatency = 0;
@@ -82,16 +90,24 @@ export class ReadThrough {
     this.cache = new LRUCache<string, Chunk>({
       maxSize: opts.cacheBytes,
       sizeCalculation: (c) => Math.max(1, c.buf.length),
-      dispose: (_c, key) => {
+      dispose: (c, key, reason) => {
         const part = key.slice(0, key.lastIndexOf('@'));
         this.byPartition.get(part)?.delete(key);
+        if (reason === 'evict') void this.disk?.put(key, part, c);
       },
     });
+    this.disk = opts.disk && opts.disk.bytes > 0 ? new DiskChunks(opts.disk.dir, opts.disk.bytes) : null;
+  }
+
+  /** Drops every chunk kept (the disk's too). */
+  close(): Promise<void> {
+    this.cache.clear();
+    return this.disk?.close() ?? Promise.resolve();
   }
 
   describe(): ReadThroughStats {
     const sorted = [...this.latencies].sort((a, b) => a - b);
-    return { ...this.stats, cachedBytes: this.cache.calculatedSize, sourceFetchMs: { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) } };
+    return { ...this.stats, cachedBytes: this.cache.calculatedSize, diskCachedBytes: this.disk?.bytes ?? 0, sourceFetchMs: { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) } };
   }
 
   /**
@@ -171,7 +187,14 @@ export class ReadThrough {
     return this.load(p, offset);
   }
 
-  /** The chunk from `offset`, fetched once however many readers want it. */
+  private remember(p: MirrorPartition, key: string, c: Chunk): void {
+    this.cache.set(key, c);
+    let keys = this.byPartition.get(p.key);
+    if (!keys) this.byPartition.set(p.key, (keys = new Set()));
+    keys.add(key);
+  }
+
+  /** The chunk from `offset` (or the one on disk holding it), fetched once however many readers want it. */
   private load(p: MirrorPartition, offset: number): Promise<Chunk> {
     const key = `${p.key}@${offset}`;
     const cached = this.cache.get(key);
@@ -180,15 +203,17 @@ export class ReadThrough {
     if (!loads) this.inflight.set(p.key, (loads = new Map()));
     let loading = loads.get(offset);
     if (!loading) {
-      loading = this.fetch(p, offset).then((c) => {
-        if (c.buf.length > 0) {
-          this.cache.set(key, c);
-          let keys = this.byPartition.get(p.key);
-          if (!keys) this.byPartition.set(p.key, (keys = new Set()));
-          keys.add(key);
+      loading = (async () => {
+        const fromDisk = await this.disk?.find(p.key, offset);
+        if (fromDisk) {
+          this.stats.diskHits++;
+          this.remember(p, fromDisk.key, fromDisk.chunk);
+          return fromDisk.chunk;
         }
+        const c = await this.fetch(p, offset);
+        if (c.buf.length > 0) this.remember(p, key, c);
         return c;
-      });
+      })();
       const all = loads;
       const done = loading.finally(() => {
         all.delete(offset);

@@ -3,6 +3,8 @@
 // the older records are read through the link, byte for byte, by outpost's own client, kcat, the
 // Java consumer and kafkajs. Ten readers of the same cold range share the source fetches; a source
 // killed and restarted during cold reads costs the Java consumer no offset reset.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kafka, logLevel } from 'kafkajs';
@@ -164,6 +166,30 @@ test('an edge that starts empty: mirror.start.offset.spec=latest copies only new
   const kc = await kcat(['-b', ctx.outpost.bootstrap, '-C', '-t', 'fresh', '-o', 'beginning', '-e', '-f', '%o\\n']);
   assert.is(kc.code, 0, kc.stderr);
   assert.equal(kc.stdout.trim().split('\n').map(Number), Array.from({ length: end! }, (_, i) => i), 'kcat: every offset once');
+});
+
+test('a disk tier: chunks leaving the memory cache are kept on disk and read back instead of from the source', async (ctx) => {
+  const configs = { 'replica.fetch.max.bytes': String(128 * 1024), 'read.through.cache.max.bytes': String(1 << 20), 'read.through.disk.cache.max.bytes': String(64 << 20) };
+  await ctx.outpost.links.createLink({ name: 'edge-disk', bootstrapServers: ctx.kafka.bootstrap, configs: { ...configs, 'mirror.start.offset.spec': 'latest' } });
+  await createTopic(ctx.kafka, 'spilled', 1);
+  const produced = await javaTool('org.apache.kafka.tools.ProducerPerformance', [
+    '--topic', 'spilled', '--num-records', '2000', '--record-size', '2048', '--throughput', '-1',
+    '--producer-props', `bootstrap.servers=${ctx.kafka.bootstrap}`, 'acks=1', 'linger.ms=5', 'batch.size=32768',
+  ]);
+  assert.is(produced.code, 0, produced.stderr);
+  await ctx.outpost.links.createMirror('edge-disk', 'spilled');
+  const source = await batchesFrom(ctx.source, 'spilled', 0);
+  assert.equal(await batchesFrom(ctx.local, 'spilled', 0), source, 'first read, from the source');
+  const first = ctx.outpost.links.describeLink('edge-disk').readThrough;
+  assert.ok(first.diskCachedBytes > 0, 'what left memory is on disk');
+  const dir = join(ctx.outpost.dataDir, '__outpost_read_through_cache', 'edge-disk');
+  assert.ok((await readdir(dir)).length > 0);
+  assert.equal(await batchesFrom(ctx.local, 'spilled', 0), source, 'second read, from memory and disk');
+  const second = ctx.outpost.links.describeLink('edge-disk').readThrough;
+  assert.ok(second.diskHits > 0, JSON.stringify(second));
+  assert.ok(second.sourceFetches - first.sourceFetches <= 1, `${second.sourceFetches - first.sourceFetches} source fetches on the second read`);
+  await ctx.outpost.links.deleteLink('edge-disk', { force: true });
+  await waitFor('the disk tier removed with its link', async () => !(await readdir(dir).then(() => true, () => false)));
 });
 
 test('the source killed and restarted during cold reads: no offset reset, every record once', async (ctx) => {
