@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import { createTopic, javaTool, startKafka } from '../test/peers/kafka.js';
 import { LinksApi, startOutpostProcess } from './support/outpost-process.js';
-import { cpuSeconds } from './support/proc-stats.js';
+import { cpuSeconds, machineBusySeconds } from './support/proc-stats.js';
 
 const RECORD_BYTES = 1024;
 const PARTITIONS = 4;
@@ -49,13 +49,15 @@ function readAll(bootstrap: string, topic: string): Promise<number> {
   });
 }
 
-/** R readers at once; the aggregate MB/s, after checking each read every record. */
-async function round(bootstrap: string, topic: string, readers: number, records: number): Promise<number> {
+/** R readers at once; the aggregate MB/s and the machine's busy cores meanwhile, after checking each read every record. */
+async function round(bootstrap: string, topic: string, readers: number, records: number): Promise<{ mbs: number; cores: number }> {
+  const busy0 = await machineBusySeconds();
   const t0 = process.hrtime.bigint();
   const counts = await Promise.all(Array.from({ length: readers }, () => readAll(bootstrap, topic)));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cores = ((await machineBusySeconds()) - busy0) / seconds;
   if (counts.some((c) => c !== records)) throw new Error(`a reader of ${topic} at ${bootstrap} read ${counts.join(', ')} records of ${records}`);
-  return (readers * records * RECORD_BYTES) / 1e6 / seconds;
+  return { mbs: (readers * records * RECORD_BYTES) / 1e6 / seconds, cores };
 }
 
 export async function runReadThrough(args: string[]): Promise<void> {
@@ -88,14 +90,14 @@ export async function runReadThrough(args: string[]): Promise<void> {
       const after = await api.link('edge');
       const fetches = after.read_through.source_fetches - before.read_through.source_fetches;
       const gb = (readers * opts.records * RECORD_BYTES) / 1e9;
-      rows.push(`${String(readers).padStart(7)}  ${direct.toFixed(1).padStart(11)}  ${through.toFixed(1).padStart(12)}  ${(through / direct).toFixed(2).padStart(5)}  ${(cpu / gb).toFixed(2).padStart(16)}  ${String(fetches).padStart(14)}  ${after.read_through.source_fetch_ms_p50}/${after.read_through.source_fetch_ms_p99}`);
-      console.log(`${readers} reader(s): Kafka directly ${direct.toFixed(1)} MB/s, through outpost ${through.toFixed(1)} MB/s`);
+      rows.push(`${String(readers).padStart(7)}  ${direct.mbs.toFixed(1).padStart(11)}  ${through.mbs.toFixed(1).padStart(12)}  ${(through.mbs / direct.mbs).toFixed(2).padStart(5)}  ${(cpu / gb).toFixed(2).padStart(16)}  ${String(fetches).padStart(14)}  ${`${after.read_through.source_fetch_ms_p50}/${after.read_through.source_fetch_ms_p99}`.padStart(16)}  ${direct.cores.toFixed(2)}/${through.cores.toFixed(2)}`);
+      console.log(`${readers} reader(s): Kafka directly ${direct.mbs.toFixed(1)} MB/s, through outpost ${through.mbs.toFixed(1)} MB/s`);
     }
   } finally {
     await outpost.stop();
     await kafka.stop();
   }
   console.log(`\nread-through: ${opts.records} records of ${RECORD_BYTES} B in ${PARTITIONS} partitions at a Kafka 4.4.0 source, none held by the outpost mirror; kcat readers`);
-  console.log('readers  direct MB/s  through MB/s  ratio  outpost CPU s/GB  source fetches  fetch ms p50/p99');
+  console.log('readers  direct MB/s  through MB/s  ratio  outpost CPU s/GB  source fetches  fetch ms p50/p99  busy cores direct/through');
   for (const r of rows) console.log(r);
 }

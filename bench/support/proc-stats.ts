@@ -52,3 +52,11 @@ export async function listenerPid(port: number): Promise<number> {
   }
   throw new Error(`no process owns the listener on 127.0.0.1:${port}`);
 }
+
+/** The machine's busy CPU seconds so far (all cores, everything but idle and iowait), from /proc/stat. */
+export async function machineBusySeconds(): Promise<number> {
+  const cpu = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  const busy = cpu[0]! + cpu[1]! + cpu[2]! + cpu[5]! + cpu[6]! + cpu[7]!;
+  return busy / TICKS_PER_SECOND;
+}

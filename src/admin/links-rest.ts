@@ -183,6 +183,8 @@ function mirrorLag(p: MirrorPartitionStatus) {
     log_start_offset: p.logStartOffset,
     local_log_start_offset: p.localLogStartOffset,
     local_bytes: p.localBytes,
+    // outpost's: the source partition's size, the mirror's total (-1: not known)
+    source_bytes: p.sourceBytes,
     // outpost's: bytes served to clients from the copy here and through the link
     bytes_served_local: p.bytesServed.local,
     bytes_served_read_through: p.bytesServed.readThrough,

@@ -24,8 +24,8 @@ function describeMirror(m: any): string {
     ['Status', m.mirror_status],
     ['Reason', m.mirror_status_reason],
   ]);
-  const rows = m.mirror_lags.map((p: any) => [p.partition, p.source_high_watermark, p.log_start_offset, p.local_log_start_offset, p.log_end_offset, p.lag, p.local_bytes, p.bytes_served_local, p.bytes_served_read_through, fetchTime(p.last_fetch_time_ms)]);
-  return `${head}\n${table(['Partition', 'Source High Watermark', 'Log Start', 'Local Start', 'Mirror End Offset', 'Lag', 'Local Bytes', 'Served Local', 'Served Read-Through', 'Last Fetch'], rows)}`;
+  const rows = m.mirror_lags.map((p: any) => [p.partition, p.source_high_watermark, p.log_start_offset, p.local_log_start_offset, p.log_end_offset, p.lag, p.local_bytes, p.source_bytes < 0 ? '-' : p.source_bytes, p.bytes_served_local, p.bytes_served_read_through, fetchTime(p.last_fetch_time_ms)]);
+  return `${head}\n${table(['Partition', 'Source High Watermark', 'Log Start', 'Local Start', 'Mirror End Offset', 'Lag', 'Local Bytes', 'Total Bytes', 'Served Local', 'Served Read-Through', 'Last Fetch'], rows)}`;
 }
 
 function pauseOrResume(mirror: Command, action: 'pause' | 'resume', done: string): void {

@@ -536,8 +536,28 @@ export class ClusterLink implements FetcherHost {
 
   /** The synced topic configs, while the source answers; resolves with the wait until the next round. */
   private async syncConfigsTask(): Promise<number> {
-    if (this.state === 'ACTIVE') await this.syncConfigs();
+    if (this.state === 'ACTIVE') {
+      await this.syncConfigs();
+      await this.readSourceSizes();
+    }
     return this.settings.topicConfigSyncMs;
+  }
+
+  /** The source partitions' sizes (a mirror's total size, of which local retention keeps a part here), from their leaders. */
+  private async readSourceSizes(): Promise<void> {
+    const byLeader = new Map<number, MirrorPartition[]>();
+    for (const m of this.mirrors.values()) {
+      if (!m.live) continue;
+      for (const p of m.partitions) if (p.leaderId >= 0) byLeader.set(p.leaderId, [...(byLeader.get(p.leaderId) ?? []), p]);
+    }
+    for (const [leader, parts] of byLeader) {
+      try {
+        const sizes = await this.source.partitionSizes(leader, parts.map((p) => ({ topic: p.sourceTopic, partition: p.partition })));
+        for (const p of parts) p.sourceBytes = sizes.get(refKey(p.sourceTopic, p.partition)) ?? -1;
+      } catch (e) {
+        this.tellOnce(`sizes:${(e as Error).message}`, { err: (e as Error).message }, 'cluster link: cannot read the source partitions\' sizes');
+      }
+    }
   }
 
   /** Consumer offset sync, when enabled and the source answers; resolves with the wait until the next round. */

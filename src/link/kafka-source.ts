@@ -92,6 +92,22 @@ export class KafkaSource implements SourceEndpoint {
     return [...out];
   }
 
+  async partitionSizes(broker: number, refs: { topic: string; partition: number }[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const topics = new Map<string, number[]>();
+    for (const r of refs) topics.set(r.topic, [...(topics.get(r.topic) ?? []), r.partition]);
+    try {
+      const { body } = await this.client.request(broker, 'DescribeLogDirs', () => ({ topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) }));
+      for (const dir of body.results) {
+        if (dir.errorCode !== 0) continue;
+        for (const t of dir.topics) for (const p of t.partitions) if (!p.isFutureKey) out.set(refKey(t.name, p.partitionIndex), p.partitionSize);
+      }
+    } catch (e) {
+      if (!(e instanceof UnsupportedApi)) throw e;
+    }
+    return out;
+  }
+
   async groupCoordinator(group: string): Promise<number> {
     const { version, body: found } = await this.client.request('any', 'FindCoordinator', (v) => (v >= 4 ? { key: '', keyType: GROUP_KEY_TYPE, coordinatorKeys: [group] } : { key: group, keyType: GROUP_KEY_TYPE, coordinatorKeys: [] }));
     const c = version >= 4 ? found.coordinators[0]! : { nodeId: found.nodeId, errorCode: found.errorCode };

@@ -266,7 +266,7 @@ export class LinkManager implements LinkManagerApi {
       return {
         partition, sourceHighWatermark: -1, sourceLogStartOffset: -1,
         localLogEndOffset: log?.logEndOffset ?? -1, localLogStartOffset: log?.localLogStartOffset ?? -1,
-        logStartOffset: log?.logStartOffset ?? -1, localBytes: log?.size ?? 0,
+        logStartOffset: log?.logStartOffset ?? -1, localBytes: log?.size ?? 0, sourceBytes: -1,
         bytesServed: { local: log?.served.local ?? 0, readThrough: log?.served.remote ?? 0 },
         lag: 0, lastFetchTimeMs: 0, sourceLeaderId: -1, sourceLeaderEpoch: -1, state: 'STOPPED' as const, error: null, stopOffset,
       };

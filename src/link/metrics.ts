@@ -134,6 +134,19 @@ export function registerLinkMetrics(registry: Registry, source: LinkMetricsSourc
   });
   new Gauge({
     registers,
+    name: 'outpost_mirror_size_bytes',
+    help: 'A mirror topic\'s size: the bytes of its segments here (local), and of the source topic (total: what local retention keeps a part of; absent until the source has said)',
+    labelNames: ['link', 'topic', 'where'],
+    collect() {
+      this.reset();
+      for (const m of source.listMirrors()) {
+        this.set({ link: m.linkName, topic: m.topic, where: 'local' }, m.partitions.reduce((n, p) => n + p.localBytes, 0));
+        if (m.partitions.every((p) => p.sourceBytes >= 0)) this.set({ link: m.linkName, topic: m.topic, where: 'total' }, m.partitions.reduce((n, p) => n + p.sourceBytes, 0));
+      }
+    },
+  });
+  new Gauge({
+    registers,
     name: 'outpost_mirror_bytes_served',
     help: 'Bytes of a mirror topic\'s record batches served to clients since the broker started: from the copy here (local) or through the link (read_through)',
     labelNames: ['link', 'topic', 'from'],

@@ -28,6 +28,8 @@ export class MirrorPartition {
   private _paused = false;
   private _maxBytes: number | null = null;
   private busy: Promise<unknown> | null = null;
+  /** the source partition's size in bytes, as its leader last said (-1: not known) */
+  sourceBytes = -1;
 
   constructor(
     readonly topic: string,

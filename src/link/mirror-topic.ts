@@ -91,6 +91,7 @@ export class MirrorTopic {
       localLogStartOffset: p.log.localLogStartOffset,
       logStartOffset: p.log.logStartOffset,
       localBytes: p.log.size,
+      sourceBytes: p.sourceBytes,
       bytesServed: { local: p.log.served.local, readThrough: p.log.served.remote },
       lag: p.lag,
       lastFetchTimeMs: p.lastFetchTimeMs,

@@ -111,6 +111,11 @@ export interface SourceEndpoint {
   listGroups(): Promise<string[]>;
   /** A group's committed offsets, from its coordinator. */
   committedOffsets(group: string): Promise<CommittedOffset[]>;
+  /**
+   * The size in bytes of each of `refs` on `broker` (DescribeLogDirs), keyed by refKey; a source
+   * that cannot say (not allowed, too old) gives none.
+   */
+  partitionSizes(broker: number, refs: { topic: string; partition: number }[]): Promise<Map<string, number>>;
   /** The source broker coordinating `group` (FindCoordinator); throws when the source has none to give. */
   groupCoordinator(group: string): Promise<number>;
   /**

@@ -78,6 +78,8 @@ export interface MirrorPartitionStatus {
   logStartOffset: number;
   /** bytes of the partition's segments here */
   localBytes: number;
+  /** bytes of the source partition, its leader's DescribeLogDirs says (-1: not known): the mirror's total size */
+  sourceBytes: number;
   /** bytes of record batches served to clients: from the copy here, and read through from the source */
   bytesServed: { local: number; readThrough: number };
   lag: number;

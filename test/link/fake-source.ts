@@ -175,6 +175,7 @@ export class FakeSource {
       listGroups: async () => [...this.groups.keys()],
       committedOffsets: async (group) => [...(this.groups.get(group) ?? [])],
       describeAcls: async (filter) => this.acls.filter((a) => filterMatches(filter, a)),
+      partitionSizes: async () => new Map<string, number>(),
       // Groups coordinated at the source are tested against a real Kafka: the fake has no coordinator.
       groupCoordinator: async () => {
         throw new Error('the fake source coordinates no groups');

@@ -103,11 +103,18 @@ test('the full history, byte for byte: batches at every offset, and kcat, the Ja
   assert.equal(offsets, Array.from({ length: end }, (_, i) => i), 'kafkajs: every offset once, in order');
   const rt = ctx.outpost.links.describeLink(LINK).readThrough;
   assert.ok(rt.bytesServed > 0 && rt.cachedBytes > 0 && rt.sourceFetchMs.p50 >= 0 && rt.sourceFetchMs.p99 >= rt.sourceFetchMs.p50, JSON.stringify(rt));
+  // The mirror's total size is the source partition's, of which a part is here.
+  const sized = await waitFor('the source size', () => {
+    const p = ctx.outpost.links.describeMirror(LINK, 'history').partitions[0]!;
+    return p.sourceBytes > 0 && p;
+  }, 20_000);
+  assert.ok(sized.sourceBytes > sized.localBytes, `${sized.sourceBytes} bytes at the source, ${sized.localBytes} here`);
   const served = ctx.outpost.links.describeMirror(LINK, 'history').partitions[0]!.bytesServed;
   assert.ok(served.readThrough > 0 && served.local > 0, JSON.stringify(served));
   const metrics = await (await fetch(`http://127.0.0.1:${ctx.outpost.adminPort}/metrics`)).text();
   assert.match(metrics, /outpost_cluster_link_read_through_bytes_served\{link="edge"\} [1-9]/);
   assert.match(metrics, /outpost_mirror_bytes_served\{link="edge",topic="history",from="read_through"\} [1-9]/);
+  assert.match(metrics, /outpost_mirror_size_bytes\{link="edge",topic="history",where="total"\} [1-9]/);
   assert.match(metrics, /outpost_cluster_link_read_through_cache_hit_ratio\{link="edge"\} 0\.\d+/);
   assert.match(metrics, /outpost_cluster_link_read_through_source_fetch_ms\{link="edge",quantile="0.99"\} \d+/);
 });
