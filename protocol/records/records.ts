@@ -101,6 +101,8 @@ export interface RecordInput {
   headers?: RecordHeader[];
   /** CreateTime in ms; defaults to now. Ignored under LogAppendTime. */
   timestamp?: number;
+  /** its offset's distance from the batch's base offset; defaults to its index (compaction keeps gaps) */
+  offsetDelta?: number;
 }
 
 export interface BuildBatchOptions {
@@ -117,6 +119,8 @@ export interface BuildBatchOptions {
   timestampType?: TimestampType;
   /** The clock for records without a timestamp and for LogAppendTime. */
   now?: number;
+  /** the batch's last offset's delta, when it is past its last record's (a compacted batch keeps its span) */
+  lastOffsetDelta?: number;
 }
 
 /**
@@ -135,16 +139,17 @@ export function buildBatch(opts: BuildBatchOptions): Buffer {
   const baseTimestamp = timestamps[0]!;
   const maxTimestamp = timestamps.reduce((a, b) => Math.max(a, b));
 
-  const bodySizes = opts.records.map((rec, i) => recordBodySize(rec, i, timestamps[i]! - baseTimestamp));
+  const deltas = opts.records.map((rec, i) => rec.offsetDelta ?? i);
+  const bodySizes = opts.records.map((rec, i) => recordBodySize(rec, deltas[i]!, timestamps[i]! - baseTimestamp));
   const recordsSize = bodySizes.reduce((sum, s) => sum + varintSize(s) + s, 0);
 
   let out: Buffer;
   if (codec === Codec.NONE) {
     out = Buffer.allocUnsafe(BATCH_HEADER_SIZE + recordsSize);
-    writeRecords(out, BATCH_HEADER_SIZE, opts.records, bodySizes, timestamps, baseTimestamp);
+    writeRecords(out, BATCH_HEADER_SIZE, opts.records, deltas, bodySizes, timestamps, baseTimestamp);
   } else {
     const plain = Buffer.allocUnsafe(recordsSize);
-    writeRecords(plain, 0, opts.records, bodySizes, timestamps, baseTimestamp);
+    writeRecords(plain, 0, opts.records, deltas, bodySizes, timestamps, baseTimestamp);
     const packed = compress(codec, plain);
     out = Buffer.allocUnsafe(BATCH_HEADER_SIZE + packed.length);
     packed.copy(out, BATCH_HEADER_SIZE);
@@ -160,7 +165,7 @@ export function buildBatch(opts: BuildBatchOptions): Buffer {
   out.writeInt32BE(opts.partitionLeaderEpoch ?? NO_PARTITION_LEADER_EPOCH, PARTITION_LEADER_EPOCH_OFFSET);
   out.writeInt8(CURRENT_MAGIC, MAGIC_OFFSET);
   out.writeInt16BE(attributes, ATTRIBUTES_OFFSET);
-  out.writeInt32BE(n - 1, LAST_OFFSET_DELTA_OFFSET);
+  out.writeInt32BE(Math.max(opts.lastOffsetDelta ?? 0, deltas[n - 1]!), LAST_OFFSET_DELTA_OFFSET);
   writeInt64(out, BASE_TIMESTAMP_OFFSET, baseTimestamp);
   writeInt64(out, MAX_TIMESTAMP_OFFSET, maxTimestamp);
   writeInt64(out, PRODUCER_ID_OFFSET, opts.producerId ?? NO_PRODUCER_ID);
@@ -190,14 +195,14 @@ function writeBytes(buf: Buffer, pos: number, b: Buffer | null | undefined): num
 }
 
 function writeRecords(
-  buf: Buffer, pos: number, records: RecordInput[], bodySizes: number[], timestamps: number[], baseTimestamp: number,
+  buf: Buffer, pos: number, records: RecordInput[], deltas: number[], bodySizes: number[], timestamps: number[], baseTimestamp: number,
 ): void {
   records.forEach((rec, i) => {
     const headers = rec.headers ?? [];
     pos = writeVarint(buf, pos, bodySizes[i]!);
     buf[pos++] = 0;
     pos = writeVarint(buf, pos, timestamps[i]! - baseTimestamp);
-    pos = writeVarint(buf, pos, i);
+    pos = writeVarint(buf, pos, deltas[i]!);
     pos = writeBytes(buf, pos, rec.key);
     pos = writeBytes(buf, pos, rec.value);
     pos = writeVarint(buf, pos, headers.length);

@@ -9,6 +9,8 @@ export const TXN_INDEX_SUFFIX = '.txnindex';
 export const SNAPSHOT_SUFFIX = '.snapshot';
 /** Left behind by an interrupted atomic write; never valid. */
 export const TEMP_SUFFIX = '.tmp';
+/** A segment's cleaned copy being written (`<offset>.log.cleaned`); left behind by a crash, it is deleted at start. */
+export const CLEANED_SUFFIX = '.cleaned';
 
 export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
 export const PARTITION_METADATA = 'partition.metadata';

@@ -5,6 +5,8 @@
 // segments hold: partition-log.ts keeps those, log-loader.ts builds this from the files.
 import { BatchHeader, TimestampType, iterateBatches } from '../../protocol/records/batch.js';
 import { readRecords } from '../../protocol/records/records.js';
+import { access, rename, utimes } from 'node:fs/promises';
+import { syncDir, unlinkIfPresent } from './durable-file.js';
 import type { FileHandleCache } from './file-handles.js';
 import { LogSegment, type AppendedBatch, type BatchAt, type IndexCache } from './segment.js';
 import type { AbortedTransaction } from './transaction-index.js';
@@ -139,6 +141,42 @@ export class LocalLog {
     return removed;
   }
 
+  /**
+   * Puts the cleaned copy at `cleanedPath` in the place of the closed segment `old` (false, and the
+   * copy deleted, when `old` is no longer one of the closed segments). Crash-safe at every step:
+   * the old indexes go first, so a crash leaves either file without indexes, rebuilt at start;
+   * the copy then replaces the log file in one rename. The copy keeps the old file's modification
+   * time, which the tombstones' delete.retention.ms counts from.
+   */
+  async swapCleaned(old: LogSegment, cleanedPath: string, indexIntervalBytes: number, now: number): Promise<boolean> {
+    const at = this.segmentList.indexOf(old);
+    if (at < 0 || old === this.active) {
+      await unlinkIfPresent(cleanedPath);
+      return false;
+    }
+    await utimes(cleanedPath, old.lastModified / 1000, old.lastModified / 1000);
+    await Promise.all([unlinkIfPresent(old.indexPath), unlinkIfPresent(old.timeIndexPath)]);
+    await syncDir(this.dir);
+    let swapped = () => {};
+    old.retire(new Promise<void>((resolve) => (swapped = resolve)));
+    try {
+      await rename(cleanedPath, old.logPath);
+      await syncDir(this.dir);
+      old.release();
+      const seg = await LogSegment.open(this.dir, old.baseOffset, this.files, this.indexCache, now);
+      seg.inheritTxnIndex(old);
+      this.indexCache.set(seg.logPath, await seg.rebuildIndexes(indexIntervalBytes));
+      this.segmentList = this.segmentList.map((s) => (s === old ? seg : s));
+    } catch (e) {
+      // Not renamed: the old file serves on (its indexes are rebuilt when next wanted).
+      if (await stillThere(cleanedPath)) old.retire(null);
+      throw e;
+    } finally {
+      swapped();
+    }
+    return true;
+  }
+
   sync(): Promise<void> {
     return this.active.sync();
   }
@@ -249,6 +287,10 @@ async function collect(seg: LogSegment, first: BatchAt, end: number, maxBytes: n
     upTo = span.pos + span.size;
   }
   return upTo > 0 ? [buf.subarray(0, upTo)] : [];
+}
+
+async function stillThere(path: string): Promise<boolean> {
+  return access(path).then(() => true, () => false);
 }
 
 /** Index of the last segment starting at or below `offset`, -1 if none does. */

@@ -15,7 +15,7 @@ import { BatchHeader } from '../../protocol/records/batch.js';
 import { ControlRecordType, controlRecordType } from '../../protocol/records/control.js';
 import { unlinkIfPresent } from './durable-file.js';
 import type { FileHandleCache } from './file-handles.js';
-import { INDEX_SUFFIX, LEADER_EPOCH_CHECKPOINT, LOG_SUFFIX, TEMP_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, parseOffsetFileName } from './file-names.js';
+import { CLEANED_SUFFIX, INDEX_SUFFIX, LEADER_EPOCH_CHECKPOINT, LOG_SUFFIX, TEMP_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, parseOffsetFileName } from './file-names.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { LocalLog, batchBytes, floorIndex } from './local-log.js';
 import { readSnapshot, type ProducerSnapshots } from './producer-snapshot.js';
@@ -63,7 +63,7 @@ export async function loadLog(dir: string, opts: LoadOptions): Promise<LoadedLog
   const txnIndexed = new Set<number>();
   for (const name of names) {
     // Left by an interrupted write; it may be gone already if that write's process was still ending.
-    if (name.endsWith(TEMP_SUFFIX)) await unlinkIfPresent(join(dir, name));
+    if (name.endsWith(TEMP_SUFFIX) || name.endsWith(CLEANED_SUFFIX)) await unlinkIfPresent(join(dir, name));
     const base = parseOffsetFileName(name, LOG_SUFFIX);
     if (base !== null) bases.add(base);
   }

@@ -64,6 +64,8 @@ export interface LogManagerOptions {
    */
   tailCacheBytes?: number;
   producerIdExpirationMs?: number;
+  /** Kafka's log.cleaner.backoff.ms: how often compacted logs are looked at (default 15 s). */
+  cleanerBackoffMs?: number;
   /** Kafka's log.retention.check.interval.ms (default 5 minutes). */
   retentionCheckIntervalMs?: number;
   /** How often flush.ms is checked (default 1 s). */
@@ -239,6 +241,20 @@ export class LogManager {
     };
     every(this.opts.flushCheckIntervalMs ?? 1000, () => this.flushIfNeeded(Date.now()));
     every(this.opts.retentionCheckIntervalMs ?? 300_000, () => this.applyRetention(Date.now()).then(() => undefined));
+    every(this.opts.cleanerBackoffMs ?? 15_000, () => this.compact(Date.now()).then(() => undefined));
+  }
+
+  /**
+   * One cleaner pass over every compacted log that needs one, a log at a time (Kafka's one cleaner
+   * thread); returns the records removed.
+   */
+  async compact(now: number): Promise<number> {
+    let removed = 0;
+    for (const log of this.allLogs()) {
+      if (this.closed) break;
+      removed += (await log.compact(now))?.recordsRemoved ?? 0;
+    }
+    return removed;
   }
 
   /** Applies flush.messages and flush.ms to every log. */

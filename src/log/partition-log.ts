@@ -39,6 +39,7 @@ import {
   BatchHeader, TimestampType, iterateBatches, stampBaseOffset, stampMaxTimestampAndLogAppendTime, stampPartitionLeaderEpoch, validateBatch,
 } from '../../protocol/records/batch.js';
 import { ControlRecordType, controlRecordType } from '../../protocol/records/control.js';
+import { cleanSegments, cleanable, type CleanResult, type CleanableLog } from './cleaner.js';
 import { AppendQueue, type AppendOp, type FollowerSpan, type QueueHost, type StagedBatch, type WriteGroup } from './append-queue.js';
 import { CoalescedTask } from './durable-file.js';
 import { FileHandleCache } from './file-handles.js';
@@ -169,6 +170,9 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
   private _logStartOffset = 0;
   private _localLogStartOffset = 0;
   private _logEndOffset = 0;
+  /** where the next compaction's dirty section begins: everything below was cleaned this run */
+  private cleanedTo = 0;
+  private cleaning = false;
   /** reads the records below the local log start from where they are kept (null: nowhere) */
   private remote: RemoteReader | null = null;
   /** bytes of record batches read for clients: from this broker's segments, and through the remote reader */
@@ -456,10 +460,12 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
     return this.queue.task(async () => {
       let deleted = 0;
       const { retentionMs, retentionBytes } = this.config;
-      if (retentionMs >= 0) deleted += await this.deleteOldest(this.olderThan(now, retentionMs));
-      if (retentionBytes >= 0) deleted += await this.deleteOldest(this.beyondBytes(retentionBytes));
+      // Retention deletes only under cleanup.policy delete (a compact-only log keeps every key's latest record).
+      const deletes = this.config.cleanupPolicy.split(',').includes('delete');
+      if (deletes && retentionMs >= 0) deleted += await this.deleteOldest(this.olderThan(now, retentionMs));
+      if (deletes && retentionBytes >= 0) deleted += await this.deleteOldest(this.beyondBytes(retentionBytes));
       // With the older records kept remotely, local.retention.* also bounds the copy here.
-      if (this.remote !== null) {
+      if (deletes && this.remote !== null) {
         const { localRetentionMs, localRetentionBytes } = this.config;
         if (localRetentionMs >= 0) deleted += await this.deleteOldest(this.olderThan(now, localRetentionMs), true);
         if (localRetentionBytes >= 0) deleted += await this.deleteOldest(this.beyondBytes(localRetentionBytes), true);
@@ -467,6 +473,37 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
       this.producers.expire(now, this.opts.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS);
       return { deletedSegments: deleted, logStartOffset: this._logStartOffset };
     });
+  }
+
+  /**
+   * Compacts the log if cleanup.policy has compact and enough of it is dirty (or overdue): one
+   * cleaner pass (cleaner.ts) over its closed segments below the last stable offset, each
+   * rewritten segment swapped in under the append queue. Null when there was nothing to do.
+   */
+  async compact(now: number): Promise<CleanResult | null> {
+    if (!this.config.cleanupPolicy.split(',').includes('compact') || this.closed || this.cleaning) return null;
+    const firstDirty = Math.max(this.cleanedTo, this._logStartOffset);
+    const target: CleanableLog = {
+      segments: () => this.local.segments,
+      stableEnd: () => Math.min(this.highWatermark, this.lastStableOffset),
+      swap: (old, cleanedPath) =>
+        this.queue.task(async () => {
+          const swapped = await this.local.swapCleaned(old, cleanedPath, this.config.indexIntervalBytes, Date.now());
+          // The tail cache may hold the batches the copy dropped.
+          if (swapped) this.tail.clear();
+          return swapped;
+        }),
+    };
+    const segments = cleanable(target, firstDirty, this.config, now);
+    if (!segments) return null;
+    this.cleaning = true;
+    try {
+      const r = await cleanSegments(target, segments, firstDirty, this.config, now);
+      this.cleanedTo = r.cleanedTo;
+      return r;
+    } finally {
+      this.cleaning = false;
+    }
   }
 
   /**
@@ -480,6 +517,7 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
       if (offset >= this._logEndOffset) return;
       if (offset < this._logStartOffset) return this.truncateFullyNow(offset);
       await this.local.truncateTo(offset, this.config.indexIntervalBytes);
+      this.cleanedTo = Math.min(this.cleanedTo, offset);
       this._logEndOffset = offset;
       this.flushedOffset = Math.min(this.flushedOffset, offset);
       this.tail.truncateTo(offset);
@@ -799,6 +837,7 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
 
   private async truncateFullyNow(offset: number, logStartOffset = offset): Promise<void> {
     await this.local.replaceAll(offset, Date.now());
+    this.cleanedTo = 0;
     this._logEndOffset = offset;
     this.flushedOffset = offset;
     this.firstUnflushedAt = null;

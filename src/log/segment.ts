@@ -113,6 +113,8 @@ export class LogSegment {
   private resident: SegmentIndexes | null = null;
   /** A .txnindex with entries is on disk. */
   private txnFile = false;
+  /** Set when a cleaned copy replaces this segment's file: settles once the copy is in the log's list. */
+  private retired: Promise<void> | null = null;
 
   private constructor(
     dir: string,
@@ -202,6 +204,7 @@ export class LogSegment {
 
   /** The segment's indexes: in memory for the active segment, else from the cache or the files. */
   async indexes(indexIntervalBytes: number): Promise<SegmentIndexes> {
+    await this.notRetired();
     if (this.resident) return this.resident;
     const cached = this.indexCache.get(this.logPath);
     if (cached) return cached;
@@ -305,6 +308,7 @@ export class LogSegment {
 
   /** Up to `length` bytes from `position`; fewer if the file ends first. */
   async read(position: number, length: number): Promise<Buffer> {
+    await this.notRetired();
     const buf = Buffer.allocUnsafe(length);
     let n = 0;
     await this.files.use(this.logPath, async (fh) => {
@@ -447,6 +451,28 @@ export class LogSegment {
   release(): void {
     this.files.forget(this.logPath);
     this.indexCache.delete(this.logPath);
+  }
+
+  /**
+   * This segment's file is about to be replaced by a cleaned copy at the same path, which becomes
+   * a segment object of its own: from now on this one reads nothing (a read in progress on its
+   * open file finishes), and callers are sent, once `swapped` settles, to start over as after a
+   * deletion (ENOENT), finding the new segment in the log's list. Null: the swap failed, and the
+   * segment serves again.
+   */
+  retire(swapped: Promise<void> | null): void {
+    this.retired = swapped;
+  }
+
+  /** The cleaned copy of a segment carries its transaction index on (compaction keeps transactional batches). */
+  inheritTxnIndex(from: LogSegment): void {
+    this.txnFile = from.txnFile;
+  }
+
+  private async notRetired(): Promise<void> {
+    if (!this.retired) return;
+    await this.retired;
+    throw Object.assign(new Error(`${this.logPath} was replaced by its cleaned copy`), { code: 'ENOENT' });
   }
 
   async delete(): Promise<void> {

@@ -19,8 +19,16 @@ export interface TopicConfig {
   localRetentionBytes: number;
   /** max.message.bytes: the largest record batch accepted */
   maxMessageBytes: number;
-  /** cleanup.policy: stored and reported; compaction is not performed yet */
+  /** cleanup.policy: delete (retention.*), compact (the cleaner), or both */
   cleanupPolicy: string;
+  /** min.cleanable.dirty.ratio: the share of a compacted log not cleaned yet that starts a clean */
+  minCleanableDirtyRatio: number;
+  /** min.compaction.lag.ms: records younger than this are not compacted */
+  minCompactionLagMs: number;
+  /** max.compaction.lag.ms: records older than this are compacted whatever the dirty ratio */
+  maxCompactionLagMs: number;
+  /** delete.retention.ms: how long tombstones stay once compaction reaches them */
+  deleteRetentionMs: number;
   /** flush.messages: fsync after this many messages (Number.MAX_SAFE_INTEGER: leave it to the OS) */
   flushMessages: number;
   /** flush.ms: fsync when the oldest unflushed append is this old */
