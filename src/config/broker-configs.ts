@@ -30,6 +30,8 @@ const BROKER_KEYS: BrokerConfigKey[] = [
   key('message.max.bytes', 'INT', '1048588', true, atLeast(0)),
   key('log.roll.jitter.hours', 'INT', '0', false, atLeast(0)),
   key('log.cleaner.delete.retention.ms', 'LONG', '86400000', true, atLeast(0)),
+  // Applied as read at start-up (Kafka can change it at run time).
+  key('log.cleaner.backoff.ms', 'LONG', '15000', false, atLeast(0)),
   key('socket.request.max.bytes', 'INT', '104857600', false, atLeast(1)),
   key('log.message.timestamp.type', 'STRING', 'CreateTime', true, oneOf('CreateTime', 'LogAppendTime')),
   key('connections.max.idle.ms', 'LONG', '600000', false),

@@ -118,7 +118,7 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
   const adminSecurity = adminSecurityOptions(settings, configs, scram);
   // Loaded before the logs, which resolve their topic configs against the dynamic defaults too.
   const dynamicConfigs = await DynamicBrokerConfigs.load(settings.dataDir, configs, (m) => logger.warn(m));
-  const logs = await LogManager.open(settings.dataDir, { resolveTopicConfig: (overrides) => resolveTopicConfig(overrides, dynamicConfigs.layers), logger, retentionCheckIntervalMs: brokerNumber(configs, 'log.retention.check.interval.ms'), tailCacheBytes: settings.tailCacheBytes });
+  const logs = await LogManager.open(settings.dataDir, { resolveTopicConfig: (overrides) => resolveTopicConfig(overrides, dynamicConfigs.layers), logger, retentionCheckIntervalMs: brokerNumber(configs, 'log.retention.check.interval.ms'), cleanerBackoffMs: Math.max(1, brokerNumber(configs, 'log.cleaner.backoff.ms')), tailCacheBytes: settings.tailCacheBytes });
   // This broker's metrics alone: several brokers may share a process.
   const registry = new Registry();
   // Cluster links: they fill their mirror topics, which are read-only to clients. A link store that
