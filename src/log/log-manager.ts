@@ -29,7 +29,7 @@ import { KafkaError } from '../../protocol/errors.js';
 import { CoalescedTask, syncDir, writeFileDurably } from './durable-file.js';
 import { FileHandleCache, type OpenSegmentFile } from './file-handles.js';
 import { parsePartitionDirName, partitionDirName } from './file-names.js';
-import { partitionKey, readLogStartOffsets, writeLogStartOffsets } from './log-start-offsets.js';
+import { CLEANER_OFFSET_CHECKPOINT, partitionKey, readLogStartOffsets, writeLogStartOffsets } from './log-start-offsets.js';
 import { PartitionLog } from './partition-log.js';
 import { readPartitionTopicId, writePartitionTopicId } from './partition-metadata.js';
 import { runLimited } from './run-limited.js';
@@ -88,6 +88,7 @@ export class LogManager {
   private readonly indexCache: IndexCache;
   private readonly tailBudget: TailBudget;
   private readonly checkpointLogStarts = new CoalescedTask(() => this.writeLogStartOffsets());
+  private readonly checkpointCleaned = new CoalescedTask(() => this.writeCleanerOffsets());
   private readonly deletions = new Set<Promise<void>>();
   /** Topic changes run one at a time, each persisting what the previous one left. */
   private admin: Promise<unknown> = Promise.resolve();
@@ -250,10 +251,15 @@ export class LogManager {
    */
   async compact(now: number): Promise<number> {
     let removed = 0;
+    let cleaned = false;
     for (const log of this.allLogs()) {
       if (this.closed) break;
-      removed += (await log.compact(now))?.recordsRemoved ?? 0;
+      const r = await log.compact(now);
+      removed += r?.recordsRemoved ?? 0;
+      cleaned ||= r !== null;
     }
+    // Where each clean ended, so that the first pass after a restart does not read it all again.
+    if (cleaned) await this.checkpointCleaned.run();
     return removed;
   }
 
@@ -305,6 +311,12 @@ export class LogManager {
     } catch (e) {
       this.warn(`log-start-offset-checkpoint is unreadable (${(e as Error).message}); log start offsets fall back to the first segments`);
     }
+    let cleaned = new Map<string, number>();
+    try {
+      cleaned = await readLogStartOffsets(this.dataDir, CLEANER_OFFSET_CHECKPOINT);
+    } catch (e) {
+      this.warn(`${CLEANER_OFFSET_CHECKPOINT} is unreadable (${(e as Error).message}); compacted logs are cleaned from their start again`);
+    }
     const known = new Map(infos.map((i) => [i.name, i]));
 
     for (const entry of await readdir(this.dataDir, { withFileTypes: true })) {
@@ -326,7 +338,7 @@ export class LogManager {
 
     const states = infos.map((info): TopicState => ({ info, config: this.resolve(info.configs), logs: new Array<PartitionLog>(info.partitions) }));
     const jobs = states.flatMap((state) => Array.from({ length: state.info.partitions }, (_, p) => async () => {
-      state.logs[p] = await this.openPartition(state, p, cleanShutdown, logStarts.get(partitionKey(state.info.name, p)));
+      state.logs[p] = await this.openPartition(state, p, cleanShutdown, logStarts.get(partitionKey(state.info.name, p)), cleaned.get(partitionKey(state.info.name, p)));
     }));
     await runLimited(jobs, LOAD_CONCURRENCY);
     for (const state of states) this.topicsByName.set(state.info.name, state);
@@ -334,7 +346,7 @@ export class LogManager {
     await this.checkpointLogStarts.run();
   }
 
-  private async openPartition(state: TopicState, partition: number, cleanShutdown: boolean, logStartOffset?: number): Promise<PartitionLog> {
+  private async openPartition(state: TopicState, partition: number, cleanShutdown: boolean, logStartOffset?: number, cleanedTo?: number): Promise<PartitionLog> {
     const dir = join(this.dataDir, partitionDirName(state.info.name, partition));
     await mkdir(dir, { recursive: true });
     if ((await readPartitionTopicId(dir)) === null) await writePartitionTopicId(dir, state.info.topicId);
@@ -346,9 +358,17 @@ export class LogManager {
       indexCache: this.indexCache,
       tailCacheBytes: this.tailBudget.maxBytes,
       tailBudget: this.tailBudget,
+      cleanedTo,
       producerIdExpirationMs: this.opts.producerIdExpirationMs,
       warn: (m) => this.warn(m),
     });
+  }
+
+  private async writeCleanerOffsets(): Promise<void> {
+    const entries = [...this.topicsByName.values()].flatMap((t) =>
+      t.logs.flatMap((log, partition) => (log && log.cleanedOffset > 0 ? [{ topic: t.info.name, partition, offset: log.cleanedOffset }] : [])),
+    );
+    await writeLogStartOffsets(this.dataDir, entries, CLEANER_OFFSET_CHECKPOINT);
   }
 
   private async writeLogStartOffsets(): Promise<void> {

@@ -76,6 +76,8 @@ export interface PartitionLogOptions {
   tailCacheBytes?: number;
   /** the bound every partition's tail cache shares (the log manager's) */
   tailBudget?: TailBudget;
+  /** where the last clean of this compacted log ended, as checkpointed (default: nothing cleaned) */
+  cleanedTo?: number;
   producerIdExpirationMs?: number;
   /** Told what recovery found and repaired, and a failure of the disk. */
   warn?: (message: string) => void;
@@ -207,6 +209,11 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
 
   get logStartOffset(): number {
     return this._logStartOffset;
+  }
+
+  /** Where the last clean ended: the next one's dirty section begins there. */
+  get cleanedOffset(): number {
+    return this.cleanedTo;
   }
 
   /** Where this broker's copy of the records begins. */
@@ -592,6 +599,8 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
     this._localLogStartOffset = loaded.localLogStartOffset;
     this._logEndOffset = loaded.logEndOffset;
     this.flushedOffset = loaded.logEndOffset;
+    // Not past what survived: records written again there after a crash are dirty.
+    this.cleanedTo = Math.min(this.opts.cleanedTo ?? 0, loaded.logEndOffset);
     if (loaded.startPastEnd) {
       // The log start was checkpointed past data that did not survive: nothing is left to keep.
       await this.truncateFullyNow(loaded.logStartOffset);

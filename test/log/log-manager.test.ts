@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { KafkaError } from '../../protocol/errors.js';
+import { buildBatch } from '../../protocol/records/records.js';
 import { LogManager } from '../../src/log/log-manager.js';
 import type { TopicConfig } from '../../src/log/topic-config.js';
 import { READ, batch, config, recordsIn, tempDir } from './support.js';
@@ -20,6 +21,7 @@ function resolveTopicConfig(overrides: Record<string, string>): TopicConfig {
     else if (name === 'segment.bytes') out.segmentBytes = n;
     else if (name === 'retention.bytes') out.retentionBytes = n;
     else if (name === 'message.timestamp.type') out.messageTimestampType = value as TopicConfig['messageTimestampType'];
+    else if (name === 'cleanup.policy') Object.assign(out, { cleanupPolicy: value, minCleanableDirtyRatio: 0.01, minCompactionLagMs: 0 });
     else throw new Error(`Unknown topic config name: ${name}`);
   }
   return out;
@@ -239,6 +241,27 @@ test('open segment files stay within maxOpenFiles while reading many segments', 
     await Promise.all(Array.from({ length: 40 }, (_, i) => m.getLog('t', i % 2)!.read(i, 1000, READ)));
     await new Promise((r) => setTimeout(r, 20));
     assert.ok(files.openCount <= files.maxOpen, `${files.openCount} open after the burst`);
+  });
+});
+
+test('where each compacted log\'s last clean ended is checkpointed (cleaner-offset-checkpoint) and read back at start', async () => {
+  await withManager(async (dataDir, open) => {
+    let m = await open();
+    await m.createTopic('table', { partitions: 1, configs: { 'cleanup.policy': 'compact', 'segment.bytes': '300' } });
+    const log = m.getLog('table', 0)!;
+    for (let i = 0; i < 40; i++) {
+      const r = await log.appendAsLeader(buildBatch({ records: [{ key: Buffer.from(`k${i % 4}`), value: Buffer.from(`v${i}`), timestamp: NOW }], now: NOW }), { leaderEpoch: 0, now: NOW });
+      assert.ok(r.ok);
+    }
+    assert.ok((await m.compact(NOW)) > 0);
+    const cleanedTo = log.cleanedOffset;
+    assert.ok(cleanedTo > 0);
+    assert.match(await readFile(join(dataDir, 'cleaner-offset-checkpoint'), 'utf8'), new RegExp(`^0\n1\ntable 0 ${cleanedTo}\n`));
+    await m.close();
+    m = await open();
+    assert.is(m.getLog('table', 0)!.cleanedOffset, cleanedTo);
+    // Nothing new is dirty: the first pass after the restart has nothing to read.
+    assert.is(await m.compact(NOW), 0);
   });
 });
 
