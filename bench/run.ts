@@ -9,6 +9,7 @@ import { runCutover } from './cutover-vs-mm2.js';
 import { runFanout } from './fanout.js';
 import { runReadThrough } from './read-through.js';
 import { runScale } from './scale.js';
+import { runOffsetsRestart } from './offsets-restart.js';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   throughput: runThroughput,
@@ -17,6 +18,7 @@ const benches: Record<string, (args: string[]) => Promise<void>> = {
   fanout: runFanout,
   'read-through': runReadThrough,
   scale: runScale,
+  'offsets-restart': runOffsetsRestart,
   groups: runGroupsRebalance,
   fuzz: runFuzz,
   kill: runKillCycles,

@@ -211,6 +211,11 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
     return this._logStartOffset;
   }
 
+  /** The producers this partition's producer state holds (DescribeProducers). */
+  activeProducers(): ProducerEntry[] {
+    return [...this.producers.all()];
+  }
+
   /** Where the last clean ended: the next one's dirty section begins there. */
   get cleanedOffset(): number {
     return this.cleanedTo;

@@ -71,6 +71,7 @@ export const RULES = {
   'IncrementalAlterConfigs.topic': TOPIC('ALTER_CONFIGS'),
   'IncrementalAlterConfigs.broker': CLUSTER('ALTER_CONFIGS'),
   'DescribeLogDirs.cluster': CLUSTER('DESCRIBE'),
+  'DescribeProducers.topic': TOPIC('READ'),
   'DescribeAcls.cluster': CLUSTER('DESCRIBE'),
   'CreateAcls.cluster': CLUSTER('ALTER'),
   'DeleteAcls.cluster': CLUSTER('ALTER'),

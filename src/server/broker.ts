@@ -37,6 +37,7 @@ import { groupHandlers } from './handlers/groups.js';
 import type { HandlerFactory } from './handlers/handler.js';
 import { initProducerId } from './handlers/init-producer-id.js';
 import { describeLogDirs } from './handlers/log-dirs.js';
+import { describeProducers } from './handlers/describe-producers.js';
 import { metadata } from './handlers/metadata.js';
 import { deleteRecords, listOffsets, offsetForLeaderEpoch } from './handlers/offsets.js';
 import { produce } from './handlers/produce.js';
@@ -181,7 +182,7 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
   const handlers = new Map<number, Handler>();
   const factories: HandlerFactory[] = [
     produce, fetch, listOffsets, metadata, offsetForLeaderEpoch, deleteRecords, initProducerId,
-    apiVersions(() => handlers), createTopics, deleteTopics, createPartitions, describeCluster, describeLogDirs, describeTopicPartitions,
+    apiVersions(() => handlers), createTopics, deleteTopics, createPartitions, describeCluster, describeLogDirs, describeProducers, describeTopicPartitions,
     ...configHandlers, ...groupHandlers, saslHandshake, saslAuthenticate, describeUserScramCredentials, alterUserScramCredentials, describeClientQuotas,
     describeAcls, createAcls, deleteAcls,
   ];

@@ -13,7 +13,7 @@ import { Codec, type CodecId } from '../../protocol/records/compression.js';
 import { buildBatch } from '../../protocol/records/records.js';
 import { ZERO_UUID } from '../../protocol/primitives.js';
 import { KafkaConnection } from '../../src/client/kafka-connection.js';
-import { startKafka, type KafkaPeer } from '../peers/kafka.js';
+import { javaClient, javaTool, kafkaTopics, startKafka, type KafkaPeer } from '../peers/kafka.js';
 import { normalise, openSide, rawExchange, rawRequest, type Side } from '../support/differential.js';
 import { startOutpost, type TestBroker } from '../support/outpost.js';
 
@@ -489,6 +489,29 @@ test('unsupported versions: ApiVersions v99 gets UNSUPPORTED_VERSION, an unsuppo
   for (const version of [14, 99]) {
     await same(`Produce v${version}`, (s) => rawExchange(s.port, rawRequest(0, version, 8, Buffer.alloc(16))));
   }
+});
+
+test('DescribeProducers: an idempotent Java producer\'s state, as kafka-transactions describe-producers shows it', async () => {
+  await same('describe-producers', async (s) => {
+    const bootstrap = `127.0.0.1:${s.port}`;
+    const created = await kafkaTopics({ bootstrap }, ['--create', '--topic', 'producers', '--partitions', '1', '--replication-factor', '1']);
+    assert.is(created.code, 0, created.stderr);
+    const produced = await javaClient('ProduceRecords', ['--bootstrap', bootstrap, '--topic', 'producers', '--count', '10', '--prop', 'enable.idempotence=true', '--prop', 'acks=all']);
+    assert.is(produced.code, 0, produced.stderr);
+    const r = await javaTool('org.apache.kafka.tools.TransactionsCommand', ['--bootstrap-server', bootstrap, 'describe-producers', '--topic', 'producers', '--partition', '0']);
+    assert.is(r.code, 0, r.stderr);
+    // ProducerId ProducerEpoch LatestCoordinatorEpoch LastSequence LastTimestamp CurrentTransactionStartOffset:
+    // the id and time differ from broker to broker; the rest must not.
+    return r.stdout.trim().split('\n').slice(1).map((line) => {
+      const [id, epoch, coordinatorEpoch, lastSequence, , txnStart] = line.trim().split(/\s+/);
+      return { validId: Number(id) >= 0, epoch, coordinatorEpoch, lastSequence, txnStart };
+    });
+  });
+  // A partition that does not exist is refused by name.
+  await same('describe-producers of no such partition', async (s) => {
+    const r = await s.conn.request('DescribeProducers', 0, { topics: [{ name: 'producers', partitionIndexes: [5] }] });
+    return r.topics[0].partitions[0].errorCode;
+  });
 });
 
 test.run();
