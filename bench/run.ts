@@ -10,6 +10,7 @@ import { runFanout } from './fanout.js';
 import { runReadThrough } from './read-through.js';
 import { runScale } from './scale.js';
 import { runOffsetsRestart } from './offsets-restart.js';
+import { runCleaner } from './cleaner.js';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   throughput: runThroughput,
@@ -19,6 +20,7 @@ const benches: Record<string, (args: string[]) => Promise<void>> = {
   'read-through': runReadThrough,
   scale: runScale,
   'offsets-restart': runOffsetsRestart,
+  cleaner: runCleaner,
   groups: runGroupsRebalance,
   fuzz: runFuzz,
   kill: runKillCycles,

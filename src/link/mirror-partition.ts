@@ -201,21 +201,23 @@ export class MirrorPartition {
   }
 
   /**
-   * Appends the source's batches, bytes untouched. The first batch into an empty log may start
-   * before the log's start (the source's log start, or a start offset from a timestamp, can fall
-   * inside a batch): the log then restarts at that batch, as Kafka's followers do, and its start
-   * is put back where it was.
+   * Appends the source's batches, bytes untouched. The first batch into an empty local log may
+   * start before where the copy here begins (the source's log start, or a start offset from a
+   * timestamp, can fall inside a batch): the local log then restarts at that batch, as Kafka's
+   * followers do, and the log start is put back where it was (below it, the records are read
+   * through from the source).
    */
   append(records: Buffer): Promise<FollowerAppendResult> {
     const log = this.log;
-    const start = log.logStartOffset;
-    if (log.logEndOffset === start && records.length >= BATCH_HEADER_SIZE) {
+    const localStart = log.localLogStartOffset;
+    const logStart = log.logStartOffset;
+    if (log.logEndOffset === localStart && records.length >= BATCH_HEADER_SIZE) {
       const first = new BatchHeader(records, 0);
-      if (first.baseOffset < start && first.lastOffset >= start) {
+      if (first.baseOffset < localStart && first.lastOffset >= localStart) {
         return (async () => {
-          await log.truncateFullyAndStartAt(first.baseOffset);
+          await log.truncateFullyAndStartAt(first.baseOffset, Math.min(logStart, first.baseOffset));
           const r = await log.appendAsFollower(records);
-          if (r.ok) await log.deleteRecordsBefore(start);
+          if (r.ok && logStart > first.baseOffset) await log.deleteRecordsBefore(logStart);
           return r;
         })();
       }

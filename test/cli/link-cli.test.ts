@@ -163,8 +163,8 @@ test('mirror create --sync returns once the mirror has caught up', async () => {
   assert.equal(m.mirror_lags.map((p: any) => [p.partition, p.lag, p.log_end_offset]), [[0, 0, 10], [1, 0, 10], [2, 0, 10]]);
   const table = await ok('mirror', 'describe', 'orders', '--link', 'src');
   assert.match(table, /^Status:\s+ACTIVE$/m);
-  assert.match(table, /^Partition\s+Source High Watermark\s+Log Start\s+Local Start\s+Mirror End Offset\s+Lag\s+Local Bytes\s+Last Fetch$/m);
-  assert.match(table, /^2\s+10\s+0\s+0\s+10\s+0\s+\d+\s+\d{4}-/m);
+  assert.match(table, /^Partition\s+Source High Watermark\s+Log Start\s+Local Start\s+Mirror End Offset\s+Lag\s+Local Bytes\s+Total Bytes\s+Served Local\s+Served Read-Through\s+Last Fetch$/m);
+  assert.match(table, /^2\s+10\s+0\s+0\s+10\s+0\s+\d+\s+(-|\d+)\s+\d+\s+\d+\s+\d{4}-/m);
 });
 
 test('mirror create (no --sync), list, and their errors', async () => {

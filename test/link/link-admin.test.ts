@@ -112,15 +112,17 @@ test('mirrors are checked: existing names, synced configs, missing source topics
   await refused(links.deleteLink('checks'), 'INVALID', /has mirror topics \(checked\)/);
 });
 
-test('mirror.start.offset.spec latest starts the mirror at the source end', async (ctx) => {
+test('mirror.start.offset.spec latest starts the copy here at the source end; the older records are read through', async (ctx) => {
   await topic(ctx, 'tail', 2);
   await ctx.producer.send({ topic: 'tail', messages: [0, 1].flatMap((p) => [1, 2, 3].map((i) => ({ partition: p, value: `old ${i}` }))) });
   await ctx.b.links.createLink({ name: 'latest', bootstrapServers: ctx.a.bootstrap, configs: { 'mirror.start.offset.spec': 'latest' } });
   const m = await ctx.b.links.createMirror('latest', 'tail');
-  assert.equal(m.partitions.map((p) => [p.localLogStartOffset, p.localLogEndOffset]), [[3, 3], [3, 3]]);
+  assert.equal(m.partitions.map((p) => [p.logStartOffset, p.localLogStartOffset, p.localLogEndOffset]), [[0, 3, 3], [0, 3, 3]]);
   await ctx.producer.send({ topic: 'tail', messages: [{ partition: 0, value: 'new' }] });
   await mirrored(ctx.b.links, 'latest', 'tail', [4, 3]);
-  assert.equal(baseOffsets(await withConnection(ctx.b.port, (c) => fetchBatches(c, 'tail', 0))), [3]);
+  assert.equal(baseOffsets(await withConnection(ctx.b.port, (c) => fetchBatches(c, 'tail', 0, { from: 3 }))), [3], 'only the new batch is copied');
+  const source = baseOffsets(await withConnection(ctx.a.port, (c) => fetchBatches(c, 'tail', 0)));
+  assert.equal(baseOffsets(await withConnection(ctx.b.port, (c) => fetchBatches(c, 'tail', 0, { emptyAnswers: 20 }))), source, 'the history through the link');
 });
 
 test('mirror.start.offset.spec with a timestamp starts at the first record at or after it, inside a batch', async (ctx) => {
@@ -129,10 +131,10 @@ test('mirror.start.offset.spec with a timestamp starts at the first record at or
   await ctx.producer.send({ topic: 'stamped', messages: [0, 1, 2, 3, 4, 5].map((i) => ({ value: `at +${i}s`, timestamp: String(t0 + i * 1000) })) });
   await ctx.b.links.createLink({ name: 'from-time', bootstrapServers: ctx.a.bootstrap, configs: { 'mirror.start.offset.spec': '2024-05-01T00:00:03.500Z' } });
   const m = await ctx.b.links.createMirror('from-time', 'stamped');
-  assert.is(m.partitions[0]!.localLogStartOffset, 4);
+  assert.equal([m.partitions[0]!.logStartOffset, m.partitions[0]!.localLogStartOffset], [0, 4], 'the copy here begins at the chosen offset');
   await mirrored(ctx.b.links, 'from-time', 'stamped', [6]);
   const d = ctx.b.links.describeMirror('from-time', 'stamped').partitions[0]!;
-  assert.is(d.localLogStartOffset, 4, 'the log keeps starting at the chosen offset');
+  assert.is(d.logStartOffset, 0, 'the log keeps starting at the source\'s start');
   // The one batch holds offsets 0..5: the mirror holds it whole, as the source does.
   const batches = await withConnection(ctx.b.port, (c) => fetchBatches(c, 'stamped', 0));
   assert.equal(baseOffsets(batches), [0]);
