@@ -24,6 +24,7 @@ import {
   decodeCoordinatorRecord, encodeGroupMetadata, encodeOffsetCommit,
   type CoordinatorRecord, type GroupMetadataValue, type RawRecord,
 } from './coordinator-records.js';
+import { ConsumerGroups, type TopicInfo } from './consumer-groups.js';
 import { groupConfig, offsetsTopicPartitions, type GroupConfig } from './group-config.js';
 import { KeyedTimers } from './keyed-timers.js';
 import { expiredOffsets } from './offset-expiry.js';
@@ -94,8 +95,9 @@ export interface ListedGroup {
   groupType: string;
 }
 
-/** The only group type outpost has (no KIP-848 consumer groups, no share or streams groups). */
+/** The group types outpost has (no share or streams groups). */
 const CLASSIC_GROUP_TYPE = 'classic';
+const CONSUMER_GROUP_TYPE = 'consumer';
 
 const joinKey = (groupId: string) => `join\u0000${groupId}`;
 const syncKey = (groupId: string) => `sync\u0000${groupId}`;
@@ -114,14 +116,18 @@ export class GroupCoordinator {
   private loading: Map<string, GroupMetadataValue> | null = new Map();
   private closed = false;
   private inUse = false;
+  /** the groups of the consumer protocol (KIP-848); their offsets are kept here with the others' */
+  readonly consumer: ConsumerGroups;
 
   constructor(
     readonly config: GroupConfig,
     private readonly sink: RecordSink,
     private readonly logger: Logger,
     private readonly clock: Clock = systemClock,
+    topics: { topic(name: string): TopicInfo | undefined; names(): string[] } = { topic: () => undefined, names: () => [] },
   ) {
     this.timers = new KeyedTimers(clock);
+    this.consumer = new ConsumerGroups(clock, (name) => topics.topic(name), () => topics.names(), logger);
   }
 
   /**
@@ -130,7 +136,14 @@ export class GroupCoordinator {
    */
   static async open(deps: { logs: LogManager; brokerConfigs: BrokerConfigs; logger: Logger }): Promise<GroupCoordinator> {
     const topic = await OffsetsTopic.open(deps.logs, offsetsTopicPartitions(deps.brokerConfigs), deps.logger);
-    const coordinator = new GroupCoordinator(groupConfig(deps.brokerConfigs), topic, deps.logger);
+    const coordinator = new GroupCoordinator(groupConfig(deps.brokerConfigs), topic, deps.logger, systemClock, {
+      topic: (name) => {
+        const t = deps.logs.topic(name);
+        return t && { topicId: t.topicId, partitions: t.partitions };
+      },
+      // Internal topics are never a regex subscription's, as in Kafka.
+      names: () => deps.logs.topics().map((t) => t.name).filter((n) => n !== '__consumer_offsets' && n !== '__transaction_state'),
+    });
     const started = Date.now();
     const records = await topic.load((key, value) => coordinator.replay(key, value));
     coordinator.finishLoading();
@@ -176,6 +189,7 @@ export class GroupCoordinator {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.consumer.close();
     this.resign();
   }
 
@@ -662,15 +676,21 @@ export class GroupCoordinator {
   async commitOffsets(req: CommitRequest): Promise<ErrorName[]> {
     const all = (error: ErrorName) => req.partitions.map(() => error);
     if (this.closed) return all('NOT_COORDINATOR');
-    let group = this.groups.get(req.groupId);
-    if (!group) {
-      if (req.generationId >= 0) return all(req.unknownGroupError);
-      // A consumer without group management (assign()) or an admin: its group only keeps offsets.
-      group = ClassicGroup.simple(req.groupId);
-      this.groups.set(req.groupId, group);
+    if (this.consumer.has(req.groupId)) {
+      // A consumer-protocol group: the member and its epoch (the request's generation field) decide.
+      const invalid = this.consumer.validateCommit(req.groupId, req.memberId, req.generationId);
+      if (invalid) return all(invalid);
+    } else {
+      let group = this.groups.get(req.groupId);
+      if (!group) {
+        if (req.generationId >= 0) return all(req.unknownGroupError);
+        // A consumer without group management (assign()) or an admin: its group only keeps offsets.
+        group = ClassicGroup.simple(req.groupId);
+        this.groups.set(req.groupId, group);
+      }
+      const invalid = this.validateOffsetCommit(group, req);
+      if (invalid) return all(invalid);
     }
-    const invalid = this.validateOffsetCommit(group, req);
-    if (invalid) return all(invalid);
     const now = this.clock.now();
     const expireTimestamp = req.retentionTimeMs === -1 ? -1 : now + req.retentionTimeMs;
     const errors: ErrorName[] = [];
@@ -787,10 +807,13 @@ export class GroupCoordinator {
   listGroups(statesFilter: string[], typesFilter: string[]): ListedGroup[] {
     const states = new Set(statesFilter.map((s) => s.toLowerCase()));
     const types = new Set(typesFilter.map((s) => s.toLowerCase()));
-    if (types.size > 0 && !types.has(CLASSIC_GROUP_TYPE)) return [];
-    return [...this.groups.values()]
-      .filter((g) => states.size === 0 || states.has(g.state.toLowerCase()))
+    const classic = types.size > 0 && !types.has(CLASSIC_GROUP_TYPE) ? [] : [...this.groups.values()]
+      .filter((g) => !this.consumer.has(g.groupId))
       .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: CLASSIC_GROUP_TYPE }));
+    // Consumer-protocol groups are listed as Kafka lists them: protocol type "consumer", type "consumer".
+    const consumer = types.size > 0 && !types.has(CONSUMER_GROUP_TYPE) ? [] : this.consumer.list()
+      .map((g) => ({ groupId: g.groupId, protocolType: CONSUMER_GROUP_TYPE, groupState: g.state, groupType: CONSUMER_GROUP_TYPE }));
+    return [...classic, ...consumer].filter((g) => states.size === 0 || states.has(g.groupState.toLowerCase()));
   }
 
   /** DeleteGroups: only empty groups go, with all their offsets. */

@@ -1,12 +1,12 @@
 // The Java clients (Kafka 4.4.0) against outpost as their group coordinator: KafkaConsumer with
-// the classic protocol under an eager and a cooperative assignor; group.protocol=consumer failing
-// as Java expects of a broker without KIP-848; and kafka-consumer-groups --list, --describe,
+// the classic protocol under an eager and a cooperative assignor; group.protocol=consumer
+// (KIP-848) with two members then one; and kafka-consumer-groups --list, --describe,
 // --reset-offsets and --delete. Needs Java: without it these fail, they do not skip.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { javaClient, javaTool, jsonLines } from '../peers/kafka.js';
-import { kafkaVersion } from '../peers/libs.js';
+import { KafkaConnection } from '../../src/client/kafka-connection.js';
 import { startOutpost, type TestBroker } from '../support/outpost.js';
 
 let broker: TestBroker;
@@ -76,16 +76,53 @@ for (const [name, strategy] of [
   });
 }
 
-test('group.protocol=consumer fails as against a Kafka without the KIP-848 protocol', async () => {
-  await createAndFill('java-new-protocol', 1, 1);
-  const r = await javaClient('ConsumeRecords', [
-    '--bootstrap', broker.bootstrap, '--topic', 'java-new-protocol', '--group', 'new-protocol', '--max', '1', '--timeout-ms', '15000', '--prop', 'group.protocol=consumer',
+/** Each member's assigned partitions of the consumer-protocol group, as ConsumerGroupDescribe gives them. */
+async function members(group: string): Promise<number[][]> {
+  const conn = await KafkaConnection.open('127.0.0.1', broker.port, { clientId: 'describe' });
+  try {
+    await conn.negotiate();
+    const r = await conn.request('ConsumerGroupDescribe', 0, { groupIds: [group], includeAuthorizedOperations: false });
+    const g = r.groups[0];
+    if (g.errorCode !== 0) return [];
+    return g.members.map((m: any) => m.assignment.topicPartitions.flatMap((t: any) => t.partitions).sort((a: number, b: number) => a - b)).sort((a: number[], b: number[]) => (a[0] ?? 99) - (b[0] ?? 99));
+  } finally {
+    conn.close();
+  }
+}
+
+async function until<T>(what: string, probe: () => Promise<T | false>, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('group.protocol=consumer (KIP-848): a second member takes half the partitions; when it leaves, the first gets them back; every record read', async () => {
+  await createAndFill('java-new-protocol', 4, 400);
+  const member = (ms: number) => javaClient('ConsumeRecords', [
+    '--bootstrap', broker.bootstrap, '--topic', 'java-new-protocol', '--group', 'new-protocol', '--max', '100000', '--timeout-ms', String(ms),
+    '--prop', 'group.protocol=consumer', '--prop', 'auto.commit.interval.ms=200',
   ]);
-  assert.is.not(r.code, 0);
-  assert.match(r.stderr, /UnsupportedVersionException/);
-  // Kafka 4 clients point to the classic protocol; 3.x clients (the compatibility run) name the API.
-  const hint = (await kafkaVersion()).startsWith('3.') ? /does not support CONSUMER_GROUP_HEARTBEAT/ : /group\.protocol=classic/;
-  assert.match(r.stderr, hint, r.stderr);
+  const first = member(40_000);
+  await until('the first member to own every partition', async () => JSON.stringify(await members('new-protocol')) === '[[0,1,2,3]]' || false);
+  const second = member(12_000);
+  const split = await until('two members with two partitions each', async () => {
+    const m = await members('new-protocol');
+    return m.length === 2 && m.every((ps) => ps.length === 2) && m;
+  });
+  assert.equal(split.flat().sort(), [0, 1, 2, 3], 'every partition once');
+  const left = await second;
+  await until('the first member to own every partition again', async () => JSON.stringify(await members('new-protocol')) === '[[0,1,2,3]]' || false);
+  const tool = await consumerGroups(['--describe', '--group', 'new-protocol', '--members']);
+  assert.is(tool.code, 0, tool.stderr);
+  assert.match(tool.stdout, /new-protocol\s+\S+\s+\S+\s+\S+\s+4\b/, tool.stdout);
+  const stayed = await first;
+  const read = [...jsonLines<Consumed>(stayed.stdout), ...jsonLines<Consumed>(left.stdout)];
+  const seen = new Set(read.map((r) => `${r.partition}:${r.offset}`));
+  assert.is(seen.size, 400, 'every record read by one member or the other');
 });
 
 const consumerGroups = (args: string[]) => javaTool('org.apache.kafka.tools.consumer.group.ConsumerGroupCommand', ['--bootstrap-server', broker.bootstrap, ...args]);

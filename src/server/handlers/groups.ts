@@ -4,8 +4,8 @@
 // the work is src/groups/coordinator.ts's, and here requests of each version are mapped onto it.
 // A group a cluster link says is coordinated at its source has the classic protocol and its
 // offsets served by the source's coordinator instead (groups-at-source.ts), through this broker.
-// ConsumerGroupHeartbeat (KIP-848's consumer protocol) is not served, so it is not advertised,
-// and a consumer with group.protocol=consumer fails as it does against a broker without it.
+// Kafka 4's consumer protocol (KIP-848) has ConsumerGroupHeartbeat and ConsumerGroupDescribe,
+// served by src/groups/consumer-groups.ts; its groups' offsets go through the same offset APIs.
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
 import { ZERO_UUID } from '../../../protocol/primitives.js';
 import type { GroupCoordinator } from '../../groups/coordinator.js';
@@ -138,6 +138,59 @@ export const leaveGroupHandler = defineHandler('LeaveGroup', [0, 5], async (b, r
   // Before v3 the one member's error is the response's.
   const error = r.error !== 'NONE' ? errorCode(r.error) : r.members[0]?.errorCode ?? 0;
   return { throttleTimeMs: 0, errorCode: error, members: [] };
+});
+
+// ---- the consumer protocol (KIP-848) --------------------------------------------------------
+
+export const consumerGroupHeartbeatHandler = defineHandler('ConsumerGroupHeartbeat', [0, 1], (b, req, ctx) => {
+  const failed = (error: ErrorName, message: string | null) => ({ throttleTimeMs: 0, errorCode: errorCode(error), errorMessage: message, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null });
+  const coordinator = permits(b, ctx, 'ConsumerGroupHeartbeat.group', req.groupId) ? coordinatorOf(b) : refusal('ConsumerGroupHeartbeat.group');
+  if (typeof coordinator === 'string') return failed(coordinator, null);
+  // Kafka names the subscribed topics the client may not describe.
+  const hidden = (req.subscribedTopicNames ?? []).filter((t: string) => !permits(b, ctx, 'ConsumerGroupHeartbeat.topic', t));
+  if (hidden.length > 0) return failed(refusal('ConsumerGroupHeartbeat.topic'), `The client is not authorized to describe topics: ${hidden.join(', ')}`);
+  const r = coordinator.consumer.heartbeat(
+    {
+      groupId: req.groupId,
+      memberId: req.memberId,
+      memberEpoch: req.memberEpoch,
+      instanceId: req.instanceId ?? null,
+      rackId: req.rackId ?? null,
+      rebalanceTimeoutMs: req.rebalanceTimeoutMs ?? -1,
+      subscribedTopicNames: req.subscribedTopicNames ?? null,
+      subscribedTopicRegex: req.subscribedTopicRegex ?? null,
+      serverAssignor: req.serverAssignor ?? null,
+      ownedTopicPartitions: req.topicPartitions ?? null,
+    },
+    { clientId: ctx.header.clientId ?? '', clientHost: clientHost(ctx) },
+    ctx.version,
+  );
+  if (r.error !== 'NONE') return failed(r.error, 'message' in r ? r.message : null);
+  if (!('memberId' in r)) return failed('UNKNOWN_SERVER_ERROR', null);
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, memberId: r.memberId, memberEpoch: r.memberEpoch, heartbeatIntervalMs: r.heartbeatIntervalMs, assignment: r.assignment && { topicPartitions: r.assignment } };
+});
+
+export const consumerGroupDescribeHandler = defineHandler('ConsumerGroupDescribe', [0, 1], (b, req, ctx) => {
+  const coordinator = coordinatorOf(b);
+  const assignment = (a: Map<string, Set<number>>) => ({
+    topicPartitions: [...a].filter(([, ps]) => ps.size > 0).map(([topicId, ps]) => ({ topicId, topicName: b.logs.topicById(topicId)?.name ?? '', partitions: [...ps].sort((x, y) => x - y) })),
+  });
+  const groups = req.groupIds.map((groupId: string) => {
+    const none = (error: ErrorName, message: string | null) => ({ errorCode: errorCode(error), errorMessage: message, groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: NO_OPERATIONS });
+    if (typeof coordinator === 'string') return none(coordinator, null);
+    if (!permits(b, ctx, 'ConsumerGroupDescribe.group', groupId)) return none(refusal('ConsumerGroupDescribe.group'), null);
+    const g = coordinator.consumer.describe([groupId])[0];
+    if (!g) return none('GROUP_ID_NOT_FOUND', `Group ${groupId} not found.`);
+    return {
+      errorCode: 0, errorMessage: null, groupId, groupState: g.state, groupEpoch: g.groupEpoch, assignmentEpoch: g.assignmentEpoch, assignorName: g.assignor,
+      members: g.members.map((m) => ({
+        memberId: m.memberId, instanceId: m.instanceId, rackId: m.rackId, memberEpoch: m.memberEpoch, clientId: m.clientId, clientHost: m.clientHost,
+        subscribedTopicNames: m.subscribedTopicNames, subscribedTopicRegex: m.subscribedTopicRegex, assignment: assignment(m.assignment), targetAssignment: assignment(m.target), memberType: 1,
+      })),
+      authorizedOperations: req.includeAuthorizedOperations ? authorizedOperations(b, ctx, 'GROUP', groupId) : NO_OPERATIONS,
+    };
+  });
+  return { throttleTimeMs: 0, groups };
 });
 
 // ---- offsets --------------------------------------------------------------------------------
@@ -324,6 +377,7 @@ export const deleteGroupsHandler = defineHandler('DeleteGroups', [0, 3], async (
 
 export const groupHandlers: HandlerFactory[] = [
   findCoordinatorHandler, joinGroupHandler, syncGroupHandler, heartbeatHandler, leaveGroupHandler,
+  consumerGroupHeartbeatHandler, consumerGroupDescribeHandler,
   offsetCommitHandler, offsetFetchHandler, offsetDeleteHandler,
   describeGroupsHandler, listGroupsHandler, deleteGroupsHandler,
 ];
