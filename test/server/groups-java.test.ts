@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { javaClient, javaTool, jsonLines } from '../peers/kafka.js';
 import { KafkaConnection } from '../../src/client/kafka-connection.js';
+import { waitFor } from '../link/support.js';
 import { startOutpost, type TestBroker } from '../support/outpost.js';
 
 let broker: TestBroker;
@@ -90,16 +91,6 @@ async function members(group: string): Promise<number[][]> {
   }
 }
 
-async function until<T>(what: string, probe: () => Promise<T | false>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 test('group.protocol=consumer (KIP-848): a second member takes half the partitions; when it leaves, the first gets them back; every record read', async () => {
   await createAndFill('java-new-protocol', 4, 400);
   const member = (ms: number) => javaClient('ConsumeRecords', [
@@ -107,15 +98,15 @@ test('group.protocol=consumer (KIP-848): a second member takes half the partitio
     '--prop', 'group.protocol=consumer', '--prop', 'auto.commit.interval.ms=200',
   ]);
   const first = member(40_000);
-  await until('the first member to own every partition', async () => JSON.stringify(await members('new-protocol')) === '[[0,1,2,3]]' || false);
+  await waitFor('the first member to own every partition', async () => JSON.stringify(await members('new-protocol')) === '[[0,1,2,3]]' || false);
   const second = member(12_000);
-  const split = await until('two members with two partitions each', async () => {
+  const split = await waitFor('two members with two partitions each', async () => {
     const m = await members('new-protocol');
     return m.length === 2 && m.every((ps) => ps.length === 2) && m;
   });
   assert.equal(split.flat().sort(), [0, 1, 2, 3], 'every partition once');
   const left = await second;
-  await until('the first member to own every partition again', async () => JSON.stringify(await members('new-protocol')) === '[[0,1,2,3]]' || false);
+  await waitFor('the first member to own every partition again', async () => JSON.stringify(await members('new-protocol')) === '[[0,1,2,3]]' || false);
   const tool = await consumerGroups(['--describe', '--group', 'new-protocol', '--members']);
   assert.is(tool.code, 0, tool.stderr);
   assert.match(tool.stdout, /new-protocol\s+\S+\s+\S+\s+\S+\s+4\b/, tool.stdout);
