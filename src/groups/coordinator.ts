@@ -825,6 +825,14 @@ export class GroupCoordinator {
 
   private async deleteGroup(groupId: string): Promise<ErrorName> {
     if (this.closed) return 'NOT_COORDINATOR';
+    if (this.consumer.has(groupId)) {
+      // A consumer-protocol group: only while no member is in it, with its offsets.
+      if (!this.consumer.delete(groupId)) return 'NON_EMPTY_GROUP';
+      const classic = this.groups.get(groupId);
+      if (classic) this.removeGroup(classic);
+      const tombstones = this.offsetTombstones(groupId);
+      return tombstones.length > 0 ? ((await this.write(groupId, tombstones)) ?? 'NONE') : 'NONE';
+    }
     const group = this.groups.get(groupId);
     if (!group || group.is('Dead')) return 'GROUP_ID_NOT_FOUND';
     if (!group.is('Empty')) return 'NON_EMPTY_GROUP';

@@ -85,6 +85,12 @@ test('the range assignor gives contiguous ranges; commits are checked against th
   assert.is(groups.validateCommit('g', 'zed', 1), 'UNKNOWN_MEMBER_ID');
   assert.is(groups.validateCommit('g', '', -1), 'UNKNOWN_MEMBER_ID', 'no admin commit while the group has members');
   assert.is(beat('a', 0, [], { serverAssignor: 'sticky' }).error, 'UNSUPPORTED_ASSIGNOR');
+  // DeleteGroups: not while it has members; once they have left, it goes.
+  assert.not.ok(groups.delete('g'));
+  beat('a', -1, null);
+  beat('b', -1, null);
+  assert.ok(groups.delete('g'));
+  assert.not.ok(groups.has('g'));
 });
 
 test.run();
