@@ -32,7 +32,7 @@ interface Ctx {
 const test = suite<Ctx>('read-through of a mirror with local retention, from Kafka 4.4.0');
 
 /** Every batch from `from` to the high watermark, asking again while a cold read is not there yet. */
-const batchesFrom = (conn: KafkaConnection, topic: string, from: number) => fetchBatches(conn, topic, 0, { from, partitionMaxBytes: 256 * 1024, emptyAnswers: 50 });
+const batchesFrom = (conn: KafkaConnection, topic: string, from: number) => fetchBatches(conn, topic, 0, { from, partitionMaxBytes: 256 * 1024, emptyAnswers: 200 });
 
 async function listOffset(conn: KafkaConnection, topic: string, timestamp: number): Promise<number> {
   const r = await conn.request('ListOffsets', conn.version('ListOffsets')!, {
