@@ -54,8 +54,8 @@ async function outpostRate(data: Buffer[]): Promise<{ mbs: number; mb: number }>
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     await log.close();
     if (!r) throw new Error('outpost did not clean');
-    // Processed: every closed segment was read (to index and to rewrite), as Kafka counts it.
-    const mb = log.size / 1e6;
+    // Processed: the segments the pass read and rewrote (every closed one here), as Kafka counts its cleaned segments.
+    const mb = r.bytesBefore / 1e6;
     return { mbs: mb / seconds, mb };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -66,16 +66,29 @@ async function kafkaRate(data: Buffer[]): Promise<{ mbs: number; mb: number }> {
   const kafka = await startKafka({ configs: { 'log.cleaner.backoff.ms': '1000' } });
   try {
     const conn = await connect(kafka.bootstrap);
+    // Written under cleanup.policy=delete (no retention), then turned to compact: Kafka's cleaner
+    // then makes one pass over all of it, as outpost's does.
+    const writing = { ...TOPIC_CONFIGS, 'cleanup.policy': 'delete', 'retention.ms': '-1' };
     const created = await conn.request('CreateTopics', 5, {
-      topics: [{ name: TOPIC, numPartitions: 1, replicationFactor: 1, assignments: [], configs: Object.entries(TOPIC_CONFIGS).map(([name, value]) => ({ name, value })) }],
+      topics: [{ name: TOPIC, numPartitions: 1, replicationFactor: 1, assignments: [], configs: Object.entries(writing).map(([name, value]) => ({ name, value })) }],
       timeoutMs: 30_000, validateOnly: false,
     });
     if (created.topics[0].errorCode !== 0) throw new Error(`CreateTopics: ${errorName(created.topics[0].errorCode)}`);
     for (const records of data) {
-      const r = await conn.request('Produce', 9, { transactionalId: null, acks: 1, timeoutMs: 30_000, topicData: [{ name: TOPIC, partitionData: [{ index: 0, records }] }] });
-      const code = r.responses[0].partitionResponses[0].errorCode;
-      if (code !== 0) throw new Error(`Produce: ${errorName(code)}`);
+      for (let attempt = 0; ; attempt++) {
+        const r = await conn.request('Produce', 9, { transactionalId: null, acks: 1, timeoutMs: 30_000, topicData: [{ name: TOPIC, partitionData: [{ index: 0, records }] }] });
+        const code = r.responses[0].partitionResponses[0].errorCode;
+        if (code === 0) break;
+        // A topic made a moment ago may not have its leader yet.
+        if (attempt > 50 || !['NOT_LEADER_OR_FOLLOWER', 'UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE'].includes(errorName(code))) throw new Error(`Produce: ${errorName(code)}`);
+        await sleep(200);
+      }
     }
+    const altered = await conn.request('IncrementalAlterConfigs', 1, {
+      resources: [{ resourceType: 2, resourceName: TOPIC, configs: [{ name: 'cleanup.policy', configOperation: 0, value: 'compact' }] }],
+      validateOnly: false,
+    });
+    if (altered.responses[0].errorCode !== 0) throw new Error(`IncrementalAlterConfigs: ${errorName(altered.responses[0].errorCode)}`);
     conn.close();
     // Kafka's cleaner logs: "<n> MB of log processed in <s> seconds (<rate> MB/sec)."
     const deadline = Date.now() + 300_000;
@@ -92,10 +105,10 @@ async function kafkaRate(data: Buffer[]): Promise<{ mbs: number; mb: number }> {
 
 export async function runCleaner(args: string[]): Promise<void> {
   const o = parseOptions(args);
-  const data = batches(o.mb, o.keys);
-  const ours = await outpostRate(data);
+  // Each broker gets batches of its own: an append stamps offsets into the Buffers it is given.
+  const ours = await outpostRate(batches(o.mb, o.keys));
   console.log(`outpost: ${ours.mb.toFixed(1)} MB of log processed, ${ours.mbs.toFixed(1)} MB/s`);
-  const theirs = await kafkaRate(data);
+  const theirs = await kafkaRate(batches(o.mb, o.keys));
   console.log(`kafka: ${theirs.mb.toFixed(1)} MB of log processed, ${theirs.mbs.toFixed(1)} MB/s`);
   console.log(`\ncleaner throughput, ${o.mb} MB of 1 KiB records over ${o.keys} keys, 1 MiB segments, one pass`);
   console.log(`outpost ${ours.mbs.toFixed(1)} MB/s, kafka ${theirs.mbs.toFixed(1)} MB/s, ratio ${(ours.mbs / theirs.mbs).toFixed(2)}`);
