@@ -36,6 +36,14 @@ function parseOptions(args: string[]): Options {
 
 /** `commits` offset commits (100 per request); returns the last offset committed per group. */
 async function commitMany(conn: KafkaConnection, commits: number, groups: number): Promise<Map<string, number>> {
+  // Kafka makes __consumer_offsets on the first FindCoordinator, and is its coordinator once it has loaded.
+  for (let g = 0; g < groups; g++) {
+    for (;;) {
+      const r = await conn.request('FindCoordinator', 3, { key: `group-${g}`, keyType: 0 });
+      if (r.errorCode === 0) break;
+      await sleep(200);
+    }
+  }
   const last = new Map<string, number>();
   const requests = Math.ceil(commits / PARTITIONS);
   for (let i = 0; i < requests; i++) {
