@@ -1,12 +1,14 @@
 // Restart after many offset commits, outpost against Apache Kafka 4.4.0 on this machine:
 //
-//   npm run bench -- offsets-restart [--commits 1000000] [--groups 100]
+//   npm run bench -- offsets-restart [--commits 1000000] [--groups 100] [--segment-bytes N]
 //
 // Each broker gets the same stream of offset commits (OffsetCommit requests of 100 partitions
 // each, from --groups groups taking turns, so most commits supersede an earlier one), is given
 // time for its log cleaner to compact __consumer_offsets, then is stopped and started again: the
 // figure is the time from the start until the group coordinator answers OffsetFetch with the last
 // committed offsets (both are checked). Printed for a small run (1,000 commits) and the large one.
+// --segment-bytes sets offsets.topic.segment.bytes on both (default Kafka's 100 MiB, which a
+// million commits over 50 partitions do not fill: nothing is cleanable then, on either broker).
 import { errorName } from '../protocol/errors.js';
 import type { KafkaConnection } from '../src/client/kafka-connection.js';
 import { createTopic, freePort, startKafka, type KafkaPeer } from '../test/peers/kafka.js';
@@ -20,15 +22,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 interface Options {
   commits: number;
   groups: number;
+  segmentBytes: number;
 }
 
 function parseOptions(args: string[]): Options {
-  const o: Options = { commits: 1_000_000, groups: 100 };
+  const o: Options = { commits: 1_000_000, groups: 100, segmentBytes: 104_857_600 };
   for (let i = 0; i < args.length; i += 2) {
     const [flag, value] = [args[i], Number(args[i + 1])];
     if (flag === '--commits') o.commits = value;
     else if (flag === '--groups') o.groups = value;
-    else throw new Error(`unknown option ${flag}: --commits N, --groups N`);
+    else if (flag === '--segment-bytes') o.segmentBytes = value;
+    else throw new Error(`unknown option ${flag}: --commits N, --groups N, --segment-bytes N`);
   }
   if (!Number.isSafeInteger(o.commits) || o.commits < PARTITIONS || !Number.isSafeInteger(o.groups) || o.groups <= 0) throw new Error(`--commits takes a whole number of at least ${PARTITIONS}, --groups a positive one`);
   return o;
@@ -110,7 +114,8 @@ export async function runOffsetsRestart(args: string[]): Promise<void> {
   const rows: string[] = [];
   for (const commits of [1000, o.commits]) {
     const ports: [number, number] = [await freePort(), await freePort()];
-    let outpost: OutpostProcess = await startOutpostProcess({ ports, startTimeoutMs: 600_000 });
+    const configs = { 'offsets.topic.segment.bytes': String(o.segmentBytes) };
+    let outpost: OutpostProcess = await startOutpostProcess({ ports, configs, startTimeoutMs: 600_000 });
     let kafka: KafkaPeer | undefined;
     try {
       await createTopic({ bootstrap: outpost.bootstrap }, TOPIC, PARTITIONS);
@@ -118,11 +123,11 @@ export async function runOffsetsRestart(args: string[]): Promise<void> {
         bootstrap: () => outpost.bootstrap,
         restart: async () => {
           await outpost.stop({ keepData: true });
-          outpost = await startOutpostProcess({ ports, workDir: outpost.workDir, startTimeoutMs: 600_000 });
+          outpost = await startOutpostProcess({ ports, configs, workDir: outpost.workDir, startTimeoutMs: 600_000 });
         },
       }, commits, o.groups);
       await outpost.stop();
-      kafka = await startKafka();
+      kafka = await startKafka({ configs });
       await createTopic(kafka, TOPIC, PARTITIONS);
       const k = kafka;
       const theirMs = await measure('kafka', { bootstrap: () => k.bootstrap, restart: () => k.restart({ graceful: true }) }, commits, o.groups);
@@ -132,7 +137,7 @@ export async function runOffsetsRestart(args: string[]): Promise<void> {
       await kafka?.stop();
     }
   }
-  console.log(`\nrestart until the coordinator serves the last offsets, ${o.groups} groups, ${PARTITIONS} partitions per commit request; after 40 s for the cleaners`);
+  console.log(`\nrestart until the coordinator serves the last offsets, ${o.groups} groups, ${PARTITIONS} partitions per commit request, offsets.topic.segment.bytes ${o.segmentBytes}; after 40 s for the cleaners`);
   console.log('  commits  outpost s  kafka s  ratio');
   for (const r of rows) console.log(r);
 }

@@ -24,6 +24,7 @@ function key(name: string, type: ConfigKey['type'], dflt: string | null, dynamic
 const BROKER_KEYS: BrokerConfigKey[] = [
   key('log.cleaner.min.compaction.lag.ms', 'LONG', '0', true, atLeast(0)),
   key('offsets.topic.num.partitions', 'INT', '50', false, atLeast(1)),
+  key('offsets.topic.segment.bytes', 'INT', '104857600', false, atLeast(1)),
   key('log.flush.interval.messages', 'LONG', LONG_MAX, true, atLeast(1)),
   key('log.flush.interval.ms', 'LONG', null, true),
   key('min.insync.replicas', 'INT', '1', true, atLeast(1)),

@@ -25,7 +25,7 @@ import {
   type CoordinatorRecord, type GroupMetadataValue, type RawRecord,
 } from './coordinator-records.js';
 import { ConsumerGroups, type TopicInfo } from './consumer-groups.js';
-import { groupConfig, offsetsTopicPartitions, type GroupConfig } from './group-config.js';
+import { groupConfig, offsetsTopicPartitions, offsetsTopicSegmentBytes, type GroupConfig } from './group-config.js';
 import { KeyedTimers } from './keyed-timers.js';
 import { expiredOffsets } from './offset-expiry.js';
 import { OffsetStore } from './offset-store.js';
@@ -135,7 +135,7 @@ export class GroupCoordinator {
    * partitions), rebuilds every group and offset from it, and starts offset expiration.
    */
   static async open(deps: { logs: LogManager; brokerConfigs: BrokerConfigs; logger: Logger }): Promise<GroupCoordinator> {
-    const topic = await OffsetsTopic.open(deps.logs, offsetsTopicPartitions(deps.brokerConfigs), deps.logger);
+    const topic = await OffsetsTopic.open(deps.logs, offsetsTopicPartitions(deps.brokerConfigs), deps.logger, offsetsTopicSegmentBytes(deps.brokerConfigs));
     const coordinator = new GroupCoordinator(groupConfig(deps.brokerConfigs), topic, deps.logger, systemClock, {
       topic: (name) => {
         const t = deps.logs.topic(name);

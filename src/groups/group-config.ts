@@ -40,3 +40,8 @@ export function groupConfig(configs: BrokerConfigs): GroupConfig {
 export function offsetsTopicPartitions(configs: BrokerConfigs): number {
   return brokerNumber(configs, 'offsets.topic.num.partitions');
 }
+
+/** offsets.topic.segment.bytes (Kafka's default 100 MiB): only read when the topic is created. */
+export function offsetsTopicSegmentBytes(configs: BrokerConfigs): number {
+  return brokerNumber(configs, 'offsets.topic.segment.bytes');
+}

@@ -11,8 +11,8 @@ import type { RawRecord } from './coordinator-records.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 
-/** Kafka's configs for the topic: compacted by key, with offsets.topic.segment.bytes' default. */
-const TOPIC_CONFIGS = { 'cleanup.policy': 'compact', 'compression.type': 'producer', 'segment.bytes': '104857600' };
+/** Kafka's configs for the topic: compacted by key, its segments offsets.topic.segment.bytes. */
+const topicConfigs = (segmentBytes: number) => ({ 'cleanup.policy': 'compact', 'compression.type': 'producer', 'segment.bytes': String(segmentBytes) });
 
 /** Bytes asked of the log per read while loading. */
 const LOAD_READ_BYTES = 1 << 20;
@@ -62,10 +62,10 @@ export class OffsetsTopic implements RecordSink {
    * Creates the topic with `partitions` partitions (offsets.topic.num.partitions) unless it
    * exists; an existing topic keeps its count, which is what the group-to-partition map must use.
    */
-  static async open(logs: LogManager, partitions: number, logger: Logger): Promise<OffsetsTopic> {
+  static async open(logs: LogManager, partitions: number, logger: Logger, segmentBytes: number): Promise<OffsetsTopic> {
     let info = logs.topic(OFFSETS_TOPIC);
     if (!info) {
-      info = await logs.createTopic(OFFSETS_TOPIC, { partitions, configs: TOPIC_CONFIGS });
+      info = await logs.createTopic(OFFSETS_TOPIC, { partitions, configs: topicConfigs(segmentBytes) });
       logger.info({ topic: OFFSETS_TOPIC, partitions }, 'created the group coordinator topic');
     }
     return new OffsetsTopic(logs, info.partitions, logger);

@@ -3,7 +3,7 @@
 import { KafkaError, type ErrorName } from '../../protocol/errors.js';
 import { brokerNumber } from '../config/broker-configs.js';
 import { validateTopicConfigs } from '../config/topic-configs.js';
-import { offsetsTopicPartitions } from '../groups/group-config.js';
+import { offsetsTopicPartitions, offsetsTopicSegmentBytes } from '../groups/group-config.js';
 import { OFFSETS_TOPIC, OffsetsTopic } from '../groups/offsets-topic.js';
 import type { BrokerContext } from './context.js';
 import { collisionKey, newTopicId, topicNameProblem } from '../log/topic-names.js';
@@ -84,7 +84,7 @@ export async function deleteTopic(b: BrokerContext, name: string): Promise<void>
     // Kafka 4 lets it be deleted and makes it anew at the next FindCoordinator; outpost makes it
     // anew at once, so that commits go on working, into an empty topic.
     const partitions = offsetsTopicPartitions(b.brokerConfigs);
-    await OffsetsTopic.open(b.logs, partitions, b.logger);
+    await OffsetsTopic.open(b.logs, partitions, b.logger, offsetsTopicSegmentBytes(b.brokerConfigs));
     b.groups?.forgetAll();
   }
 }
