@@ -24,7 +24,6 @@ function key(name: string, type: ConfigKey['type'], dflt: string | null, dynamic
 const BROKER_KEYS: BrokerConfigKey[] = [
   key('log.cleaner.min.compaction.lag.ms', 'LONG', '0', true, atLeast(0)),
   key('offsets.topic.num.partitions', 'INT', '50', false, atLeast(1)),
-  key('offsets.topic.segment.bytes', 'INT', '104857600', false, atLeast(1)),
   key('log.flush.interval.messages', 'LONG', LONG_MAX, true, atLeast(1)),
   key('log.flush.interval.ms', 'LONG', null, true),
   key('min.insync.replicas', 'INT', '1', true, atLeast(1)),
@@ -33,6 +32,7 @@ const BROKER_KEYS: BrokerConfigKey[] = [
   key('log.cleaner.delete.retention.ms', 'LONG', '86400000', true, atLeast(0)),
   // Applied as read at start-up (Kafka can change it at run time).
   key('log.cleaner.backoff.ms', 'LONG', '15000', false, atLeast(0)),
+  key('offsets.topic.segment.bytes', 'INT', '104857600', false, atLeast(1)),
   key('socket.request.max.bytes', 'INT', '104857600', false, atLeast(1)),
   key('log.message.timestamp.type', 'STRING', 'CreateTime', true, oneOf('CreateTime', 'LogAppendTime')),
   key('connections.max.idle.ms', 'LONG', '600000', false),
