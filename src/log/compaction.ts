@@ -8,7 +8,7 @@
 // kept whole and their records are not counted as the latest of a key: outpost's own producers are
 // not transactional, and keeping an aborted record's key out of the map means it never makes a
 // committed one disappear.
-import { BatchHeader, TimestampType, iterateBatches } from '../../protocol/records/batch.js';
+import { BatchHeader, TimestampType } from '../../protocol/records/batch.js';
 import type { CodecId } from '../../protocol/records/compression.js';
 import { buildBatch, readRecords, type LogRecord } from '../../protocol/records/records.js';
 
@@ -35,7 +35,7 @@ export class OffsetMap {
   }
 }
 
-/** Whether the batch at `pos` of `buf` is left as it is by compaction (its records not indexed). */
+/** Whether compaction leaves the batch as it is (its records not indexed). */
 function keptWhole(h: BatchHeader): boolean {
   // A batch Kafka's cleaner gave a delete horizon has it in its base timestamp: its records' times cannot be rebuilt.
   return h.isControl || h.isTransactional || h.hasDeleteHorizon;
@@ -96,11 +96,4 @@ function retained(r: LogRecord, map: OffsetMap, keepTombstones: boolean): boolea
   if (r.key === null) return false;
   if (map.get(r.key) > r.offset) return false;
   return r.value !== null || keepTombstones;
-}
-
-/** The batches of `buf` from `start`, as positions (whole batches only). */
-export function batchPositions(buf: Buffer, start = 0): number[] {
-  const out: number[] = [];
-  for (const b of iterateBatches(buf, start)) out.push(b.pos);
-  return out;
 }
