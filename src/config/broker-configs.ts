@@ -129,6 +129,13 @@ const BROKER_KEYS: BrokerConfigKey[] = [
   key('authorizer.class.name', 'STRING', '', false, oneOf('', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer')),
   key('super.users', 'STRING', null, false),
   key('allow.everyone.if.no.acl.found', 'BOOLEAN', 'false', false),
+  // The transaction coordinator, read at start-up (the topic's two when it is created).
+  key('transaction.max.timeout.ms', 'INT', '900000', false, atLeast(1)),
+  key('transactional.id.expiration.ms', 'INT', '604800000', false, atLeast(1)),
+  key('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'INT', '10000', false, atLeast(1)),
+  key('transaction.remove.expired.transaction.cleanup.interval.ms', 'INT', '3600000', false, atLeast(1)),
+  key('transaction.state.log.num.partitions', 'INT', '50', false, atLeast(1)),
+  key('transaction.state.log.segment.bytes', 'INT', '104857600', false, atLeast(1)),
 ];
 
 const BROKER_CONFIG_KEYS: ReadonlyMap<string, BrokerConfigKey> = new Map(BROKER_KEYS.map((k) => [k.name, k]));

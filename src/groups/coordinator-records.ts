@@ -14,9 +14,11 @@ import {
   type GroupMetadataValue as GroupMetadataValueMessage, type OffsetCommitKey as OffsetCommitKeyMessage,
   type OffsetCommitValue as OffsetCommitValueMessage,
 } from '../../protocol/messages/coordinator-records.js';
-import type { Decoded, RecordDefinition } from '../../protocol/messages/types.js';
-import { compileStruct, inVersions } from '../../protocol/codec.js';
-import { ProtocolError, Reader, Writer } from '../../protocol/primitives.js';
+import { decodeRecordKey, decodeRecordValue, encodeRecordKey, encodeRecordValue, recordKeyType } from '../../protocol/messages/record-codec.js';
+import type { Decoded } from '../../protocol/messages/types.js';
+import type { RawRecord } from '../log/internal-topic.js';
+
+export type { RawRecord };
 
 /** Kafka 4 writes LegacyOffsetCommitKey's type (0) no more, but reads it: the same fields. */
 const LEGACY_OFFSET_COMMIT_KEY_TYPE = 0;
@@ -39,50 +41,19 @@ export type CoordinatorRecord =
   | { type: 'offset'; key: OffsetCommitKey; value: OffsetCommitValue | null }
   | { type: 'group'; key: { group: string }; value: GroupMetadataValue | null };
 
-/** A record as stored: key and value bytes (value null for a tombstone). */
-export interface RawRecord {
-  key: Buffer;
-  value: Buffer | null;
-}
-
-/** A key: its record type, then the key struct at version 0 (Kafka's only key version). */
-function encodeKey(def: RecordDefinition, key: object): Buffer {
-  return encodeWith(def, def.key, 0, key);
-}
-
-/** A value: its schema version, then the struct at that version. */
-function encodeValue(def: RecordDefinition, version: number, value: object): Buffer {
-  return encodeWith(def, version, version, value);
-}
-
-function encodeWith(def: RecordDefinition, prefix: number, version: number, value: object): Buffer {
-  const codec = compileStruct(def.fields, version, inVersions(def.flexible, version), def.name);
-  const w = new Writer(2 + codec.size(value, { spliced: 0 }));
-  w.int16(prefix);
-  codec.write(w, value);
-  return w.finish()[0]!;
-}
-
 export function encodeOffsetCommit(key: OffsetCommitKey, value: OffsetCommitValue | null): RawRecord {
   const valueVersion = value && value.expireTimestamp >= 0 ? OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRY : OFFSET_COMMIT_VALUE_VERSION;
   return {
-    key: encodeKey(OffsetCommitKeyDefinition, key),
-    value: value && encodeValue(OffsetCommitValueDefinition, valueVersion, value),
+    key: encodeRecordKey(OffsetCommitKeyDefinition, key),
+    value: value && encodeRecordValue(OffsetCommitValueDefinition, valueVersion, value),
   };
 }
 
 export function encodeGroupMetadata(group: string, value: GroupMetadataValue | null): RawRecord {
   return {
-    key: encodeKey(GroupMetadataKeyDefinition, { group }),
-    value: value && encodeValue(GroupMetadataValueDefinition, GROUP_METADATA_VALUE_VERSION, value),
+    key: encodeRecordKey(GroupMetadataKeyDefinition, { group }),
+    value: value && encodeRecordValue(GroupMetadataValueDefinition, GROUP_METADATA_VALUE_VERSION, value),
   };
-}
-
-function decodeValue<T>(def: RecordDefinition, buf: Buffer): T {
-  const r = new Reader(buf);
-  const version = r.int16();
-  if (!inVersions(def.valid, version)) throw new ProtocolError(`${def.name} has unknown version ${version}`);
-  return compileStruct(def.fields, version, inVersions(def.flexible, version), def.name).read(r) as T;
 }
 
 /**
@@ -90,17 +61,16 @@ function decodeValue<T>(def: RecordDefinition, buf: Buffer): T {
  * group types, transactions' markers), which it skips as Kafka skips what it does not know.
  */
 export function decodeCoordinatorRecord(key: Buffer, value: Buffer | null): CoordinatorRecord | null {
-  const r = new Reader(key);
-  const type = r.int16();
+  const { type, reader: r } = recordKeyType(key);
   if (type === OffsetCommitKeyDefinition.key || type === LEGACY_OFFSET_COMMIT_KEY_TYPE) {
-    const k = compileStruct(OffsetCommitKeyDefinition.fields, 0, false).read(r) as OffsetCommitKey;
+    const k = decodeRecordKey<OffsetCommitKey>(OffsetCommitKeyDefinition, r);
     if (value === null) return { type: 'offset', key: k, value: null };
-    const { topicId: _unused, ...v } = decodeValue<Decoded<OffsetCommitValueMessage>>(OffsetCommitValueDefinition, value);
+    const { topicId: _unused, ...v } = decodeRecordValue<Decoded<OffsetCommitValueMessage>>(OffsetCommitValueDefinition, value);
     return { type: 'offset', key: k, value: v };
   }
   if (type === GroupMetadataKeyDefinition.key) {
-    const k = compileStruct(GroupMetadataKeyDefinition.fields, 0, false).read(r) as { group: string };
-    return { type: 'group', key: k, value: value && decodeValue<GroupMetadataValue>(GroupMetadataValueDefinition, value) };
+    const k = decodeRecordKey<{ group: string }>(GroupMetadataKeyDefinition, r);
+    return { type: 'group', key: k, value: value && decodeRecordValue<GroupMetadataValue>(GroupMetadataValueDefinition, value) };
   }
   return null;
 }

@@ -30,6 +30,7 @@ import { KeyedTimers } from './keyed-timers.js';
 import { expiredOffsets } from './offset-expiry.js';
 import { OffsetStore } from './offset-store.js';
 import { OffsetsTopic, type RecordSink } from './offsets-topic.js';
+import type { LoadedBatch } from '../log/internal-topic.js';
 
 export interface ClientInfo {
   clientId: string;
@@ -73,6 +74,14 @@ export interface CommitRequest {
   unknownGroupError: 'GROUP_ID_NOT_FOUND' | 'ILLEGAL_GENERATION';
   partitions: { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }[];
 }
+
+/** The producer of a transactional offset commit (TxnOffsetCommit), whose offsets wait for its marker. */
+export interface CommitTxn {
+  producerId: number;
+  producerEpoch: number;
+}
+
+type OffsetRecord = Extract<CoordinatorRecord, { type: 'offset' }>;
 
 export interface FetchedTopic {
   name: string;
@@ -118,6 +127,11 @@ export class GroupCoordinator {
   private inUse = false;
   /** the groups of the consumer protocol (KIP-848); their offsets are kept here with the others' */
   readonly consumer: ConsumerGroups;
+  /**
+   * Transactional offset commits in the log whose transaction has not ended: producer id, then
+   * group, then the commits in log order. Its COMMIT marker applies them, an ABORT drops them.
+   */
+  private readonly pendingTxn = new Map<number, Map<string, OffsetRecord[]>>();
 
   constructor(
     readonly config: GroupConfig,
@@ -145,7 +159,10 @@ export class GroupCoordinator {
       names: () => deps.logs.topics().map((t) => t.name).filter((n) => n !== '__consumer_offsets' && n !== '__transaction_state'),
     });
     const started = Date.now();
-    const records = await topic.load((key, value) => coordinator.replay(key, value));
+    const records = await topic.load({
+      record: (key, value, batch) => coordinator.replay(key, value, batch),
+      marker: (partition, producerId, commit) => coordinator.completeTransaction(producerId, commit, partition),
+    });
     coordinator.finishLoading();
     deps.logger.info({ records, groups: coordinator.groups.size, ms: Date.now() - started }, 'loaded consumer groups and offsets');
     return coordinator;
@@ -153,12 +170,16 @@ export class GroupCoordinator {
 
   // ---- loading --------------------------------------------------------------------------------
 
-  /** Applies one record of the log, in log order (last value wins; a null value deletes). */
-  replay(key: Buffer, value: Buffer | null): void {
+  /**
+   * Applies one record of the log, in log order (last value wins; a null value deletes); an
+   * offset of a transactional batch waits for its producer's marker.
+   */
+  replay(key: Buffer, value: Buffer | null, batch?: LoadedBatch): void {
     this.inUse = true;
     const record = decodeCoordinatorRecord(key, value);
     if (!record) return;
-    if (record.type === 'offset') this.applyOffset(record);
+    if (record.type === 'offset' && batch && batch.transactionalProducerId >= 0) this.addPending(batch.transactionalProducerId, record);
+    else if (record.type === 'offset') this.applyOffset(record);
     else if (this.loading) {
       if (record.value) this.loading.set(record.key.group, record.value);
       else this.loading.delete(record.key.group);
@@ -225,6 +246,11 @@ export class GroupCoordinator {
    */
   get isInUse(): boolean {
     return this.inUse;
+  }
+
+  /** The partition of __consumer_offsets that holds the group's records. */
+  partitionFor(groupId: string): number {
+    return this.sink.partitionFor(groupId);
   }
 
   /** A client looked for the coordinator of a group. */
@@ -673,7 +699,7 @@ export class GroupCoordinator {
    * OffsetCommit, already stripped of partitions of unknown topics. Returns each partition's error
    * in request order; a commit is acknowledged (NONE) only once its records are in the log.
    */
-  async commitOffsets(req: CommitRequest): Promise<ErrorName[]> {
+  async commitOffsets(req: CommitRequest, txn?: CommitTxn): Promise<ErrorName[]> {
     const all = (error: ErrorName) => req.partitions.map(() => error);
     if (this.closed) return all('NOT_COORDINATOR');
     if (this.consumer.has(req.groupId)) {
@@ -709,8 +735,39 @@ export class GroupCoordinator {
       });
     }
     if (records.length === 0) return errors;
-    const failed = await this.write(req.groupId, records);
+    const failed = await this.write(req.groupId, records, txn);
     return failed ? errors.map((e) => (e === 'NONE' ? failed : e)) : errors;
+  }
+
+  /**
+   * A transaction ended with a marker in `partition` of __consumer_offsets: the offsets its
+   * producer committed to the groups there take effect (commit) or are dropped (abort).
+   */
+  completeTransaction(producerId: number, commit: boolean, partition: number): void {
+    const byGroup = this.pendingTxn.get(producerId);
+    if (!byGroup) return;
+    for (const [groupId, records] of byGroup) {
+      if (this.sink.partitionFor(groupId) !== partition) continue;
+      byGroup.delete(groupId);
+      if (commit) for (const r of records) this.applyOffset(r);
+    }
+    if (byGroup.size === 0) this.pendingTxn.delete(producerId);
+  }
+
+  /** Whether a transaction not yet ended holds a commit of the partition (OffsetFetch's requireStable). */
+  private hasPendingCommit(groupId: string, topic: string, partition: number): boolean {
+    for (const byGroup of this.pendingTxn.values()) {
+      if (byGroup.get(groupId)?.some((r) => r.key.topic === topic && r.key.partition === partition)) return true;
+    }
+    return false;
+  }
+
+  private addPending(producerId: number, record: OffsetRecord): void {
+    let byGroup = this.pendingTxn.get(producerId);
+    if (!byGroup) this.pendingTxn.set(producerId, (byGroup = new Map()));
+    const list = byGroup.get(record.key.group);
+    if (list) list.push(record);
+    else byGroup.set(record.key.group, [record]);
   }
 
   /** Kafka's validateOffsetCommit for classic groups. */
@@ -734,20 +791,20 @@ export class GroupCoordinator {
    * OffsetFetch for one group: the asked partitions (-1 for those without a commit), or with
    * `topics` null every committed offset of the group.
    */
-  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): { error: ErrorName; topics: FetchedTopic[] } {
+  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, requireStable = false): { error: ErrorName; topics: FetchedTopic[] } {
     if (this.closed) return { error: 'NOT_COORDINATOR', topics: [] };
-    const entry = (partitionIndex: number, committed: { offset: number; leaderEpoch: number; metadata: string } | undefined) => ({
-      partitionIndex,
-      committedOffset: committed?.offset ?? -1,
-      committedLeaderEpoch: committed?.leaderEpoch ?? -1,
-      metadata: committed?.metadata ?? '',
-      errorCode: 0,
-    });
+    const entry = (partitionIndex: number, committed: { offset: number; leaderEpoch: number; metadata: string } | undefined, topic: string) => {
+      // A read_committed consumer waits for a transaction's offsets rather than starting before them.
+      if (requireStable && this.hasPendingCommit(groupId, topic, partitionIndex)) {
+        return { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: errorCode('UNSTABLE_OFFSET_COMMIT') };
+      }
+      return { partitionIndex, committedOffset: committed?.offset ?? -1, committedLeaderEpoch: committed?.leaderEpoch ?? -1, metadata: committed?.metadata ?? '', errorCode: 0 };
+    };
     if (topics === null) {
-      const out = this.offsets.topics(groupId).map((t) => ({ name: t.topic, partitions: [...t.partitions].map(([p, c]) => entry(p, c)) }));
+      const out = this.offsets.topics(groupId).map((t) => ({ name: t.topic, partitions: [...t.partitions].map(([p, c]) => entry(p, c, t.topic)) }));
       return { error: 'NONE', topics: out };
     }
-    const out = topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => entry(p, this.offsets.get(groupId, t.name, p))) }));
+    const out = topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => entry(p, this.offsets.get(groupId, t.name, p), t.name)) }));
     return { error: 'NONE', topics: out };
   }
 
@@ -895,11 +952,18 @@ export class GroupCoordinator {
 
   // ---- records --------------------------------------------------------------------------------
 
-  /** Appends records and, once they are in the log, applies the offset ones. */
-  private async write(groupId: string, records: CoordinatorRecord[]): Promise<ErrorName | null> {
-    const error = await this.sink.append(groupId, records.map(encode));
+  /**
+   * Appends records and, once they are in the log, applies the offset ones; those of a
+   * transaction wait for its marker.
+   */
+  private async write(groupId: string, records: CoordinatorRecord[], txn?: CommitTxn): Promise<ErrorName | null> {
+    const error = await this.sink.append(groupId, records.map(encode), txn);
     if (error) return error;
-    for (const r of records) if (r.type === 'offset') this.applyOffset(r);
+    for (const r of records) {
+      if (r.type !== 'offset') continue;
+      if (txn) this.addPending(txn.producerId, r);
+      else this.applyOffset(r);
+    }
     return null;
   }
 

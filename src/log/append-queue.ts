@@ -59,7 +59,8 @@ export class WriteGroup {
 export type Refused = { ok: false; error: ErrorName; reason: string };
 
 export type AppendOp<L, F> =
-  | { kind: 'leader'; buf: Buffer; leaderEpoch: number; now: number; done: (r: L) => void }
+  /** `coordinator`: written by a coordinator (transaction markers, transactional offset commits), whose batches carry no sequence */
+  | { kind: 'leader'; buf: Buffer; leaderEpoch: number; now: number; coordinator: boolean; done: (r: L) => void }
   | { kind: 'follower'; buf: Buffer; spans: FollowerSpan[]; now: number; done: (r: F) => void };
 
 type Op<L, F> = AppendOp<L, F> | { kind: 'task'; run: () => Promise<unknown>; done: (r: unknown) => void; fail: (e: unknown) => void };

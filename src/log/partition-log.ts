@@ -21,16 +21,17 @@
 // flush() before answering acks=-1. Segments are always fsynced as they roll, so after a crash
 // only the active segment can hold torn or lost writes, and recovery checks only that one.
 //
-// Transactions. Transactional batches and their COMMIT/ABORT markers reach the log only from a
-// source cluster, through appendAsFollower (local producers cannot write them: outpost has no
-// transaction coordinator). The producer state tracks each producer's open transaction from the
-// batch headers and the markers' one record; the earliest open transaction holds the last stable
-// offset back, which is where read_committed reads stop. Each ABORT marker adds an entry to its
-// segment's transaction index, from which a read_committed read lists the aborted transactions
-// overlapping what it returns. A mirror can hold a transaction's data without its marker yet (the
-// link fetches up to the source's last stable offset, which another open transaction can hold
-// past this one's marker), so the last stable offset is computed here, never taken from the
-// source.
+// Transactions. Transactional batches come from local producers (appendAsLeader, once the
+// transaction coordinator has said the partition is in the producer's transaction) and from a
+// source cluster (appendAsFollower); COMMIT and ABORT markers from this broker's transaction
+// coordinator (appendMarker) or the source. The producer state tracks each producer's open
+// transaction from the batch headers and the markers' one record; the earliest open transaction
+// holds the last stable offset back, which is where read_committed reads stop. Each ABORT marker
+// adds an entry to its segment's transaction index, from which a read_committed read lists the
+// aborted transactions overlapping what it returns. A mirror can hold a transaction's data
+// without its marker yet (the link fetches up to the source's last stable offset, which another
+// open transaction can hold past this one's marker), so the last stable offset is computed here,
+// never taken from the source.
 //
 // The high watermark is the log end offset, as a single node has no follower to wait for.
 import { mkdir } from 'node:fs/promises';
@@ -38,7 +39,8 @@ import { KafkaError, type ErrorName } from '../../protocol/errors.js';
 import {
   BatchHeader, TimestampType, iterateBatches, stampBaseOffset, stampMaxTimestampAndLogAppendTime, stampPartitionLeaderEpoch, validateBatch,
 } from '../../protocol/records/batch.js';
-import { ControlRecordType, controlRecordType } from '../../protocol/records/control.js';
+import { ControlRecordType, controlRecordType, markerRecord } from '../../protocol/records/control.js';
+import { buildBatch } from '../../protocol/records/records.js';
 import { cleanSegments, cleanable, type CleanResult, type CleanableLog } from './cleaner.js';
 import { AppendQueue, type AppendOp, type FollowerSpan, type QueueHost, type StagedBatch, type WriteGroup } from './append-queue.js';
 import { CoalescedTask } from './durable-file.js';
@@ -47,7 +49,7 @@ import type { LeaderEpochCache } from './leader-epoch-cache.js';
 import { LocalLog, type TimestampAndOffset } from './local-log.js';
 import { loadLog, loadProducerState, replayed } from './log-loader.js';
 import { ProducerSnapshots } from './producer-snapshot.js';
-import { ProducerStateTable, checkClientBatch, lastSequence, withBatch, type ProducerEntry } from './producer-state.js';
+import { ProducerStateTable, checkClientBatch, checkCoordinatorBatch, lastSequence, withBatch, withControlBatch, type ProducerEntry } from './producer-state.js';
 import { createIndexCache, type IndexCache, type LogSegment } from './segment.js';
 import { TailCache, type TailBudget } from './tail-cache.js';
 import { timestampErrors, type RecordError } from './timestamp-check.js';
@@ -289,10 +291,11 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
    * UNSUPPORTED_COMPRESSION_TYPE, INVALID_PRODUCER_EPOCH, OUT_OF_ORDER_SEQUENCE_NUMBER,
    * INVALID_TXN_STATE, KAFKA_STORAGE_ERROR, NOT_LEADER_OR_FOLLOWER (log closed).
    */
-  appendAsLeader(records: Buffer, opts: { leaderEpoch: number; now: number }): Promise<LeaderAppendResult> {
+  appendAsLeader(records: Buffer, opts: { leaderEpoch: number; now: number; origin?: 'client' | 'coordinator' }): Promise<LeaderAppendResult> {
     const unusable = this.unusable();
     if (unusable) return Promise.resolve(unusable);
-    const v = validateBatch(records, 0, records.length, { fromClient: true, maxBatchBytes: this.config.maxMessageBytes });
+    const coordinator = opts.origin === 'coordinator';
+    const v = validateBatch(records, 0, records.length, { fromClient: !coordinator, maxBatchBytes: this.config.maxMessageBytes });
     if (!v.ok) return Promise.resolve({ ok: false, error: v.error, reason: v.reason });
     if (v.size !== records.length) {
       return Promise.resolve({ ok: false, error: 'INVALID_RECORD', reason: 'a produce request must carry exactly one record batch per partition' });
@@ -301,10 +304,10 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
       return Promise.resolve({ ok: false, error: 'RECORD_LIST_TOO_LARGE', reason: `batch of ${v.size} bytes exceeds segment.bytes ${this.config.segmentBytes}` });
     }
     const header = new BatchHeader(records, 0);
-    if (header.isTransactional) {
-      return Promise.resolve({ ok: false, error: 'INVALID_TXN_STATE', reason: 'transactions are not supported' });
+    if (header.isTransactional && header.producerId < 0) {
+      return Promise.resolve({ ok: false, error: 'INVALID_RECORD', reason: 'a transactional batch needs a producer id' });
     }
-    if (this.config.messageTimestampType === 'CreateTime') {
+    if (this.config.messageTimestampType === 'CreateTime' && !header.isControl) {
       const recordErrors = header.timestampType === TimestampType.LOG_APPEND_TIME
         ? [{ batchIndex: 0, batchIndexErrorMessage: 'Invalid timestamp type in message. Producer should not set timestamp type to LogAppendTime.' }]
         : timestampErrors(records, header, opts.now, { beforeMaxMs: this.config.messageTimestampBeforeMaxMs, afterMaxMs: this.config.messageTimestampAfterMaxMs });
@@ -312,7 +315,20 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
         return Promise.resolve({ ok: false, error: 'INVALID_TIMESTAMP', reason: 'One or more records have been rejected due to invalid timestamp', recordErrors });
       }
     }
-    return new Promise((done) => this.queue.append({ kind: 'leader', buf: records, leaderEpoch: opts.leaderEpoch, now: opts.now, done }));
+    return new Promise((done) => this.queue.append({ kind: 'leader', buf: records, leaderEpoch: opts.leaderEpoch, now: opts.now, coordinator, done }));
+  }
+
+  /**
+   * Writes a transaction marker, COMMIT or ABORT, for `producerId` at `epoch` (Kafka's
+   * WriteTxnMarkers, from this broker's own coordinator): it ends the producer's transaction here.
+   * An epoch older than the producer's is fenced (INVALID_PRODUCER_EPOCH).
+   */
+  appendMarker(m: { producerId: number; epoch: number; commit: boolean; coordinatorEpoch: number; now: number }): Promise<LeaderAppendResult> {
+    const batch = buildBatch({
+      records: [markerRecord(m.commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT, m.coordinatorEpoch)],
+      producerId: m.producerId, producerEpoch: m.epoch, transactional: true, control: true, now: m.now,
+    });
+    return this.appendAsLeader(batch, { leaderEpoch: this.leaderEpoch, now: m.now, origin: 'coordinator' });
   }
 
   /**
@@ -655,9 +671,10 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
     let current: ProducerEntry | undefined;
     const firstSeq = h.baseSequence;
     const lastSeq = lastSequence(firstSeq, h.lastOffsetDelta);
+    let controlType: number | null = null;
     if (producerId >= 0) {
       current = g.producers.get(producerId) ?? this.producers.get(producerId);
-      const check = checkClientBatch(current, h.producerEpoch, firstSeq, lastSeq);
+      const check = op.coordinator ? checkCoordinatorBatch(current, h.producerEpoch) : checkClientBatch(current, h.producerEpoch, firstSeq, lastSeq);
       if (check.kind === 'error') {
         op.done({ ok: false, error: check.error, reason: check.reason });
         return;
@@ -672,20 +689,28 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
         );
         return;
       }
+      // Kafka's rule: a producer with a transaction open writes only transactional batches until it ends.
+      if (!h.isTransactional && current && current.epoch === h.producerEpoch && current.currentTxnFirstOffset >= 0) {
+        op.done({ ok: false, error: 'INVALID_TXN_STATE', reason: `producer ${producerId} has a transaction open and sent a non-transactional batch` });
+        return;
+      }
+      if (h.isControl) controlType = controlRecordType(op.buf, 0);
     }
     if (logAppendTime !== NO_TIMESTAMP) stampMaxTimestampAndLogAppendTime(op.buf, 0, logAppendTime);
     const baseOffset = g.nextOffset;
     const staged: StagedBatch = {
       buf: op.buf, baseOffset, lastOffset: baseOffset + h.lastOffsetDelta, maxTimestamp: h.maxTimestamp, size: op.buf.length,
-      leaderEpoch: op.leaderEpoch, producer: null, aborts: false,
+      leaderEpoch: op.leaderEpoch, producer: null, aborts: controlType === ControlRecordType.ABORT,
     };
     await this.rollIfNeeded(g, staged, op.now);
     stampBaseOffset(op.buf, 0, baseOffset);
     stampPartitionLeaderEpoch(op.buf, 0, op.leaderEpoch);
-    if (producerId >= 0) {
+    if (controlType !== null) {
+      staged.producer = withControlBatch(current, producerId, h.producerEpoch, staged.maxTimestamp, true);
+    } else if (producerId >= 0) {
       staged.producer = withBatch(current, producerId, h.producerEpoch, {
         firstSeq, lastSeq, firstOffset: baseOffset, lastOffset: staged.lastOffset, timestamp: staged.maxTimestamp,
-      });
+      }, h.isTransactional);
     }
     g.add(staged);
     g.settle.push((failure) =>

@@ -1,8 +1,7 @@
 // Producer state, Kafka's ProducerStateManager: per producer id, its current epoch, the metadata of
 // its last five batches and the first offset of its open transaction, if any. A retried batch
 // matching one of those five is a duplicate and is answered with the offsets it got the first
-// time; anything else must continue the sequence exactly. Transactions reach the log only from a
-// source cluster (outpost has no transaction coordinator): a transactional batch from a producer
+// time; anything else must continue the sequence exactly. A transactional batch from a producer
 // with none open opens one, and its COMMIT or ABORT marker closes it. The earliest open
 // transaction is where the last stable offset stops. Only batch headers, and the one record of a
 // marker, are read to maintain it.
@@ -77,6 +76,16 @@ export function checkClientBatch(entry: ProducerEntry | undefined, epoch: number
   if (currentEpoch !== NO_PRODUCER_EPOCH && !inSequence(last, firstSeq)) {
     return { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER', reason: `sequence ${firstSeq} does not follow ${last}` };
   }
+  return { kind: 'new' };
+}
+
+/**
+ * Kafka's check of a coordinator's batch (a marker, a transactional offset commit), which has no
+ * sequence: only an epoch older than the producer's is refused.
+ */
+export function checkCoordinatorBatch(entry: ProducerEntry | undefined, epoch: number): ProducerCheck {
+  const currentEpoch = entry?.epoch ?? NO_PRODUCER_EPOCH;
+  if (epoch < currentEpoch) return { kind: 'error', error: 'INVALID_PRODUCER_EPOCH', reason: `producer epoch ${epoch} is older than the current epoch ${currentEpoch}` };
   return { kind: 'new' };
 }
 

@@ -46,6 +46,20 @@ export const RULES = {
   // An idempotent producer: IDEMPOTENT_WRITE on the cluster, or WRITE on any topic.
   'InitProducerId.idempotent': CLUSTER('IDEMPOTENT_WRITE'),
   'InitProducerId.anyTopic': TOPIC('WRITE'),
+  'AddPartitionsToTxn.transactionalId': TXN('WRITE'),
+  'AddPartitionsToTxn.topic': TOPIC('WRITE'),
+  // The broker-to-coordinator versions (v4+).
+  'AddPartitionsToTxn.cluster': CLUSTER('CLUSTER_ACTION'),
+  'AddOffsetsToTxn.transactionalId': TXN('WRITE'),
+  'AddOffsetsToTxn.group': GROUP('READ'),
+  'EndTxn.transactionalId': TXN('WRITE'),
+  'TxnOffsetCommit.transactionalId': TXN('WRITE'),
+  'TxnOffsetCommit.group': GROUP('READ'),
+  'TxnOffsetCommit.topic': TOPIC('READ'),
+  'WriteTxnMarkers.cluster': CLUSTER('CLUSTER_ACTION'),
+  'DescribeTransactions.transactionalId': TXN('DESCRIBE'),
+  // Ids not described are left out of the list.
+  'ListTransactions.transactionalId': TXN('DESCRIBE'),
   'FindCoordinator.group': GROUP('DESCRIBE'),
   'FindCoordinator.transactionalId': TXN('DESCRIBE'),
   'JoinGroup.group': GROUP('READ'),

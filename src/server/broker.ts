@@ -36,6 +36,9 @@ import { fetch } from './handlers/fetch.js';
 import { groupHandlers } from './handlers/groups.js';
 import type { HandlerFactory } from './handlers/handler.js';
 import { initProducerId } from './handlers/init-producer-id.js';
+import { transactionHandlers } from './handlers/transactions.js';
+import { markerWriter } from './txn-markers.js';
+import { TransactionCoordinator } from '../transactions/coordinator.js';
 import { describeLogDirs } from './handlers/log-dirs.js';
 import { describeProducers } from './handlers/describe-producers.js';
 import { metadata } from './handlers/metadata.js';
@@ -140,6 +143,12 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
   // Consumer groups: offsets and group metadata live in __consumer_offsets on our own log.
   const groups = await GroupCoordinator.open({ logs, brokerConfigs: dynamicConfigs.layers, logger });
   coordinator = groups;
+  // Transactions: each transactional id's state lives in __transaction_state; markers go to the
+  // partitions through the partition layer (and the group coordinator, for offsets).
+  const partitions = new Partitions(logs, () => links);
+  const transactions = await TransactionCoordinator.open({
+    logs, brokerConfigs: dynamicConfigs.layers, logger, allocateProducerId: () => producerIds.allocate(), markers: markerWriter(partitions, () => groups, logger),
+  });
   const shutdownListeners = new Set<() => void>();
 
   // Listeners with the certificates a dynamic change last set (rotated certificates outlive a restart).
@@ -152,9 +161,10 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
     nodeId,
     clusterId: identity.clusterId,
     logs,
-    partitions: new Partitions(logs, () => links),
+    partitions,
     links,
     groups,
+    transactions,
     get brokerConfigs() {
       return dynamicConfigs.layers;
     },
@@ -183,7 +193,7 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
   const factories: HandlerFactory[] = [
     produce, fetch, listOffsets, metadata, offsetForLeaderEpoch, deleteRecords, initProducerId,
     apiVersions(() => handlers), createTopics, deleteTopics, createPartitions, describeCluster, describeLogDirs, describeProducers, describeTopicPartitions,
-    ...configHandlers, ...groupHandlers, saslHandshake, saslAuthenticate, describeUserScramCredentials, alterUserScramCredentials, describeClientQuotas,
+    ...configHandlers, ...groupHandlers, ...transactionHandlers, saslHandshake, saslAuthenticate, describeUserScramCredentials, alterUserScramCredentials, describeClientQuotas,
     describeAcls, createAcls, deleteAcls,
   ];
   for (const make of factories) {
@@ -213,6 +223,7 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
     // A listener that cannot start (a bad keystore, a port taken) stops the broker's start.
     await Promise.all(listeners.map((l) => l.close()));
     groups.close();
+    transactions.close();
     await links.close();
     await logs.close();
     throw e;
@@ -247,6 +258,7 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
       // Stop accepting, answer long polls now, let every request in hand finish, then close the log.
       broker.stopping = true;
       groups.close(); // answers parked JoinGroup/SyncGroup, or the drain below would wait on them
+      transactions.close();
       const stopped = Promise.all(listeners.map((l) => l.close()));
       for (const l of shutdownListeners) l();
       // Bounded: a request that never completes (a client gone mid-rebalance, say) must not hold

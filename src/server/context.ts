@@ -10,6 +10,7 @@ import type { FetchSessions } from './fetch-sessions.js';
 import type { Partitions } from './partitions.js';
 import type { Authorizer } from '../security/authorizer.js';
 import type { ScramCredentialStore } from '../security/scram-credentials.js';
+import type { TransactionCoordinator } from '../transactions/coordinator.js';
 import type { ProducerIdAllocator } from './producer-ids.js';
 
 /**
@@ -40,6 +41,8 @@ export interface BrokerContext {
   fetchSessions: FetchSessions;
   /** the group coordinator; absent until it has loaded __consumer_offsets, and group APIs answer COORDINATOR_NOT_AVAILABLE */
   groups?: GroupCoordinator;
+  /** the transaction coordinator; absent until it has loaded __transaction_state (its APIs answer COORDINATOR_NOT_AVAILABLE) */
+  transactions?: TransactionCoordinator;
   /** the cluster links; a topic they mirror is read-only to clients (absent in a broker without them) */
   links?: LinkManagerApi;
   logger: Logger;

@@ -1,6 +1,6 @@
 // The partition layer between the request handlers and the log, as Kafka's Partition and
 // AppendOrigin: one object per partition that knows its role (a local topic, a mirror that only
-// its cluster link writes, the group coordinator's internal topic), its leader epoch and the
+// its cluster link writes, a coordinator's internal topic), its leader epoch and the
 // fencing of requests that name one, and who may write to it. Handlers ask it rather than
 // repeating those checks; an authorizer will have this one boundary to hook into, and promoting a
 // mirror will be a change of its role.
@@ -10,6 +10,7 @@ import { mirrorRefusal, syncedConfigRefusal } from '../link/read-only.js';
 import type { LinkManagerApi } from '../link/types.js';
 import type { LogManager } from '../log/log-manager.js';
 import type { LeaderAppendResult, PartitionLog } from '../log/partition-log.js';
+import { TRANSACTION_STATE_TOPIC } from '../transactions/coordinator.js';
 
 export type PartitionRole = 'local' | 'mirror' | 'internal';
 
@@ -82,7 +83,7 @@ export class Partitions {
   }
 
   role(topic: string): PartitionRole {
-    if (topic === OFFSETS_TOPIC) return 'internal';
+    if (topic === OFFSETS_TOPIC || topic === TRANSACTION_STATE_TOPIC) return 'internal';
     return this.links()?.mirrorOf(topic) ? 'mirror' : 'local';
   }
 

@@ -37,6 +37,9 @@ class MemorySink implements RecordSink {
     for (const r of records) this.records.push({ groupId, ...r });
     return null;
   }
+  partitionFor(): number {
+    return 0;
+  }
 }
 
 interface Harness {

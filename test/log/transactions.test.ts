@@ -244,6 +244,35 @@ test('an open transaction holds the last stable offset back; its ABORT marker in
   });
 });
 
+test('a local producer\'s transaction: its batches hold the LSO until the coordinator\'s marker, which fences older epochs', async () => {
+  await withLog({}, async ({ log, dir }) => {
+    const txn = (values: string[], seq: number, epoch = 0) => batch(values, { producerId: 4, producerEpoch: epoch, baseSequence: seq, transactional: true });
+    const append = async (b: Buffer) => log.appendAsLeader(b, { leaderEpoch: 0, now: NOW });
+    assert.ok((await append(txn(['p4@0', 'p4@1'], 0))).ok);
+    assert.equal([log.highWatermark, log.lastStableOffset], [2, 0]);
+    const plain = await append(batch(['p4@x'], { producerId: 4, producerEpoch: 0, baseSequence: 2 }));
+    assert.is(!plain.ok && plain.error, 'INVALID_TXN_STATE', 'no plain batch while the transaction is open');
+    assert.ok((await log.appendMarker({ producerId: 4, epoch: 0, commit: true, coordinatorEpoch: 0, now: NOW })).ok);
+    assert.equal([log.highWatermark, log.lastStableOffset], [3, 3]);
+
+    assert.ok((await append(txn(['p4@3'], 2))).ok);
+    // The coordinator aborts with the epoch bumped (a timed-out transaction): the producer is fenced.
+    assert.ok((await log.appendMarker({ producerId: 4, epoch: 1, commit: false, coordinatorEpoch: 0, now: NOW })).ok);
+    const stale = await log.appendMarker({ producerId: 4, epoch: 0, commit: false, coordinatorEpoch: 0, now: NOW });
+    assert.is(!stale.ok && stale.error, 'INVALID_PRODUCER_EPOCH');
+    const fenced = await append(txn(['p4@y'], 3));
+    assert.is(!fenced.ok && fenced.error, 'INVALID_PRODUCER_EPOCH');
+    assert.equal([log.highWatermark, log.lastStableOffset], [5, 5]);
+    assert.equal(await readCommitted(log, 0), { offsets: [0, 1, 3], aborted: [[4, 3]] });
+    const markers = await log.read(0, 1 << 20, HW);
+    const chunk = Buffer.concat(markers.ok ? markers.chunks : []);
+    const types = [...iterateBatches(chunk)].map(({ pos }) => new BatchHeader(chunk, pos)).filter((h) => h.isControl).map((h) => controlRecordType(chunk, h.pos));
+    assert.equal(types, [COMMIT, ABORT]);
+    await log.close();
+    assert.ok((await txnIndexFile(dir, 0))!.equals(kafkaEntries([4, 3, 4, 5])));
+  });
+});
+
 test('transactions ending in one follower append are indexed as if appended one batch at a time', async () => {
   const s = new Source();
   const batches = [

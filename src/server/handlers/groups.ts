@@ -43,13 +43,13 @@ function clientHost(ctx: RequestContext): string {
 
 async function findCoordinator(b: BrokerContext, ctx: RequestContext, keyType: number, key: string): Promise<{ nodeId: number; host: string; port: number; error: ErrorName; message: string | null }> {
   const none = { nodeId: -1, host: '', port: -1 };
-  // Transactional ids are answered too, though outpost has no transaction coordinator: the
-  // producer's InitProducerId is then refused at once instead of it retrying for a coordinator.
+  // This broker coordinates every group and every transactional id.
   if (keyType === GROUP_KEY_TYPE || keyType === TRANSACTION_KEY_TYPE) {
     if (keyType === GROUP_KEY_TYPE) b.groups?.markInUse();
     // A group coordinated at the source is still served here: this broker passes its requests on.
     const atSource = keyType === GROUP_KEY_TYPE ? await locateAtSource(b, key) : null;
-    const error: ErrorName = atSource ?? (keyType === GROUP_KEY_TYPE && !b.groups ? 'COORDINATOR_NOT_AVAILABLE' : 'NONE');
+    const loaded = keyType === GROUP_KEY_TYPE ? b.groups : b.transactions;
+    const error: ErrorName = atSource ?? (loaded ? 'NONE' : 'COORDINATOR_NOT_AVAILABLE');
     return error === 'NONE' ? { nodeId: b.nodeId, host: ctx.listener.advertised.host, port: ctx.listener.advertised.port, error, message: null } : { ...none, error, message: null };
   }
   // Share groups (KIP-932) are off, as in a default Kafka 4.4 broker.

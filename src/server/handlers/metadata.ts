@@ -2,6 +2,7 @@ import { errorCode, type ErrorName } from '../../../protocol/errors.js';
 import { ZERO_UUID } from '../../../protocol/primitives.js';
 import { brokerBoolean } from '../../config/broker-configs.js';
 import { OFFSETS_TOPIC } from '../../groups/offsets-topic.js';
+import { TRANSACTION_STATE_TOPIC } from '../../transactions/coordinator.js';
 import type { BrokerContext } from '../context.js';
 import { topicNameProblem } from '../../log/topic-names.js';
 import { autoCreateTopic } from '../topic-admin.js';
@@ -15,7 +16,7 @@ const NO_OPERATIONS = -2147483648;
 
 function topicEntry(name: string | null, topicId: string, error: ErrorName, partitions: PartitionEntry[] = []): TopicEntry {
   // Internal topics are listed as Kafka lists them: flagged, so that clients can leave them out.
-  return { errorCode: errorCode(error), name, topicId, isInternal: name === OFFSETS_TOPIC, partitions, topicAuthorizedOperations: NO_OPERATIONS };
+  return { errorCode: errorCode(error), name, topicId, isInternal: name === OFFSETS_TOPIC || name === TRANSACTION_STATE_TOPIC, partitions, topicAuthorizedOperations: NO_OPERATIONS };
 }
 
 /** A topic's Metadata entry (also the base of DescribeTopicPartitions'), or null if there is no such topic. */

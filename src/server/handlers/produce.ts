@@ -2,13 +2,15 @@
 // the socket (offsets and the leader epoch are stamped in place). Nothing is decoded.
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
 import { ZERO_UUID } from '../../../protocol/primitives.js';
-import { ATTRIBUTES_OFFSET, COMPRESSION_CODEC_MASK, CURRENT_MAGIC, MAGIC_OFFSET } from '../../../protocol/records/batch.js';
+import { ATTRIBUTES_OFFSET, BATCH_HEADER_SIZE, BatchHeader, COMPRESSION_CODEC_MASK, CURRENT_MAGIC, MAGIC_OFFSET } from '../../../protocol/records/batch.js';
 import { Codec } from '../../../protocol/records/compression.js';
 import { permits, refusal } from '../authorization.js';
 import { CloseConnection } from '../connection.js';
+import type { RequestContext } from '../connection.js';
 import type { BrokerContext } from '../context.js';
 import type { Partition } from '../partitions.js';
 import { defineHandler, type ResponseOf } from './handler.js';
+import { logRefusal } from './transactions.js';
 
 const ACKS = new Set([-1, 0, 1]);
 /** The first Produce version that may carry zstd batches (KIP-110). */
@@ -38,6 +40,21 @@ function recordsProblem(records: Buffer | null, version: number): ErrorName | nu
   if (magic !== CURRENT_MAGIC || records.length < ATTRIBUTES_OFFSET + 2) return null; // the log refuses it, as Kafka's does
   const codec = records.readInt16BE(ATTRIBUTES_OFFSET) & COMPRESSION_CODEC_MASK;
   return version < ZSTD_MIN_VERSION && codec === Codec.ZSTD ? 'UNSUPPORTED_COMPRESSION_TYPE' : null;
+}
+
+/**
+ * Why a transactional batch may not be appended, or null (as for any other batch): the partition
+ * must be in its producer's open transaction (Kafka's verification, KIP-890).
+ */
+function transactionProblem(b: BrokerContext, ctx: RequestContext, transactionalId: string | null, partition: Partition, records: Buffer): ErrorName | null {
+  if (records.length < BATCH_HEADER_SIZE) return null;
+  const h = new BatchHeader(records, 0);
+  if (!h.isTransactional) return null;
+  if (!b.transactions) return 'COORDINATOR_NOT_AVAILABLE';
+  const v = b.transactions.verify(transactionalId, h.producerId, h.producerEpoch, { topic: partition.topic, partition: partition.index });
+  if (v.error === 'NONE') return null;
+  logRefusal(b, ctx, 'Produce', transactionalId, v.error, v.reason);
+  return v.error;
 }
 
 async function appendPartition(b: BrokerContext, partition: Partition, records: Buffer, now: number, acks: number): Promise<PartitionResult> {
@@ -91,8 +108,11 @@ export const produce = defineHandler('Produce', [3, 13], async (b, req, ctx) => 
       const refusal = partition?.writeRefusal('produce', 'client');
       if (problem || !partition) partitionResponses.push(failed(p.index, problem!));
       else if (refusal) partitionResponses.push(failed(p.index, refusal.error, refusal.message));
-      // recordsProblem found records there
-      else partitionResponses.push(await appendPartition(b, partition, p.records!, now, req.acks));
+      else {
+        // recordsProblem found records there
+        const txnProblem = transactionProblem(b, ctx, req.transactionalId, partition, p.records!);
+        partitionResponses.push(txnProblem ? failed(p.index, txnProblem) : await appendPartition(b, partition, p.records!, now, req.acks));
+      }
     }
     responses.push(byId ? { topicId: t.topicId, partitionResponses } : { name, partitionResponses });
   }
