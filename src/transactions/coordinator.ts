@@ -287,29 +287,65 @@ export class TransactionCoordinator {
     });
   }
 
-  /** EndTxn: the transaction's decision, its markers, then its completion. */
-  endTransaction(transactionalId: string, producerId: number, epoch: number, commit: boolean): Promise<Result<object>> {
+  /**
+   * EndTxn: the transaction's decision, its markers, then its completion. Under transaction
+   * version 2 (EndTxn v5, `bumpEpoch`) every end bumps the producer's epoch, the markers carry the
+   * new one, and the answer gives it to the producer; a retry with the epoch before the bump is
+   * answered again, and aborting with no transaction open just bumps the epoch.
+   */
+  endTransaction(transactionalId: string, producerId: number, epoch: number, commit: boolean, bumpEpoch = false): Promise<Result<{ producerId: number; epoch: number }>> {
     if (transactionalId === '') return Promise.resolve(fail('INVALID_REQUEST', 'the transactional id is empty'));
-    return this.serialized(transactionalId, async (): Promise<Result<object>> => {
+    return this.serialized(transactionalId, async (): Promise<Result<{ producerId: number; epoch: number }>> => {
       const t = this.txns.get(transactionalId);
+      const wanted = commit ? 'commit' : 'abort';
+      const completed = t?.state === 'CompleteCommit' || t?.state === 'CompleteAbort';
+      const current = () => {
+        const now = this.txns.get(transactionalId)!;
+        return { error: 'NONE' as const, producerId: now.producerId, epoch: now.producerEpoch };
+      };
+      // The retry of an end that bumped the epoch (transaction version 2) names the epoch before it.
+      const retry = bumpEpoch && t !== undefined && completed && t.producerId === producerId && epoch === t.lastProducerEpoch && epoch === t.producerEpoch - 1;
+      if (retry) {
+        if ((t!.state === 'CompleteCommit') === commit) return current();
+        return fail('INVALID_TXN_STATE', `cannot ${wanted}: the last transaction of ${transactionalId} ended in ${t!.state}`);
+      }
       const invalid = this.checkProducer(t, transactionalId, producerId, epoch);
       if (invalid) return invalid;
       const txn = t!;
-      const wanted = commit ? 'commit' : 'abort';
       switch (txn.state) {
-        case 'Ongoing':
-          return this.end(txn, commit, false);
+        case 'Ongoing': {
+          const ended = await this.end(txn, commit, bumpEpoch);
+          if (ended.error !== 'NONE') return ended;
+          const after = this.txns.get(transactionalId)!;
+          if (bumpEpoch && after.producerEpoch >= MAX_EPOCH && (after.state === 'CompleteCommit' || after.state === 'CompleteAbort')) {
+            // The epochs of this producer id are used up: the next transaction has a new id.
+            const rotated: TxnMetadata = { ...after, producerId: await this.allocateProducerId(), producerEpoch: 0, lastProducerEpoch: NO_EPOCH, previousProducerId: after.producerId };
+            const error = await this.persist(rotated);
+            if (error) return error;
+            this.txns.set(transactionalId, rotated);
+          }
+          return current();
+        }
         case 'CompleteCommit':
         case 'CompleteAbort':
+        case 'Empty':
+          if (bumpEpoch && !commit) {
+            // Transaction version 2 lets a producer abort with nothing open: its epoch moves on.
+            const next = this.bumped({ ...txn, state: 'CompleteAbort', partitions: new Map(), updateTimestamp: this.clock.now() });
+            const error = await this.persist(next);
+            if (error) return error;
+            this.txns.set(transactionalId, next);
+            return current();
+          }
           // A retry of the EndTxn that ended it is answered again; the other outcome cannot be had.
-          if ((txn.state === 'CompleteCommit') === commit) return { error: 'NONE' };
-          return fail('INVALID_TXN_STATE', `cannot ${wanted}: the last transaction of ${transactionalId} ended in ${txn.state}`);
+          if (txn.state !== 'Empty' && (txn.state === 'CompleteCommit') === commit) return current();
+          return fail('INVALID_TXN_STATE', `cannot ${wanted}: ${transactionalId} has no transaction open (${txn.state})`);
         case 'PrepareCommit':
         case 'PrepareAbort':
           if ((txn.state === 'PrepareCommit') === commit) return fail('CONCURRENT_TRANSACTIONS', `the ${wanted} of ${transactionalId} is completing`);
           return fail('INVALID_TXN_STATE', `cannot ${wanted}: ${transactionalId} is in ${txn.state}`);
         default:
-          return fail('INVALID_TXN_STATE', `cannot ${wanted}: ${transactionalId} has no transaction open (${txn.state})`);
+          return fail('INVALID_TXN_STATE', `cannot ${wanted}: ${transactionalId} is in ${txn.state}`);
       }
     });
   }
@@ -372,21 +408,24 @@ export class TransactionCoordinator {
 
   /**
    * Ends `t`'s open transaction: the decision is written, then the markers, then the completion.
-   * `fence` bumps the epoch first (a timed-out transaction, or a new producer taking the id over),
-   * so the old producer can write no more to it.
+   * `bump` moves the epoch on first: to fence the producer (a timed-out transaction, a new producer
+   * taking the id over) or as transaction version 2 ends every transaction. The markers carry the
+   * new epoch, so the old one can write no more to the partitions.
    */
-  private async end(t: TxnMetadata, commit: boolean, fence: boolean): Promise<Result<object>> {
-    const bump = fence && t.producerEpoch < MAX_EPOCH;
-    const prepared: TxnMetadata = {
-      ...t, state: commit ? 'PrepareCommit' : 'PrepareAbort', updateTimestamp: this.clock.now(),
-      producerEpoch: bump ? t.producerEpoch + 1 : t.producerEpoch, lastProducerEpoch: bump ? t.producerEpoch : t.lastProducerEpoch,
-    };
+  private async end(t: TxnMetadata, commit: boolean, bump: boolean): Promise<Result<object>> {
+    const base: TxnMetadata = { ...t, state: commit ? 'PrepareCommit' : 'PrepareAbort', updateTimestamp: this.clock.now() };
+    const prepared = bump && t.producerEpoch < MAX_EPOCH ? this.bumped(base) : base;
     const error = await this.persist(prepared);
     if (error) return error;
     prepared.owedMarkers = partitionList(prepared.partitions);
     this.txns.set(t.transactionalId, prepared);
     await this.completeOwed(prepared);
     return { error: 'NONE' };
+  }
+
+  /** `t` with its epoch moved on by one (the old one kept for a retry that names it). */
+  private bumped(t: TxnMetadata): TxnMetadata {
+    return { ...t, producerEpoch: t.producerEpoch + 1, lastProducerEpoch: t.producerEpoch };
   }
 
   /** Writes the markers `t` owes; once all are written, its completion. */

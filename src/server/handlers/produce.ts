@@ -2,7 +2,7 @@
 // the socket (offsets and the leader epoch are stamped in place). Nothing is decoded.
 import { errorCode, type ErrorName } from '../../../protocol/errors.js';
 import { ZERO_UUID } from '../../../protocol/primitives.js';
-import { ATTRIBUTES_OFFSET, BATCH_HEADER_SIZE, BatchHeader, COMPRESSION_CODEC_MASK, CURRENT_MAGIC, MAGIC_OFFSET } from '../../../protocol/records/batch.js';
+import { ATTRIBUTES_OFFSET, BATCH_HEADER_SIZE, BatchHeader, COMPRESSION_CODEC_MASK, CURRENT_MAGIC, MAGIC_OFFSET, TRANSACTIONAL_FLAG_MASK } from '../../../protocol/records/batch.js';
 import { Codec } from '../../../protocol/records/compression.js';
 import { permits, refusal } from '../authorization.js';
 import { CloseConnection } from '../connection.js';
@@ -42,19 +42,29 @@ function recordsProblem(records: Buffer | null, version: number): ErrorName | nu
   return version < ZSTD_MIN_VERSION && codec === Codec.ZSTD ? 'UNSUPPORTED_COMPRESSION_TYPE' : null;
 }
 
+function isTransactional(records: Buffer): boolean {
+  return records.length >= BATCH_HEADER_SIZE && (records.readInt16BE(ATTRIBUTES_OFFSET) & TRANSACTIONAL_FLAG_MASK) !== 0;
+}
+
+/** From v12 (transaction version 2) a transactional batch adds its partition to the transaction itself. */
+const IMPLICIT_ADD_VERSION = 12;
+
 /**
- * Why a transactional batch may not be appended, or null (as for any other batch): the partition
- * must be in its producer's open transaction (Kafka's verification, KIP-890).
+ * Why a transactional batch may not be appended, or null (as for any other batch): its partition
+ * must be in its producer's open transaction, which from v12 the batch itself puts it in (KIP-890;
+ * before, AddPartitionsToTxn did, and this is Kafka's verification of it).
  */
-function transactionProblem(b: BrokerContext, ctx: RequestContext, transactionalId: string | null, partition: Partition, records: Buffer): ErrorName | null {
-  if (records.length < BATCH_HEADER_SIZE) return null;
+async function transactionProblem(b: BrokerContext, ctx: RequestContext, transactionalId: string | null, partition: Partition, records: Buffer): Promise<ErrorName | null> {
   const h = new BatchHeader(records, 0);
-  if (!h.isTransactional) return null;
   if (!b.transactions) return 'COORDINATOR_NOT_AVAILABLE';
-  const v = b.transactions.verify(transactionalId, h.producerId, h.producerEpoch, { topic: partition.topic, partition: partition.index });
+  const p = { topic: partition.topic, partition: partition.index };
+  const v = ctx.version >= IMPLICIT_ADD_VERSION && transactionalId !== null
+    ? await b.transactions.addPartitions(transactionalId, h.producerId, h.producerEpoch, [p])
+    : b.transactions.verify(transactionalId, h.producerId, h.producerEpoch, p);
   if (v.error === 'NONE') return null;
   logRefusal(b, ctx, 'Produce', transactionalId, v.error, v.reason);
-  return v.error;
+  // A producer told its epoch is fenced here learns it as Produce has always said it.
+  return v.error === 'PRODUCER_FENCED' ? 'INVALID_PRODUCER_EPOCH' : v.error;
 }
 
 async function appendPartition(b: BrokerContext, partition: Partition, records: Buffer, now: number, acks: number): Promise<PartitionResult> {
@@ -110,7 +120,7 @@ export const produce = defineHandler('Produce', [3, 13], async (b, req, ctx) => 
       else if (refusal) partitionResponses.push(failed(p.index, refusal.error, refusal.message));
       else {
         // recordsProblem found records there
-        const txnProblem = transactionProblem(b, ctx, req.transactionalId, partition, p.records!);
+        const txnProblem = isTransactional(p.records!) ? await transactionProblem(b, ctx, req.transactionalId, partition, p.records!) : null;
         partitionResponses.push(txnProblem ? failed(p.index, txnProblem) : await appendPartition(b, partition, p.records!, now, req.acks));
       }
     }

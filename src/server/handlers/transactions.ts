@@ -19,6 +19,7 @@ function txnCoordinator(b: BrokerContext): TransactionCoordinator | ErrorName {
 
 /** Logs a refused or failed transactional call (retries the client makes anyway at debug level). */
 export function logRefusal(b: BrokerContext, ctx: RequestContext, api: string, transactionalId: string | null, error: ErrorName, reason: string): void {
+  if (error === 'NONE') return;
   const entry = { api, transactionalId, client: ctx.header.clientId, error, reason };
   if (error === 'CONCURRENT_TRANSACTIONS' || error === 'COORDINATOR_LOAD_IN_PROGRESS') b.logger.debug(entry, 'transactional request refused');
   else b.logger.info(entry, 'transactional request refused');
@@ -111,41 +112,56 @@ const addOffsetsToTxn = defineHandler('AddOffsetsToTxn', [0, 4], async (b, req, 
   return r.error === 'NONE' ? answer('NONE', '') : answer(forVersion(r.error, ctx.version, 2), r.reason);
 });
 
-const endTxn = defineHandler('EndTxn', [0, 4], async (b, req, ctx) => {
+/** The first EndTxn version of transaction version 2 (KIP-890): each end bumps the epoch. */
+const EPOCH_BUMP_END_TXN_VERSION = 5;
+
+const endTxn = defineHandler('EndTxn', [0, 5], async (b, req, ctx) => {
   const answer = (error: ErrorName, reason: string) => {
-    if (error !== 'NONE') logRefusal(b, ctx, 'EndTxn', req.transactionalId, error, reason);
+    logRefusal(b, ctx, 'EndTxn', req.transactionalId, error, reason);
     return { throttleTimeMs: 0, errorCode: errorCode(error), producerId: -1, producerEpoch: -1 };
   };
   if (!permits(b, ctx, 'EndTxn.transactionalId', req.transactionalId)) return answer(refusal('EndTxn.transactionalId'), 'not authorized');
   const coordinator = txnCoordinator(b);
   if (typeof coordinator === 'string') return answer(coordinator, 'the transaction coordinator is not loaded');
-  const r = await coordinator.endTransaction(req.transactionalId, req.producerId, req.producerEpoch, req.committed);
-  return r.error === 'NONE' ? answer('NONE', '') : answer(forVersion(r.error, ctx.version, 2), r.reason);
+  const r = await coordinator.endTransaction(req.transactionalId, req.producerId, req.producerEpoch, req.committed, ctx.version >= EPOCH_BUMP_END_TXN_VERSION);
+  if (r.error !== 'NONE') return answer(forVersion(r.error, ctx.version, 2), r.reason);
+  return { throttleTimeMs: 0, errorCode: 0, producerId: r.producerId, producerEpoch: r.epoch };
 });
 
-const txnOffsetCommit = defineHandler('TxnOffsetCommit', [0, 5], async (b, req, ctx) => {
+/** TxnOffsetCommit names topics by id from v6. */
+const TXN_OFFSET_COMMIT_TOPIC_ID_VERSION = 6;
+/** From v5 (transaction version 2) the group's partition joins the transaction with its first commit, without AddOffsetsToTxn. */
+const TXN_OFFSET_COMMIT_IMPLICIT_ADD_VERSION = 5;
+
+const txnOffsetCommit = defineHandler('TxnOffsetCommit', [0, 6], async (b, req, ctx) => {
+  const byId = ctx.version >= TXN_OFFSET_COMMIT_TOPIC_ID_VERSION;
+  const refOf = (t: { name: string; topicId: string }) => (byId ? { topicId: t.topicId } : { name: t.name });
   const all = (error: ErrorName, reason: string) => {
     logRefusal(b, ctx, 'TxnOffsetCommit', req.transactionalId, error, reason);
-    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: errorCode(error) })) })) };
+    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ ...refOf(t), partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: errorCode(error) })) })) };
   };
   if (!permits(b, ctx, 'TxnOffsetCommit.transactionalId', req.transactionalId)) return all(refusal('TxnOffsetCommit.transactionalId'), 'not authorized');
   if (!permits(b, ctx, 'TxnOffsetCommit.group', req.groupId)) return all(refusal('TxnOffsetCommit.group'), `not authorized for group ${req.groupId}`);
   const coordinator = txnCoordinator(b);
   const groups = b.groups;
   if (typeof coordinator === 'string' || !groups) return all('COORDINATOR_NOT_AVAILABLE', 'a coordinator is not loaded');
-  // The group's offsets partition must be in the transaction (AddOffsetsToTxn first).
-  const verified = coordinator.verify(req.transactionalId, req.producerId, req.producerEpoch, { topic: OFFSETS_TOPIC, partition: groups.partitionFor(req.groupId) });
-  if (verified.error !== 'NONE') return all(verified.error, verified.reason);
-  const answers = new Map<string, { partitionIndex: number; errorCode: number }[]>(req.topics.map((t) => [t.name, []]));
-  const accepted: { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }[] = [];
-  for (const t of req.topics) {
-    const allowed = permits(b, ctx, 'TxnOffsetCommit.topic', t.name);
+  const offsetsPartition = { topic: OFFSETS_TOPIC, partition: groups.partitionFor(req.groupId) };
+  // The group's offsets partition must be in the transaction: added now (v5+), or by AddOffsetsToTxn before.
+  const joined = ctx.version >= TXN_OFFSET_COMMIT_IMPLICIT_ADD_VERSION
+    ? await coordinator.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [offsetsPartition])
+    : coordinator.verify(req.transactionalId, req.producerId, req.producerEpoch, offsetsPartition);
+  if (joined.error !== 'NONE') return all(joined.error, joined.reason);
+  const answers = req.topics.map((t) => ({ ...refOf(t), partitions: [] as { partitionIndex: number; errorCode: number }[] }));
+  const accepted: { at: number; topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }[] = [];
+  req.topics.forEach((t, at) => {
+    const name = byId ? b.logs.topicById(t.topicId)?.name : t.name;
+    const allowed = name !== undefined && permits(b, ctx, 'TxnOffsetCommit.topic', name);
     for (const p of t.partitions) {
-      const error: ErrorName | null = !allowed ? refusal('TxnOffsetCommit.topic') : b.logs.getLog(t.name, p.partitionIndex) ? null : 'UNKNOWN_TOPIC_OR_PARTITION';
-      if (error) answers.get(t.name)!.push({ partitionIndex: p.partitionIndex, errorCode: errorCode(error) });
-      else accepted.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata });
+      const error: ErrorName | null = name === undefined ? 'UNKNOWN_TOPIC_ID' : !allowed ? refusal('TxnOffsetCommit.topic') : b.logs.getLog(name, p.partitionIndex) ? null : 'UNKNOWN_TOPIC_OR_PARTITION';
+      if (error) answers[at]!.partitions.push({ partitionIndex: p.partitionIndex, errorCode: errorCode(error) });
+      else accepted.push({ at, topic: name!, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata });
     }
-  }
+  });
   if (accepted.length > 0) {
     const errors = await groups.commitOffsets(
       {
@@ -154,11 +170,11 @@ const txnOffsetCommit = defineHandler('TxnOffsetCommit', [0, 5], async (b, req, 
       },
       { producerId: req.producerId, producerEpoch: req.producerEpoch },
     );
-    accepted.forEach((p, i) => answers.get(p.topic)!.push({ partitionIndex: p.partition, errorCode: errorCode(errors[i]!) }));
+    accepted.forEach((p, i) => answers[p.at]!.partitions.push({ partitionIndex: p.partition, errorCode: errorCode(errors[i]!) }));
     const failed = errors.find((e) => e !== 'NONE');
     if (failed) logRefusal(b, ctx, 'TxnOffsetCommit', req.transactionalId, failed, `group ${req.groupId} refused the offsets`);
   }
-  return { throttleTimeMs: 0, topics: [...answers].map(([name, partitions]) => ({ name, partitions })) };
+  return { throttleTimeMs: 0, topics: answers };
 });
 
 const describeTransactions = defineHandler('DescribeTransactions', [0, 0], (b, req, ctx) => {
