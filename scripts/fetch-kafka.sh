@@ -18,7 +18,7 @@ fallback="$wanted"
 # A log4j2 binding for the tools and broker; log4j-slf4j-impl binds the slf4j 1.7 API the jars log through.
 log4j_version="2.24.3"
 # Bump when deps change, so stale caches are rebuilt rather than trusted.
-layout="2"
+layout="3"
 
 deps() {
   local version="$1"
@@ -30,6 +30,8 @@ deps() {
       <exclusions><exclusion><groupId>org.apache.kafka</groupId><artifactId>connect-runtime</artifactId></exclusion></exclusions>
     </dependency>
     <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-clients</artifactId><version>$version</version></dependency>
+    <!-- Kafka Streams, for the exactly-once application the transaction tests run. -->
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-streams</artifactId><version>$version</version></dependency>
     <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>$log4j_version</version></dependency>
     <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>$log4j_version</version></dependency>
 EOF

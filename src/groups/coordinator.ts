@@ -714,7 +714,7 @@ export class GroupCoordinator {
         group = ClassicGroup.simple(req.groupId);
         this.groups.set(req.groupId, group);
       }
-      const invalid = this.validateOffsetCommit(group, req);
+      const invalid = this.validateOffsetCommit(group, req, txn !== undefined);
       if (invalid) return all(invalid);
     }
     const now = this.clock.now();
@@ -762,6 +762,17 @@ export class GroupCoordinator {
     return false;
   }
 
+  private removePending(producerId: number, records: OffsetRecord[]): void {
+    const byGroup = this.pendingTxn.get(producerId);
+    if (!byGroup) return;
+    for (const [groupId, list] of byGroup) {
+      const kept = list.filter((r) => !records.includes(r));
+      if (kept.length > 0) byGroup.set(groupId, kept);
+      else byGroup.delete(groupId);
+    }
+    if (byGroup.size === 0) this.pendingTxn.delete(producerId);
+  }
+
   private addPending(producerId: number, record: OffsetRecord): void {
     let byGroup = this.pendingTxn.get(producerId);
     if (!byGroup) this.pendingTxn.set(producerId, (byGroup = new Map()));
@@ -770,8 +781,11 @@ export class GroupCoordinator {
     else byGroup.set(record.key.group, [record]);
   }
 
-  /** Kafka's validateOffsetCommit for classic groups. */
-  private validateOffsetCommit(group: ClassicGroup, req: CommitRequest): ErrorName | null {
+  /**
+   * Kafka's validateOffsetCommit for classic groups. A transactional commit (TxnOffsetCommit) is
+   * not held back by a rebalance, nor refused without a member in a group that has members.
+   */
+  private validateOffsetCommit(group: ClassicGroup, req: CommitRequest, transactional: boolean): ErrorName | null {
     if (group.is('Dead')) return 'COORDINATOR_NOT_AVAILABLE';
     // No generation: an admin or a consumer without group management, allowed while nobody is in the group.
     if (req.generationId < 0 && group.is('Empty')) return null;
@@ -779,11 +793,11 @@ export class GroupCoordinator {
       const invalid = group.validateMember(req.memberId, req.groupInstanceId);
       if (invalid) return invalid;
       if (req.generationId !== group.generationId) return 'ILLEGAL_GENERATION';
-    } else if (!group.is('Empty')) {
+    } else if (!transactional && !group.is('Empty')) {
       return 'UNKNOWN_MEMBER_ID';
     }
     // The member has its new generation but not yet its assignment: let it finish the rebalance first.
-    if (group.is('CompletingRebalance')) return 'REBALANCE_IN_PROGRESS';
+    if (!transactional && group.is('CompletingRebalance')) return 'REBALANCE_IN_PROGRESS';
     return null;
   }
 
@@ -957,13 +971,16 @@ export class GroupCoordinator {
    * transaction wait for its marker.
    */
   private async write(groupId: string, records: CoordinatorRecord[], txn?: CommitTxn): Promise<ErrorName | null> {
+    const offsets = records.filter((r): r is OffsetRecord => r.type === 'offset');
+    // A transaction's commits are pending from before their append: its marker, which may be
+    // told here as soon as the append is (an abort fencing the producer), must find them.
+    if (txn) for (const r of offsets) this.addPending(txn.producerId, r);
     const error = await this.sink.append(groupId, records.map(encode), txn);
-    if (error) return error;
-    for (const r of records) {
-      if (r.type !== 'offset') continue;
-      if (txn) this.addPending(txn.producerId, r);
-      else this.applyOffset(r);
+    if (error) {
+      if (txn) this.removePending(txn.producerId, offsets);
+      return error;
     }
+    if (!txn) for (const r of offsets) this.applyOffset(r);
     return null;
   }
 

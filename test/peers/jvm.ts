@@ -1,6 +1,7 @@
 // javaTool(): runs a class from Kafka's jars (a tool such as TopicCommand, or one of our test
 // clients) in a JVM tuned to start fast, since the tests start dozens of them on 2 cores.
-import { run, type RunOptions, type RunResult } from './proc.js';
+import type { ChildProcess } from 'node:child_process';
+import { run, spawnGuarded, type RunOptions, type RunResult } from './proc.js';
 import { JAVA_HINT, toolsLog4j } from './libs.js';
 import { JVM_LOG_TO_STDERR, toolArchive, toolClasspath } from './cds.js';
 
@@ -39,4 +40,35 @@ export async function javaTool(mainClass: string, args: string[], opts: JavaTool
     '-cp', cp.join(':'),
     mainClass, ...args,
   ], { timeoutMs: 120_000, ...opts }, JAVA_HINT);
+}
+
+/** A JVM left running: its process, what it printed so far, and its exit. */
+export interface RunningJava {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/**
+ * Starts `mainClass` as javaTool() runs it, but in the background, for a test that stops it
+ * (SIGTERM) or kills it (SIGKILL) while it works.
+ */
+export async function spawnJava(mainClass: string, args: string[], opts: { jvmArgs?: string[] } = {}): Promise<RunningJava> {
+  const cp = await toolClasspath();
+  const archive = await toolArchive();
+  const child = spawnGuarded('java', [
+    ...(opts.jvmArgs ?? defaultJvmArgs(mainClass)),
+    ...JVM_LOG_TO_STDERR,
+    ...(archive ? [`-XX:SharedArchiveFile=${archive}`] : []),
+    `-Dlog4j2.configurationFile=${await toolsLog4j()}`,
+    '-cp', cp.join(':'),
+    mainClass, ...args,
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
 }

@@ -157,6 +157,15 @@ test('ApiVersions: every API outpost serves, at exactly the versions Kafka 4.4 s
   for (const [key, range] of o!) assert.equal(range, k!.get(key), `API key ${key}`);
 });
 
+test('ApiVersions: the features outpost implements are finalized at Kafka 4.4\'s levels', async () => {
+  const OURS = ['group.version', 'transaction.version'];
+  await same('v4 features', async (s) => {
+    const r = await s.conn.request('ApiVersions', 4, { clientSoftwareName: 'differential', clientSoftwareVersion: '1' });
+    const pick = (fs: { name: string }[]) => fs.filter((f) => OURS.includes(f.name)).sort((a, b) => a.name.localeCompare(b.name));
+    return { supported: pick(r.supportedFeatures), finalized: pick(r.finalizedFeatures), epochSet: r.finalizedFeaturesEpoch >= 0 };
+  });
+});
+
 test('CreateTopics v2 and v7: created, exists, bad names, bad counts, duplicates, bad configs, validateOnly', async () => {
   for (const v of [2, 7]) {
     await same(`v${v} a first topic`, (s) => createTopics(s, v, [topicSpec(`exists-v${v}`), topicSpec(`a.b-v${v}`)]));

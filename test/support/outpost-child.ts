@@ -19,9 +19,10 @@ export interface OutpostChild {
   output: () => string;
 }
 
-/** Starts `outpost serve` on `dataDir` with `args` added; resolves once it answers ApiVersions. */
-export async function spawnOutpost(dataDir: string, args: string[] = []): Promise<OutpostChild> {
-  const [port, adminPort] = [await freePort(), await freePort()];
+/** Starts `outpost serve` on `dataDir` with `args` added (on `at.port` if given); resolves once it answers ApiVersions. */
+export async function spawnOutpost(dataDir: string, args: string[] = [], at: { port?: number } = {}): Promise<OutpostChild> {
+  // A restart may ask for the port it had, so its clients find it again.
+  const [port, adminPort] = [at.port ?? (await freePort()), await freePort()];
   const child = spawnGuarded(process.execPath, [
     bin, 'serve', '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${adminPort}`, '--data-dir', dataDir, ...args,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
