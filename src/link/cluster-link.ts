@@ -310,6 +310,11 @@ export class ClusterLink implements FetcherHost {
     const logs = mirror.partitions.map((p) => this.deps.logs.getLog(topic, p.partition)!);
     const stopOffsets = logs.map((l) => l.logEndOffset);
     for (const l of logs) await l.startNewEpoch();
+    // Transactions the source had open end here: their markers can no longer come from it.
+    for (const l of logs) {
+      const aborted = await l.abortOpenTransactions(this.clock.now());
+      if (aborted.length > 0) this.logger.info({ topic, log: l.dir, producers: aborted }, 'cluster link: aborted the transactions the source had open');
+    }
     await this.deps.producerIdFloor?.(Math.max(-1, ...logs.map((l) => l.maxProducerId)));
     this.forget(mirror);
     this.record.stoppedMirrors.push({ topic, ...(mirror.record.sourceTopic !== undefined ? { sourceTopic: mirror.record.sourceTopic } : {}), localTopicId: mirror.record.localTopicId, how, stoppedAtMs: this.clock.now(), stopOffsets });

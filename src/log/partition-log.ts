@@ -218,6 +218,22 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
     return [...this.producers.all()];
   }
 
+  /**
+   * Ends every transaction open here with an ABORT marker at its producer's epoch: for a mirror
+   * promoted with transactions its source had not ended, whose markers can no longer come from
+   * there. Returns the producers whose transactions were aborted.
+   */
+  async abortOpenTransactions(now: number): Promise<number[]> {
+    const open = [...this.producers.all()].filter((p) => p.currentTxnFirstOffset >= 0);
+    const aborted: number[] = [];
+    for (const p of open) {
+      const r = await this.appendMarker({ producerId: p.producerId, epoch: p.epoch, commit: false, coordinatorEpoch: 0, now });
+      if (!r.ok) throw new Error(`${this.dir}: aborting the open transaction of producer ${p.producerId}: ${r.error} ${r.reason}`);
+      aborted.push(p.producerId);
+    }
+    return aborted;
+  }
+
   /** Where the last clean ended: the next one's dirty section begins there. */
   get cleanedOffset(): number {
     return this.cleanedTo;

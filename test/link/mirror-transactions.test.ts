@@ -274,4 +274,28 @@ test('read_committed results are unchanged across a kill -9 and a clean restart 
   await assertSameAsSource(ctx);
 });
 
+test('a failover with a transaction open at the source aborts it on the promoted topic', async (ctx) => {
+  // x's records reach the mirror, its marker does not (y, still open, holds Kafka's LSO before it).
+  const x = await openTransaction(ctx, 'tx-x3', 'commit', 2);
+  const y = await openTransaction(ctx, 'tx-y3', 'commit', 1);
+  await x.end();
+  await waitFor("x3's records on the mirror", async () => (await ends(ctx.mirror)).highWatermark === y.firstOffset);
+  assert.equal((await ends(ctx.mirror)).lastStableOffset, x.firstOffset);
+
+  const admin = `http://127.0.0.1:${ctx.outpost.adminPort}/kafka/v3/clusters`;
+  const clusterId = ((await (await fetch(admin)).json()) as { data: { cluster_id: string }[] }).data[0]!.cluster_id;
+  const res = await fetch(`${admin}/${clusterId}/links/${LINK}/mirrors:failover`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mirror_topic_names: [TOPIC] }),
+  });
+  assert.is(res.status, 200, await res.text());
+  // The promoted topic has x aborted (it cannot learn the outcome from the source any more).
+  assert.equal(await ends(ctx.mirror), { highWatermark: y.firstOffset + 1, lastStableOffset: y.firstOffset + 1 });
+  const { topicId } = await describeTopic(ctx.mirror, TOPIC);
+  const r = await fetchAt(ctx.mirror, topicId, x.firstOffset, READ_COMMITTED);
+  assert.equal((r.abortedTransactions ?? []).map((a: { firstOffset: unknown }) => Number(a.firstOffset)), [x.firstOffset]);
+  const committed = await kcatConsume(`127.0.0.1:${ctx.outpost.port}`, 'read_committed');
+  assert.not.ok(committed.some((l) => l.includes('tx-x3')), 'x3 is not read committed');
+  await y.end();
+});
+
 test.run();
