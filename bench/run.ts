@@ -11,6 +11,7 @@ import { runReadThrough } from './read-through.js';
 import { runScale } from './scale.js';
 import { runOffsetsRestart } from './offsets-restart.js';
 import { runCleaner } from './cleaner.js';
+import { runTransactions } from './transactions.js';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   throughput: runThroughput,
@@ -21,6 +22,7 @@ const benches: Record<string, (args: string[]) => Promise<void>> = {
   scale: runScale,
   'offsets-restart': runOffsetsRestart,
   cleaner: runCleaner,
+  transactions: runTransactions,
   groups: runGroupsRebalance,
   fuzz: runFuzz,
   kill: runKillCycles,
