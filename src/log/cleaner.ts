@@ -7,11 +7,12 @@
 import { open } from 'node:fs/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { BatchHeader } from '../../protocol/records/batch.js';
-import { OffsetMap, indexBatch, retainBatch } from './compaction.js';
+import { OffsetMap, indexBatch, retainBatch, txnContext } from './compaction.js';
 import { unlinkIfPresent } from './durable-file.js';
 import { CLEANED_SUFFIX } from './file-names.js';
 import type { LogSegment } from './segment.js';
 import type { TopicConfig } from './topic-config.js';
+import type { AbortedTxn } from './transaction-index.js';
 
 /** Keys one pass can hold (Kafka bounds its dedupe buffer in bytes: 128 MiB, some 5 million keys). */
 export const MAX_KEYS_PER_CLEAN = 4_000_000;
@@ -27,6 +28,8 @@ export interface CleanableLog {
   stableEnd(): number;
   /** Swaps a cleaned copy in for `old`; false when `old` is gone meanwhile (retention, truncation). */
   swap(old: LogSegment, cleanedPath: string): Promise<boolean>;
+  /** every aborted transaction its segments' transaction indexes list */
+  abortedTxns(): Promise<AbortedTxn[]>;
 }
 
 export interface CleanResult {
@@ -66,6 +69,7 @@ export function cleanable(log: CleanableLog, firstDirty: number, cfg: TopicConfi
 /** One pass over `segments` (from cleanable()), whose dirty section starts at `firstDirty`. */
 export async function cleanSegments(log: CleanableLog, segments: LogSegment[], firstDirty: number, cfg: TopicConfig, now: number): Promise<CleanResult> {
   const map = new OffsetMap(MAX_KEYS_PER_CLEAN);
+  const aborted = await log.abortedTxns();
   // `segments` is a prefix of the log's closed segments: each one's end is the next one's base.
   const all = log.segments();
   const nextBase = (i: number) => all[i + 1]!.baseOffset;
@@ -78,12 +82,15 @@ export async function cleanSegments(log: CleanableLog, segments: LogSegment[], f
       covered = i + 1;
       continue;
     }
-    const fits = await everyBatch(segments[i]!, (buf, pos) => new BatchHeader(buf, pos).lastOffset < firstDirty || indexBatch(buf, pos, map));
+    const indexing = txnContext(aborted);
+    const fits = await everyBatch(segments[i]!, (buf, pos) => new BatchHeader(buf, pos).lastOffset < firstDirty || indexBatch(buf, pos, map, indexing));
     if (!fits) break;
     covered = i + 1;
     cleanedTo = nextBase(i);
   }
   const result: CleanResult = { cleanedTo, segmentsRewritten: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0 };
+  // Transactions are followed across the segments, in log order, from the log start.
+  const txns = txnContext(aborted);
   for (const seg of segments.slice(0, covered)) {
     // Tombstones stay while their segment is within delete.retention.ms (its last write, which a
     // cleaned copy keeps), as Kafka's cleaner keeps them before a delete horizon is set.
@@ -104,7 +111,7 @@ export async function cleanSegments(log: CleanableLog, segments: LogSegment[], f
       };
       let batches = 0;
       for await (const b of seg.walk(0, seg.size, { whole: true, chunk: READ_CHUNK })) {
-        const r = retainBatch(b.buf, b.at, map, keepTombstones);
+        const r = retainBatch(b.buf, b.at, map, keepTombstones, txns);
         removed += r.removed;
         if (r.bytes) {
           pending.push(r.bytes);

@@ -4,13 +4,17 @@
 //
 // A record is kept when no later record of the dirty section has its key; a tombstone (null value)
 // is kept while its segment is within delete.retention.ms; a record without a key is dropped, as
-// Kafka's cleaner drops it. Control batches (transaction markers) and transactional batches are
-// kept whole and their records are not counted as the latest of a key: outpost's own producers are
-// not transactional, and keeping an aborted record's key out of the map means it never makes a
-// committed one disappear.
+// Kafka's cleaner drops it. Transactions, by Kafka's rules: the records of an aborted transaction
+// (the log's transaction indexes say which) are removed and never count as a key's latest; those
+// of a committed one are compacted like any other; a COMMIT marker goes once none of its
+// transaction's records are left and tombstones of its segment would go. ABORT markers stay, with
+// their transaction-index entries, so that a read_committed reader never meets an entry without
+// its marker.
 import { BatchHeader, TimestampType } from '../../protocol/records/batch.js';
 import type { CodecId } from '../../protocol/records/compression.js';
+import { ControlRecordType, controlRecordType } from '../../protocol/records/control.js';
 import { buildBatch, readRecords, type LogRecord } from '../../protocol/records/records.js';
+import type { AbortedTxn } from './transaction-index.js';
 
 /** The latest offset of each key of the dirty section, bounded in keys as Kafka's dedupe buffer is in bytes. */
 export class OffsetMap {
@@ -35,19 +39,48 @@ export class OffsetMap {
   }
 }
 
-/** Whether compaction leaves the batch as it is (its records not indexed). */
-function keptWhole(h: BatchHeader): boolean {
-  // A batch Kafka's cleaner gave a delete horizon has it in its base timestamp: its records' times cannot be rebuilt.
-  return h.isControl || h.isTransactional || h.hasDeleteHorizon;
+/** The aborted transactions of a log: tells an aborted transactional batch from a committed one. */
+export class AbortedTxns {
+  private readonly byProducer = new Map<number, AbortedTxn[]>();
+
+  constructor(entries: readonly AbortedTxn[]) {
+    for (const e of entries) {
+      const list = this.byProducer.get(e.producerId);
+      if (list) list.push(e);
+      else this.byProducer.set(e.producerId, [e]);
+    }
+  }
+
+  /** Whether the batch of `producerId` at `offset` belongs to a transaction that was aborted. */
+  has(producerId: number, offset: number): boolean {
+    return this.byProducer.get(producerId)?.some((t) => t.firstOffset <= offset && offset <= t.lastOffset) ?? false;
+  }
+}
+
+/** What a pass knows of transactions as it walks the log in order. */
+export interface TxnContext {
+  aborted: AbortedTxns;
+  /** per producer, whether its transaction under way has records kept so far */
+  keptData: Map<number, boolean>;
+}
+
+export function txnContext(aborted: readonly AbortedTxn[]): TxnContext {
+  return { aborted: new AbortedTxns(aborted), keptData: new Map() };
+}
+
+/** A batch of an aborted transaction: removed whole, its records never a key's latest. */
+function isAbortedData(h: BatchHeader, txns: TxnContext): boolean {
+  return h.isTransactional && !h.isControl && txns.aborted.has(h.producerId, h.baseOffset);
 }
 
 /**
  * Adds the keys of the batch at `pos` to `map`. False when the map filled before the batch's
  * last key: the dirty section then ends before this batch.
  */
-export function indexBatch(buf: Buffer, pos: number, map: OffsetMap): boolean {
+export function indexBatch(buf: Buffer, pos: number, map: OffsetMap, txns: TxnContext): boolean {
   const h = new BatchHeader(buf, pos);
-  if (keptWhole(h)) return true;
+  // A batch Kafka's cleaner gave a delete horizon has it in its base timestamp: its records' times cannot be rebuilt, so it is kept whole.
+  if (h.isControl || h.hasDeleteHorizon || isAbortedData(h, txns)) return true;
   const records = readRecords(buf, pos);
   // All or nothing: a batch is indexed whole, so the dirty section ends at a batch boundary.
   const keys = records.filter((r) => r.key !== null);
@@ -65,16 +98,27 @@ export interface Retained {
 
 /**
  * What compaction keeps of the batch at `pos`: its records that are the latest of their key (by
- * `map`), tombstones only while `keepTombstones`. A batch that loses records is written anew with
- * the ones it keeps, at their own offsets, with the batch's producer, sequence, epoch, codec and
- * timestamp type; one that loses none is kept byte for byte.
+ * `map`), tombstones only while `keepTombstones`, nothing of an aborted transaction, a COMMIT
+ * marker while its transaction has records left or tombstones are kept. A batch that loses
+ * records is written anew with the ones it keeps, at their own offsets, with the batch's
+ * producer, sequence, epoch, codec, timestamp type and transactional flag; one that loses none is
+ * kept byte for byte. Batches must come in log order (`txns` follows the transactions).
  */
-export function retainBatch(buf: Buffer, pos: number, map: OffsetMap, keepTombstones: boolean): Retained {
+export function retainBatch(buf: Buffer, pos: number, map: OffsetMap, keepTombstones: boolean, txns: TxnContext): Retained {
   const h = new BatchHeader(buf, pos);
   const whole = buf.subarray(pos, pos + h.size);
-  if (keptWhole(h)) return { bytes: whole, removed: 0 };
+  if (h.isControl) {
+    const hadData = txns.keptData.get(h.producerId) ?? false;
+    txns.keptData.delete(h.producerId);
+    const type = h.producerId >= 0 ? controlRecordType(buf, pos) : null;
+    if (type === ControlRecordType.COMMIT && !hadData && !keepTombstones) return { bytes: null, removed: 1 };
+    return { bytes: whole, removed: 0 };
+  }
+  if (isAbortedData(h, txns)) return { bytes: null, removed: h.recordCount };
+  if (h.hasDeleteHorizon) return { bytes: whole, removed: 0 };
   const records = readRecords(buf, pos);
   const kept = records.filter((r) => retained(r, map, keepTombstones));
+  if (h.isTransactional && kept.length > 0) txns.keptData.set(h.producerId, true);
   if (kept.length === records.length) return { bytes: whole, removed: 0 };
   if (kept.length === 0) return { bytes: null, removed: records.length };
   const bytes = buildBatch({
@@ -84,6 +128,7 @@ export function retainBatch(buf: Buffer, pos: number, map: OffsetMap, keepTombst
     producerId: h.producerId,
     producerEpoch: h.producerEpoch,
     baseSequence: h.baseSequence,
+    transactional: h.isTransactional,
     partitionLeaderEpoch: h.partitionLeaderEpoch,
     timestampType: h.timestampType as TimestampType,
     now: h.maxTimestamp,

@@ -9,7 +9,7 @@ import { access, rename, utimes } from 'node:fs/promises';
 import { syncDir, unlinkIfPresent } from './durable-file.js';
 import type { FileHandleCache } from './file-handles.js';
 import { LogSegment, type AppendedBatch, type BatchAt, type IndexCache } from './segment.js';
-import type { AbortedTransaction } from './transaction-index.js';
+import type { AbortedTransaction, AbortedTxn } from './transaction-index.js';
 
 const INT32_MAX = 0x7fffffff;
 const NO_TIMESTAMP = -1;
@@ -227,6 +227,13 @@ export class LocalLog {
     const upperBound = (await segments[at]!.indexes(indexIntervalBytes)).offsets.firstAfter(last!) ?? segments[at + 1]?.baseOffset ?? logEndOffset;
     const out: AbortedTransaction[] = [];
     for (const seg of searched) if (await seg.collectAbortedTxns(fetchOffset, upperBound, out, indexIntervalBytes)) break;
+    return out;
+  }
+
+  /** Every entry of the segments' transaction indexes, in offset order (the cleaner's view of aborted transactions). */
+  async abortedTxnEntries(indexIntervalBytes: number): Promise<AbortedTxn[]> {
+    const out: AbortedTxn[] = [];
+    for (const seg of this.segmentList) if (seg.hasAbortedTxns) out.push(...(await seg.abortedTxnEntries(indexIntervalBytes)));
     return out;
   }
 

@@ -537,6 +537,7 @@ export class PartitionLog implements QueueHost<LeaderAppendResult, FollowerAppen
           if (swapped) this.tail.clear();
           return swapped;
         }),
+      abortedTxns: () => this.local.abortedTxnEntries(this.config.indexIntervalBytes),
     };
     const segments = cleanable(target, firstDirty, this.config, now);
     if (!segments) return null;

@@ -287,6 +287,12 @@ export class LogSegment {
     return this.resident ? this.resident.txns.entries > 0 : this.txnFile;
   }
 
+  /** Every aborted transaction this segment's index lists. */
+  async abortedTxnEntries(indexIntervalBytes: number): Promise<AbortedTxn[]> {
+    const txns = (await this.indexes(indexIntervalBytes)).txns;
+    return Array.from({ length: txns.entries }, (_, i) => txns.at(i));
+  }
+
   /** Kafka's search of this segment's aborted transactions (TransactionIndex.collect). */
   async collectAbortedTxns(fetchOffset: number, upperBound: number, out: AbortedTransaction[], indexIntervalBytes: number): Promise<boolean> {
     return (await this.indexes(indexIntervalBytes)).txns.collect(fetchOffset, upperBound, out);

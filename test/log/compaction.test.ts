@@ -1,7 +1,7 @@
 // Log compaction on outpost's own log: each key's latest record kept at its own offset, tombstones
 // kept for delete.retention.ms then removed, the active segment and unstable records left alone,
-// reads during a clean, and a crash at each step of a swap (a cleaned copy half written, indexes
-// gone) recovered at start.
+// reads during a clean, a crash at each step of a swap (a cleaned copy half written, indexes
+// gone) recovered at start, and transactions by Kafka's rules.
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -156,6 +156,62 @@ test('a crash during a clean: a half-written copy is deleted at start, a segment
     log = await reopen();
     const after = await everything(log);
     assert.equal(new Map(after.map(([, k, v]) => [k, v])), new Map(before.map(([, k, v]) => [k, v])));
+  });
+});
+
+test('transactions: aborted records removed, committed ones compacted, a COMMIT marker left with nothing goes after delete.retention.ms', async () => {
+  await withLog(compacted({ segmentBytes: 400 }), async (log) => {
+    const seq = new Map<number, number>();
+    const txn = async (pid: number, pairs: [string, string][], commit: boolean) => {
+      const s0 = seq.get(pid) ?? 0;
+      seq.set(pid, s0 + pairs.length);
+      const records = pairs.map(([k, v]) => ({ key: Buffer.from(k), value: Buffer.from(v), timestamp: NOW }));
+      assert.ok((await log.appendAsLeader(buildBatch({ records, now: NOW, producerId: pid, producerEpoch: 0, baseSequence: s0, transactional: true }), { leaderEpoch: 0, now: NOW })).ok);
+      assert.ok((await log.appendMarker({ producerId: pid, epoch: 0, commit, coordinatorEpoch: 0, now: NOW })).ok);
+    };
+    await txn(1, [['a', 'a1'], ['b', 'b1']], true); // 0-1, COMMIT 2
+    await txn(2, [['a', 'a-aborted'], ['c', 'c-aborted']], false); // 3-4, ABORT 5
+    await put(log, [['b', 'b2']]); // 6
+    await txn(1, [['d', 'd1']], true); // 7, COMMIT 8
+    await put(log, [['b', 'b3']]); // 9
+    for (let i = 0; i < 20; i++) await put(log, [[`x${i}`, `x${i}`]]); // 10-29: rolls segments past the transactions
+
+    const markers = async () => {
+      const out: number[] = [];
+      for (let offset = 0; offset < log.logEndOffset;) {
+        const r = await log.read(offset, 1 << 20, { minOneBatch: true, upTo: 'hw' });
+        if (!r.ok || r.bytes === 0) break;
+        for (const chunk of r.chunks) for (const b of iterateBatches(chunk)) {
+          const h = new BatchHeader(chunk, b.pos);
+          if (h.isControl) out.push(h.baseOffset);
+          offset = Math.max(offset, h.nextOffset);
+        }
+      }
+      return out;
+    };
+    // The data records below the transactions' end (markers are counted by markers()).
+    const data = async () => (await everything(log)).filter(([o, k]) => o < 10 && !k.startsWith('\u0000')).map(([o, k, v]) => `${o}:${k}=${v}`);
+    const r = await log.compact(NOW);
+    assert.ok(r && r.recordsRemoved > 0, JSON.stringify(r));
+    const kept = await data();
+    // a1 is a's latest (the aborted a never counts), b's older values go, the aborted records go.
+    assert.equal(kept, ['0:a=a1', '7:d=d1', '9:b=b3']);
+    assert.equal(await markers(), [2, 5, 8], 'markers stay while tombstones would');
+    const read = await log.read(0, 1 << 20, { minOneBatch: true, upTo: 'lso' });
+    assert.equal(read.ok && read.abortedTransactions?.map((t) => [t.producerId, t.firstOffset]), [[2, 3]], 'the aborted transaction is still listed, its marker there');
+
+    // Past delete.retention.ms (the segments' last writes are now): the first COMMIT still has a1
+    // kept and stays; the ABORT marker stays.
+    await log.compact(Date.now() + 2 * DAY);
+    await log.compact(Date.now() + 2 * DAY);
+    assert.equal(await markers(), [2, 5, 8]);
+    // b1's transaction: once a's latest is elsewhere, its COMMIT has nothing left and goes.
+    await put(log, [['a', 'a2'], ['d', 'd2']], NOW + 2 * DAY);
+    for (let i = 0; i < 10; i++) await put(log, [[`y${i}`, `y${i}`]], NOW + 2 * DAY);
+    await log.compact(Date.now() + 4 * DAY);
+    await log.compact(Date.now() + 4 * DAY);
+    assert.equal(await markers(), [5]);
+    assert.equal(await data(), ['9:b=b3']);
   });
 });
 
