@@ -3,7 +3,7 @@
 // group change, and transactional offset commits in their producer's transaction.
 import type { Logger } from 'pino';
 import type { ErrorName } from '../../protocol/errors.js';
-import { InternalTopic, partitionForKey, type LoadHandlers, type RawRecord } from '../log/internal-topic.js';
+import { InternalTopic, appendErrorForClient, partitionForKey, type LoadHandlers, type RawRecord } from '../log/internal-topic.js';
 import type { LogManager } from '../log/log-manager.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
@@ -15,26 +15,6 @@ const topicConfigs = (segmentBytes: number) => ({ 'cleanup.policy': 'compact', '
 export function partitionForGroup(groupId: string, partitions: number): number {
   return partitionForKey(groupId, partitions);
 }
-/** What a failed append of coordinator records tells the client (Kafka's mapping of log errors). */
-export function appendErrorToClientError(error: ErrorName): ErrorName {
-  switch (error) {
-    case 'UNKNOWN_TOPIC_OR_PARTITION':
-    case 'NOT_ENOUGH_REPLICAS':
-    case 'NOT_ENOUGH_REPLICAS_AFTER_APPEND':
-    case 'REQUEST_TIMED_OUT':
-      return 'COORDINATOR_NOT_AVAILABLE';
-    case 'NOT_LEADER_OR_FOLLOWER':
-    case 'KAFKA_STORAGE_ERROR':
-      return 'NOT_COORDINATOR';
-    case 'MESSAGE_TOO_LARGE':
-    case 'RECORD_LIST_TOO_LARGE':
-    case 'INVALID_FETCH_SIZE':
-      return 'INVALID_COMMIT_OFFSET_SIZE';
-    default:
-      return 'UNKNOWN_SERVER_ERROR';
-  }
-}
-
 /** Where the coordinator's records go: one append per change, resolved once it is in the log. */
 export interface RecordSink {
   /**
@@ -71,6 +51,6 @@ export class OffsetsTopic implements RecordSink {
 
   async append(groupId: string, records: RawRecord[], txn?: { producerId: number; producerEpoch: number }): Promise<ErrorName | null> {
     const error = await this.topic.append(this.partitionFor(groupId), records, txn);
-    return error && appendErrorToClientError(error);
+    return error && appendErrorForClient(error, 'INVALID_COMMIT_OFFSET_SIZE');
   }
 }

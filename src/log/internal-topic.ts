@@ -42,6 +42,30 @@ export function partitionForKey(key: string, partitions: number): number {
   return abs % partitions;
 }
 
+/**
+ * Kafka's mapping of a coordinator's failed append to what its client is told; a batch too large
+ * for the log is told `tooLarge` (the group coordinator's INVALID_COMMIT_OFFSET_SIZE, the
+ * transaction coordinator's UNKNOWN_SERVER_ERROR).
+ */
+export function appendErrorForClient(error: ErrorName, tooLarge: Exclude<ErrorName, 'NONE'>): Exclude<ErrorName, 'NONE'> {
+  switch (error) {
+    case 'UNKNOWN_TOPIC_OR_PARTITION':
+    case 'NOT_ENOUGH_REPLICAS':
+    case 'NOT_ENOUGH_REPLICAS_AFTER_APPEND':
+    case 'REQUEST_TIMED_OUT':
+      return 'COORDINATOR_NOT_AVAILABLE';
+    case 'NOT_LEADER_OR_FOLLOWER':
+    case 'KAFKA_STORAGE_ERROR':
+      return 'NOT_COORDINATOR';
+    case 'MESSAGE_TOO_LARGE':
+    case 'RECORD_LIST_TOO_LARGE':
+    case 'INVALID_FETCH_SIZE':
+      return tooLarge;
+    default:
+      return 'UNKNOWN_SERVER_ERROR';
+  }
+}
+
 export class InternalTopic {
   private constructor(
     private readonly logs: LogManager,

@@ -14,9 +14,10 @@
 // ApiVersions finalizes transaction.version at 0.
 import type { Logger } from 'pino';
 import type { ErrorName } from '../../protocol/errors.js';
+import type { DescribeTransactionsResponse } from '../../protocol/messages/messages.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { BrokerConfigs } from '../config/broker-configs.js';
-import { InternalTopic } from '../log/internal-topic.js';
+import { InternalTopic, appendErrorForClient } from '../log/internal-topic.js';
 import type { LogManager } from '../log/log-manager.js';
 import { transactionStateTopicConfigs, txnCoordinatorConfig } from './txn-config.js';
 import { decodeTxnRecord, encodeTxnRecord, TXN_STATES, type TxnRecord, type TxnState } from './txn-records.js';
@@ -65,37 +66,13 @@ export type StateTopic = Pick<InternalTopic, 'partitionFor' | 'append' | 'load'>
 export type Failure = { error: Exclude<ErrorName, 'NONE'>; reason: string };
 export type Result<T> = ({ error: 'NONE' } & T) | Failure;
 
-export interface DescribedTxn {
-  errorCode: ErrorName;
-  transactionalId: string;
-  transactionState: string;
-  transactionTimeoutMs: number;
-  transactionStartTimeMs: number;
-  producerId: number;
-  producerEpoch: number;
-  topics: { topic: string; partitions: number[] }[];
-}
+/** A DescribeTransactions entry, its error by name. */
+export type DescribedTxn = Omit<DescribeTransactionsResponse.TransactionState, 'errorCode'> & { errorCode: ErrorName };
 
 const key = (p: TxnPartition) => `${p.topic}\u0000${p.partition}`;
 
 function partitionList(partitions: Map<string, Set<number>>): TxnPartition[] {
   return [...partitions].flatMap(([topic, ps]) => [...ps].map((partition) => ({ topic, partition })));
-}
-
-/** Kafka's mapping of a failed append to __transaction_state to what the client is told. */
-function appendError(error: ErrorName): Exclude<ErrorName, 'NONE'> {
-  switch (error) {
-    case 'UNKNOWN_TOPIC_OR_PARTITION':
-    case 'NOT_ENOUGH_REPLICAS':
-    case 'NOT_ENOUGH_REPLICAS_AFTER_APPEND':
-    case 'REQUEST_TIMED_OUT':
-      return 'COORDINATOR_NOT_AVAILABLE';
-    case 'NOT_LEADER_OR_FOLLOWER':
-    case 'KAFKA_STORAGE_ERROR':
-      return 'NOT_COORDINATOR';
-    default:
-      return 'UNKNOWN_SERVER_ERROR';
-  }
 }
 
 const fail = (error: Exclude<ErrorName, 'NONE'>, reason: string): Failure => ({ error, reason });
@@ -492,7 +469,7 @@ export class TransactionCoordinator {
     }
     const error = await topic.append(topic.partitionFor(t.transactionalId), [encodeTxnRecord(t.transactionalId, t)]);
     if (!error) return null;
-    return fail(appendError(error), `writing the state of ${t.transactionalId} failed: ${error}`);
+    return fail(appendErrorForClient(error, 'UNKNOWN_SERVER_ERROR'), `writing the state of ${t.transactionalId} failed: ${error}`);
   }
 
   private stateTopic(): Promise<StateTopic> {

@@ -30,16 +30,21 @@ export interface JavaToolOptions extends RunOptions {
  * killed and the result has code null and timedOut true.
  */
 export async function javaTool(mainClass: string, args: string[], opts: JavaToolOptions = {}): Promise<RunResult> {
+  return run('java', await javaArgs(mainClass, args, opts), { timeoutMs: 120_000, ...opts }, JAVA_HINT);
+}
+
+/** The JVM's command line for `mainClass`: flags, class-data sharing, logging, the classpath. */
+async function javaArgs(mainClass: string, args: string[], opts: { jvmArgs?: string[]; classpath?: string[] }): Promise<string[]> {
   const cp = [...(await toolClasspath()), ...(opts.classpath ?? [])];
   const archive = await toolArchive();
-  return run('java', [
+  return [
     ...(opts.jvmArgs ?? defaultJvmArgs(mainClass)),
     ...JVM_LOG_TO_STDERR,
     ...(archive ? [`-XX:SharedArchiveFile=${archive}`] : []),
     `-Dlog4j2.configurationFile=${await toolsLog4j()}`,
     '-cp', cp.join(':'),
     mainClass, ...args,
-  ], { timeoutMs: 120_000, ...opts }, JAVA_HINT);
+  ];
 }
 
 /** A JVM left running: its process, what it printed so far, and its exit. */
@@ -55,16 +60,7 @@ export interface RunningJava {
  * (SIGTERM) or kills it (SIGKILL) while it works.
  */
 export async function spawnJava(mainClass: string, args: string[], opts: { jvmArgs?: string[] } = {}): Promise<RunningJava> {
-  const cp = await toolClasspath();
-  const archive = await toolArchive();
-  const child = spawnGuarded('java', [
-    ...(opts.jvmArgs ?? defaultJvmArgs(mainClass)),
-    ...JVM_LOG_TO_STDERR,
-    ...(archive ? [`-XX:SharedArchiveFile=${archive}`] : []),
-    `-Dlog4j2.configurationFile=${await toolsLog4j()}`,
-    '-cp', cp.join(':'),
-    mainClass, ...args,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnGuarded('java', await javaArgs(mainClass, args, opts), { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
