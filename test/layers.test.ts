@@ -16,12 +16,13 @@ const ALLOWED: Record<string, string[]> = {
   'src/config': ['protocol', 'src/common', 'src/log'],
   'src/client': ['protocol', 'src/common'],
   'src/groups': ['protocol', 'src/common', 'src/log', 'src/config'],
+  'src/transactions': ['protocol', 'src/common', 'src/log', 'src/config'],
   'src/link': ['protocol', 'src/common', 'src/log', 'src/config', 'src/client'],
   'src/admin': ['protocol', 'src/common', 'src/config', 'src/link'],
   'src/security': ['protocol', 'src/common', 'src/log', 'src/config', 'src/client'],
   'src/logger.ts': [],
-  'src/server': ['protocol', 'src/common', 'src/log', 'src/config', 'src/client', 'src/groups', 'src/link', 'src/admin', 'src/security', 'src/logger.ts'],
-  'src/cli': ['protocol', 'src/common', 'src/log', 'src/config', 'src/client', 'src/groups', 'src/link', 'src/admin', 'src/security', 'src/logger.ts', 'src/server'],
+  'src/server': ['protocol', 'src/common', 'src/log', 'src/config', 'src/client', 'src/groups', 'src/transactions', 'src/link', 'src/admin', 'src/security', 'src/logger.ts'],
+  'src/cli': ['protocol', 'src/common', 'src/log', 'src/config', 'src/client', 'src/groups', 'src/transactions', 'src/link', 'src/admin', 'src/security', 'src/logger.ts', 'src/server'],
 };
 
 function partOf(file: string): string {

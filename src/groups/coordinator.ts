@@ -224,6 +224,7 @@ export class GroupCoordinator {
     this.resign();
     this.groups.clear();
     this.offsets.clear();
+    this.pendingTxn.clear();
     this.scheduleExpiration();
   }
 
