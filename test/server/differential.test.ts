@@ -164,6 +164,12 @@ test('ApiVersions: the features outpost implements are finalized at Kafka 4.4\'s
     const pick = (fs: { name: string }[]) => fs.filter((f) => OURS.includes(f.name)).sort((a, b) => a.name.localeCompare(b.name));
     return { supported: pick(r.supportedFeatures), finalized: pick(r.finalizedFeatures), epochSet: r.finalizedFeaturesEpoch >= 0 };
   });
+  // kafka-features describe reads them from ApiVersions; the epochs are each broker's own.
+  await same('kafka-features describe', async (s) => {
+    const r = await javaTool('org.apache.kafka.tools.FeatureCommand', ['--bootstrap-server', `127.0.0.1:${s.port}`, 'describe']);
+    assert.is(r.code, 0, r.stderr);
+    return r.stdout.split('\n').filter((l) => OURS.some((f) => l.startsWith(`Feature: ${f} `))).map((l) => l.replace(/\s+Epoch: \d+/, '').replace(/\s+/g, ' ').trim());
+  });
 });
 
 test('CreateTopics v2 and v7: created, exists, bad names, bad counts, duplicates, bad configs, validateOnly', async () => {
