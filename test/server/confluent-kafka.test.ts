@@ -1,6 +1,6 @@
 // confluent-kafka-python (librdkafka 2.16, as PyPI bundles it) against outpost: admin calls
-// (create, list every topic, describe), an idempotent producer, a consumer group, and a regular
-// expression subscription. librdkafka from 2.3 on sends its all-topics Metadata request with bytes
+// (create, list every topic, describe), an idempotent producer, a consumer group, a regular
+// expression subscription, and transactions with offsets sent in them. librdkafka from 2.3 on sends its all-topics Metadata request with bytes
 // after the body, which outpost must ignore as Kafka does for list_topics() and regex
 // subscriptions to work at all.
 import { test } from 'uvu';
@@ -48,6 +48,15 @@ test('a regular expression subscription is assigned every matching topic', async
   assert.equal(consumed.topics, ['rx-one', 'rx-two']);
   assert.is((consumed.values as string[]).length, 20);
   assert.equal(consumed.assignment, [0, 1, 2].flatMap((p) => [['rx-one', p], ['rx-two', p]]).sort());
+});
+
+test('transactions: a committed one is read, an aborted one is not; offsets sent in them follow their outcome', async () => {
+  await confluentKafka('confluent_peer.py', broker.bootstrap, ['admin', 'ck-txn']);
+  const r = (await confluentKafka('confluent_peer.py', broker.bootstrap, ['transactions', 'ck-txn', 'ck-txn-group'])) as Record<string, unknown>;
+  const committed = [...Array.from({ length: 30 }, (_, i) => `commit-${i}`), ...Array.from({ length: 10 }, (_, i) => `commit-${50 + i}`)];
+  assert.equal(r.values, committed);
+  // The last committed transaction's offsets, not the aborted one's.
+  assert.equal(r.committed, [60, 60, 60]);
 });
 
 test.run();

@@ -5,6 +5,9 @@ Usage: confluent_peer.py BOOTSTRAP COMMAND ARGS...
   produce TOPIC COUNT         idempotent producer, acks=all; COUNT keyed records over the partitions
   consume TOPIC GROUP COUNT   consumer group member: COUNT records, then commit and report offsets
   regex PATTERN GROUP COUNT   consumer subscribed by regular expression
+  transactions TOPIC GROUP    a transactional producer: COUNT records committed with the group's
+                              offsets sent in the transaction, then more aborted; a read_committed
+                              consumer and the group's committed offsets say what stayed
 
 PEER_CONFIG (environment, JSON): client settings added to every client (security, say).
 """
@@ -83,12 +86,52 @@ def consume(bootstrap, subscription, group, count):
             "committed": sum(tp.offset for tp in committed if tp.offset >= 0)}
 
 
+def transactions(bootstrap, topic, group):
+    producer = Producer({**EXTRA, "bootstrap.servers": bootstrap, "transactional.id": f"{topic}-txn", "linger.ms": 5})
+    producer.init_transactions(30)
+    consumer_meta = Consumer({**EXTRA, "bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    for outcome, first, count in (("commit", 0, 30), ("abort", 30, 20), ("commit", 50, 10)):
+        producer.begin_transaction()
+        for i in range(first, first + count):
+            producer.produce(topic, key=f"k{i}", value=f"{outcome}-{i}", partition=i % 3)
+        # The group's offsets (as a consume-transform-produce loop would) go in the transaction too.
+        offsets = [TopicPartition(topic, p, first + count) for p in range(3)]
+        producer.send_offsets_to_transaction(offsets, consumer_meta.consumer_group_metadata(), 30)
+        if outcome == "commit":
+            producer.commit_transaction(30)
+        else:
+            producer.abort_transaction(30)
+    consumer_meta.close()
+    reader = Consumer({**EXTRA, "bootstrap.servers": bootstrap, "group.id": f"{group}-reader", "auto.offset.reset": "earliest",
+                       "isolation.level": "read_committed", "enable.partition.eof": True})
+    reader.assign([TopicPartition(topic, p, 0) for p in range(3)])
+    values, eof = [], set()
+    deadline = time.time() + 60
+    while len(eof) < 3 and time.time() < deadline:
+        msg = reader.poll(1.0)
+        if msg is None:
+            continue
+        if msg.error():
+            if msg.error().code() == -191:  # _PARTITION_EOF
+                eof.add(msg.partition())
+                continue
+            raise KafkaException(msg.error())
+        values.append(msg.value().decode())
+    reader.close()
+    check = Consumer({**EXTRA, "bootstrap.servers": bootstrap, "group.id": group})
+    committed = check.committed([TopicPartition(topic, p) for p in range(3)], timeout=30)
+    check.close()
+    return {"values": sorted(values, key=lambda v: int(v.split("-")[1])), "committed": [tp.offset for tp in committed]}
+
+
 def main():
     bootstrap, command, args = sys.argv[1], sys.argv[2], sys.argv[3:]
     if command == "admin":
         out = admin(bootstrap, args)
     elif command == "produce":
         out = produce(bootstrap, args[0], int(args[1]))
+    elif command == "transactions":
+        out = transactions(bootstrap, args[0], args[1])
     elif command in ("consume", "regex"):
         # A subscription that starts with ^ is a regular expression to librdkafka.
         out = consume(bootstrap, args[0], args[1], int(args[2]))
