@@ -17,7 +17,7 @@ import { LOG_OVERHEAD, batchSize, wholeBatchesEnd } from '../../protocol/records
 import type { Clock } from '../common/clock.js';
 import type { LinkSettings } from '../config/link-configs.js';
 import { FetchSessionClient, positionKey, type SessionRequest } from './fetch-session.js';
-import type { MirrorPartition } from './mirror-partition.js';
+import type { MirrorPartition, PartitionPosition } from './mirror-partition.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, READ_COMMITTED, READ_UNCOMMITTED, refKey, type SourceEndpoint } from './source-endpoint.js';
 import { Wakeup } from './wakeup.js';
 
@@ -119,7 +119,7 @@ export class BrokerFetcher {
   private async fetch(parts: MirrorPartition[]): Promise<void> {
     const { source, settings } = this.host;
     const byName = parts.some((p) => p.sourceTopicId === ZERO_UUID);
-    let req: SessionRequest | undefined;
+    let req: SessionRequest<PartitionPosition> | undefined;
     const { version, body } = await source.fetch(this.nodeId, {
       build: (v) => {
         req = this.session.build(parts.map((p) => p.position(Math.max(settings.fetchMaxBytes, p.maxBytes ?? 0))), v);
@@ -145,13 +145,15 @@ export class BrokerFetcher {
       this.host.logger.debug({ broker: this.nodeId, error: sessionError }, 'cluster link: fetch session reset');
       return;
     }
-    const sent = new Map(parts.map((p) => [positionKey(version, p.sourceTopic, p.sourceTopicId, p.partition), { p, leaderEpoch: p.leaderEpoch }]));
+    // The request's positions, by key, are what the answer's partitions are matched against: a
+    // key is made only for each partition the answer has news of.
+    const sent = req!.holds;
     const now = this.host.clock.now();
     const work: Promise<void>[] = [];
     for (const t of body.responses) {
       for (const d of t.partitions) {
         const s = sent.get(positionKey(version, t.topic, t.topicId, d.partitionIndex));
-        if (s) work.push(this.locally(s.p, () => this.onPartition(s.p, s.leaderEpoch, d, now)));
+        if (s) work.push(this.locally(s.part, () => this.onPartition(s.part, s.currentLeaderEpoch, d, now)));
       }
     }
     await Promise.all(work);

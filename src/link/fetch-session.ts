@@ -11,6 +11,8 @@ export interface FetchPosition {
   topic: string;
   topicId: string;
   partition: number;
+  /** its keys in a session (positionKey's, by id and by name), made once by a caller that asks every round */
+  keys?: SessionKeys;
   fetchOffset: number;
   currentLeaderEpoch: number;
   /** the epoch of the last batch in the local log, so the source can report a divergence (v12+) */
@@ -18,13 +20,22 @@ export interface FetchPosition {
   maxBytes: number;
 }
 
-export interface SessionRequest {
+export interface SessionKeys {
+  byId: string;
+  byName: string;
+}
+
+export function sessionKeys(topic: string, topicId: string, partition: number): SessionKeys {
+  return { byId: positionKey(FIRST_TOPIC_ID_VERSION, topic, topicId, partition), byName: positionKey(0, topic, topicId, partition) };
+}
+
+export interface SessionRequest<P extends FetchPosition = FetchPosition> {
   sessionId: number;
   sessionEpoch: number;
   topics: FetchRequest.FetchTopic[];
   forgottenTopicsData: FetchRequest.ForgottenTopic[];
-  /** the partitions this request leaves the broker's session holding, by key */
-  holds: Map<string, FetchPosition>;
+  /** the partitions this request leaves the broker's session holding, by key (a response's partitions are found here) */
+  holds: Map<string, P>;
   full: boolean;
 }
 
@@ -39,6 +50,11 @@ export function positionKey(version: number, topic: string, topicId: string, par
   return `${version >= FIRST_TOPIC_ID_VERSION ? topicId : topic}:${partition}`;
 }
 
+function keyOf(p: FetchPosition, version: number): string {
+  if (p.keys) return version >= FIRST_TOPIC_ID_VERSION ? p.keys.byId : p.keys.byName;
+  return positionKey(version, p.topic, p.topicId, p.partition);
+}
+
 function samePosition(a: FetchPosition, b: FetchPosition): boolean {
   return a.fetchOffset === b.fetchOffset && a.currentLeaderEpoch === b.currentLeaderEpoch && a.lastFetchedEpoch === b.lastFetchedEpoch && a.maxBytes === b.maxBytes;
 }
@@ -50,22 +66,26 @@ export class FetchSessionClient {
   /** the version the session's partitions were named for (names and ids do not mix) */
   private version = -1;
 
-  /** The session fields and partitions of a request fetching `wanted` at `version`. */
-  build(wanted: FetchPosition[], version: number): SessionRequest {
+  /**
+   * The session fields and partitions of a request fetching `wanted` at `version`. Its work is a
+   * map lookup and a comparison per partition: no strings are made for positions that carry keys.
+   */
+  build<P extends FetchPosition>(wanted: P[], version: number): SessionRequest<P> {
     const byId = version >= FIRST_TOPIC_ID_VERSION;
     if (this.version >= 0 && byId !== this.version >= FIRST_TOPIC_ID_VERSION) this.reset();
     this.version = version;
     const sessions = version >= FIRST_SESSION_VERSION;
     const full = !sessions || this.epoch === INITIAL_EPOCH;
-    const holds = new Map<string, FetchPosition>();
-    for (const p of wanted) holds.set(positionKey(version, p.topic, p.topicId, p.partition), p);
+    const holds = new Map<string, P>();
+    for (const p of wanted) holds.set(keyOf(p, version), p);
 
     const send: FetchPosition[] = [];
     for (const [key, p] of holds) {
       const before = this.held.get(key);
       if (full || !before || !samePosition(before, p)) send.push(p);
     }
-    const forgotten: FetchPosition[] = full ? [] : [...this.held].filter(([key]) => !holds.has(key)).map(([, p]) => p);
+    const forgotten: FetchPosition[] = [];
+    if (!full) for (const [key, p] of this.held) if (!holds.has(key)) forgotten.push(p);
     return {
       sessionId: sessions ? this.sessionId : 0,
       sessionEpoch: sessions ? this.epoch : SESSIONLESS_EPOCH,
@@ -84,7 +104,7 @@ export class FetchSessionClient {
   }
 
   /** Takes in the broker's answer to `req`; returns the session error it reported, if any. */
-  onResponse(req: SessionRequest, errorCode: number, sessionId: number): string | null {
+  onResponse(req: SessionRequest<FetchPosition>, errorCode: number, sessionId: number): string | null {
     if (errorCode !== 0) {
       const error = errorName(errorCode);
       // An unknown session id is gone for good; any other error closes it with the next full request.

@@ -5,7 +5,12 @@
 // by both. Its state changes only through the methods here, each named for the event it follows.
 import { BatchHeader, BATCH_HEADER_SIZE } from '../../protocol/records/batch.js';
 import type { FollowerAppendResult, PartitionLog } from '../log/partition-log.js';
-import type { FetchPosition } from './fetch-session.js';
+import { sessionKeys, type FetchPosition, type SessionKeys } from './fetch-session.js';
+
+/** A fetch position, with the partition it is of. */
+export interface PartitionPosition extends FetchPosition {
+  part: MirrorPartition;
+}
 
 /**
  * Where a partition is in its cycle: `reconcile` checks the log against the source's leader-epoch
@@ -30,6 +35,7 @@ export class MirrorPartition {
   private busy: Promise<unknown> | null = null;
   /** the source partition's size in bytes, as its leader last said (-1: not known) */
   sourceBytes = -1;
+  private sessionKeys: SessionKeys | undefined;
 
   constructor(
     readonly topic: string,
@@ -108,8 +114,11 @@ export class MirrorPartition {
     return log.logEndOffset > log.logStartOffset ? log.epochForOffset(log.logEndOffset - 1) : -1;
   }
 
-  position(maxBytes: number): FetchPosition {
+  /** Where the next fetch starts; the fetcher finds the answer's partition by the position's keys. */
+  position(maxBytes: number): PartitionPosition {
     return {
+      part: this,
+      keys: (this.sessionKeys ??= sessionKeys(this.sourceTopic, this.sourceTopicId, this.partition)),
       topic: this.sourceTopic,
       topicId: this.sourceTopicId,
       partition: this.partition,
