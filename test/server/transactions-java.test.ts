@@ -1,6 +1,7 @@
-// Transactions from the Java clients (4.4.0, which use transaction version 2 against both brokers:
-// partitions added by Produce v12+, the epoch bumped at each EndTxn v5), differential against a
-// real Kafka 4.4.0: the same transactional producer runs committed, aborted and open
+// Transactions from the Java clients, differential against a real Kafka of the same release: 4.4.0
+// (transaction version 2 against both brokers: partitions added by Produce v12+, the epoch bumped
+// at each EndTxn v5), and in the compatibility run 3.9.1 (version 1: AddPartitionsToTxn, no bumps).
+// The same transactional producer runs committed, aborted and open
 // transactions on both, and the logs must agree batch by batch (offsets, markers, their epochs),
 // as must the last stable offsets, the aborted-transaction lists read_committed fetches get, what
 // a read_committed consumer reads, and what `kafka-transactions` lists, describes and aborts.
