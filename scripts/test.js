@@ -49,10 +49,10 @@ function runFile(file, extraEnv = {}) {
 /**
  * The compatibility run: these files again with the Kafka 3.9 broker, clients and tools as peers
  * (many users' clusters are on 3.x): a 3.9 source for cluster links, 3.9 Java consumers in groups,
- * and 3.9 transactional producers and Kafka Streams, which know only transaction version 1.
+ * and 3.9 transactional producers, which know only transaction version 1.
  */
 const COMPAT_VERSION = '3.9.1';
-const COMPAT_FILES = ['link/mirror-kafka.test.js', 'server/groups-java.test.js', 'server/transactions-java.test.js', 'server/streams-eos.test.js'];
+const COMPAT_FILES = ['link/mirror-kafka.test.js', 'server/groups-java.test.js', 'server/transactions-java.test.js'];
 
 const files = find(root).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 const runs = [

@@ -14,7 +14,10 @@ const kafka = () => new Kafka({ clientId: 'kafkajs-txn', brokers: [broker.bootst
 
 test.before(async () => {
   broker = await startOutpost({
-    configs: { 'transaction.abort.timed.out.transaction.cleanup.interval.ms': '200', 'offsets.topic.num.partitions': '3', 'transaction.state.log.num.partitions': '3' },
+    configs: {
+      'transaction.abort.timed.out.transaction.cleanup.interval.ms': '200', 'offsets.topic.num.partitions': '3', 'transaction.state.log.num.partitions': '3',
+      'group.initial.rebalance.delay.ms': '0',
+    },
   });
   const admin = kafka().admin();
   await admin.connect();
@@ -26,26 +29,27 @@ test.after(async () => {
   await broker.destroy();
 });
 
-/** Every record of `topic` a consumer reads, as partition:value, in each partition's order. */
+/**
+ * Every record of `topic` a consumer reads, as partition:value, in each partition's order: once
+ * `expected` have come, it reads on for a moment to catch any record too many.
+ */
 async function readAll(topic: string, readUncommitted: boolean, expected: number): Promise<string[]> {
   const consumer = kafka().consumer({ groupId: `reader-${topic}-${readUncommitted}-${Math.random()}`, readUncommitted, maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const got: string[] = [];
+  let assigned = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => (assigned = true));
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => resolve(), 4000);
-      consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          got.push(`${partition}:${message.value!.toString()}`);
-          if (got.length > expected) reject(new Error(`more than ${expected} records: ${got.join(' ')}`));
-        },
-      }).catch(reject);
-      void timer;
-    });
+    await consumer.run({ eachMessage: async ({ partition, message }) => void got.push(`${partition}:${message.value!.toString()}`) });
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && !(assigned && got.length >= expected)) await new Promise((r) => setTimeout(r, 50));
+    // Longer when nothing is expected: the first fetch must have come back empty.
+    await new Promise((r) => setTimeout(r, expected === 0 ? 1500 : 500));
   } finally {
     await consumer.disconnect();
   }
+  assert.ok(got.length <= expected, `more than ${expected} records: ${got.join(' ')}`);
   return got.sort();
 }
 
