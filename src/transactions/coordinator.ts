@@ -335,9 +335,10 @@ export class TransactionCoordinator {
   verify(transactionalId: string | null, producerId: number, epoch: number, p: TxnPartition): Result<object> {
     if (transactionalId === null) return fail('INVALID_TXN_STATE', 'a transactional batch needs the request\'s transactional id');
     const t = this.txns.get(transactionalId);
-    if (!t || t.producerId !== producerId) return fail('INVALID_PRODUCER_ID_MAPPING', `producer ${producerId} is not that of ${transactionalId}`);
-    if (epoch !== t.producerEpoch) return fail('INVALID_PRODUCER_EPOCH', `epoch ${epoch} of producer ${producerId} is not its current ${t.producerEpoch}`);
-    if (t.state !== 'Ongoing' || !t.partitions.get(p.topic)?.has(p.partition)) {
+    const invalid = this.checkProducer(t, transactionalId, producerId, epoch);
+    // A batch or offset commit of an older epoch is told so as Produce and TxnOffsetCommit tell it.
+    if (invalid) return invalid.error === 'PRODUCER_FENCED' ? fail('INVALID_PRODUCER_EPOCH', invalid.reason) : invalid;
+    if (t!.state !== 'Ongoing' || !t!.partitions.get(p.topic)?.has(p.partition)) {
       return fail('INVALID_TXN_STATE', `${p.topic}-${p.partition} is not in the open transaction of ${transactionalId}`);
     }
     return { error: 'NONE' };

@@ -100,7 +100,7 @@ const addPartitionsToTxn = defineHandler('AddPartitionsToTxn', [0, 5], async (b,
 
 const addOffsetsToTxn = defineHandler('AddOffsetsToTxn', [0, 4], async (b, req, ctx) => {
   const answer = (error: ErrorName, reason: string) => {
-    if (error !== 'NONE') logRefusal(b, ctx, 'AddOffsetsToTxn', req.transactionalId, error, reason);
+    logRefusal(b, ctx, 'AddOffsetsToTxn', req.transactionalId, error, reason);
     return { throttleTimeMs: 0, errorCode: errorCode(error) };
   };
   if (!permits(b, ctx, 'AddOffsetsToTxn.transactionalId', req.transactionalId)) return answer(refusal('AddOffsetsToTxn.transactionalId'), 'not authorized');
