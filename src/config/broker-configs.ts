@@ -84,6 +84,8 @@ const BROKER_KEYS: BrokerConfigKey[] = [
   key('compression.type', 'STRING', 'producer', true, oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer')),
   key('max.incremental.fetch.session.cache.slots', 'INT', '1000', false, atLeast(0)),
   key('group.min.session.timeout.ms', 'INT', '6000', false),
+  key('group.consumer.heartbeat.interval.ms', 'INT', '5000', false, atLeast(1)),
+  key('group.consumer.session.timeout.ms', 'INT', '45000', false, atLeast(1)),
   key('group.max.size', 'INT', '2147483647', false, atLeast(1)),
   // Kafka's default is -1, unbounded; outpost bounds it (see RequestMemory).
   key('queued.max.request.bytes', 'LONG', '209715200', false, atLeast(-1)),

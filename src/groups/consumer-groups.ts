@@ -17,9 +17,16 @@ import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
 import { KeyedTimers } from './keyed-timers.js';
 
-/** Kafka's group.consumer.heartbeat.interval.ms and group.consumer.session.timeout.ms defaults. */
-export const HEARTBEAT_INTERVAL_MS = 5000;
-export const SESSION_TIMEOUT_MS = 45_000;
+/** How often members heartbeat and how long one may stay silent before it is removed. */
+export interface MemberTiming {
+  /** group.consumer.heartbeat.interval.ms */
+  heartbeatIntervalMs: number;
+  /** group.consumer.session.timeout.ms */
+  sessionTimeoutMs: number;
+}
+
+/** Kafka's defaults of group.consumer.heartbeat.interval.ms and group.consumer.session.timeout.ms. */
+export const DEFAULT_MEMBER_TIMING: MemberTiming = { heartbeatIntervalMs: 5000, sessionTimeoutMs: 45_000 };
 export const ASSIGNORS = ['uniform', 'range'] as const;
 type AssignorName = (typeof ASSIGNORS)[number];
 
@@ -193,6 +200,7 @@ export class ConsumerGroups {
     private readonly topics: (name: string) => TopicInfo | undefined,
     private readonly topicNames: () => string[],
     private readonly logger: Pick<Logger, 'info'>,
+    private readonly timing: MemberTiming = DEFAULT_MEMBER_TIMING,
   ) {
     this.timers = new KeyedTimers(clock);
   }
@@ -212,7 +220,7 @@ export class ConsumerGroups {
       const m = group?.members.get(req.memberId);
       if (!group || !m) return fail('UNKNOWN_MEMBER_ID', `Member ${req.memberId} is not a member of group ${req.groupId}.`);
       this.remove(group, m);
-      return { error: 'NONE', memberId: req.memberId, memberEpoch: req.memberEpoch, heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS, assignment: null };
+      return { error: 'NONE', memberId: req.memberId, memberEpoch: req.memberEpoch, heartbeatIntervalMs: this.timing.heartbeatIntervalMs, assignment: null };
     }
 
     let member: Member | undefined;
@@ -259,12 +267,12 @@ export class ConsumerGroups {
     group.noteMetadata(subscribed);
     group.computeTarget(subscribed);
     this.reconcile(group, member, req.ownedTopicPartitions);
-    this.timers.schedule(sessionKey(group.groupId, member.memberId), SESSION_TIMEOUT_MS, () => this.expire(group!, member!, 'session timeout'));
+    this.timers.schedule(sessionKey(group.groupId, member.memberId), this.timing.sessionTimeoutMs, () => this.expire(group!, member!, 'session timeout'));
     return {
       error: 'NONE',
       memberId: member.memberId,
       memberEpoch: member.epoch,
-      heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+      heartbeatIntervalMs: this.timing.heartbeatIntervalMs,
       assignment: [...member.assigned].filter(([, ps]) => ps.size > 0).map(([topicId, ps]) => ({ topicId, partitions: [...ps].sort((a, b) => a - b) })),
     };
   }

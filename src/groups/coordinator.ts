@@ -141,7 +141,7 @@ export class GroupCoordinator {
     topics: { topic(name: string): TopicInfo | undefined; names(): string[] } = { topic: () => undefined, names: () => [] },
   ) {
     this.timers = new KeyedTimers(clock);
-    this.consumer = new ConsumerGroups(clock, (name) => topics.topic(name), () => topics.names(), logger);
+    this.consumer = new ConsumerGroups(clock, (name) => topics.topic(name), () => topics.names(), logger, config.consumerMembers);
   }
 
   /**

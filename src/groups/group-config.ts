@@ -1,5 +1,6 @@
 // The group coordinator's settings, from the broker configs by Kafka's names and defaults.
 import { brokerNumber, type BrokerConfigs } from '../config/broker-configs.js';
+import type { MemberTiming } from './consumer-groups.js';
 
 export interface GroupConfig {
   /** group.min.session.timeout.ms */
@@ -16,6 +17,8 @@ export interface GroupConfig {
   offsetsRetentionCheckIntervalMs: number;
   /** offset.metadata.max.bytes */
   offsetMetadataMaxBytes: number;
+  /** group.consumer.heartbeat.interval.ms and group.consumer.session.timeout.ms */
+  consumerMembers: MemberTiming;
   /** how long a new member's parked JoinGroup may wait (Kafka's fixed 5 minutes) */
   newMemberJoinTimeoutMs: number;
 }
@@ -32,6 +35,10 @@ export function groupConfig(configs: BrokerConfigs): GroupConfig {
     offsetsRetentionMs: brokerNumber(configs, 'offsets.retention.minutes') * 60_000,
     offsetsRetentionCheckIntervalMs: brokerNumber(configs, 'offsets.retention.check.interval.ms'),
     offsetMetadataMaxBytes: brokerNumber(configs, 'offset.metadata.max.bytes'),
+    consumerMembers: {
+      heartbeatIntervalMs: brokerNumber(configs, 'group.consumer.heartbeat.interval.ms'),
+      sessionTimeoutMs: brokerNumber(configs, 'group.consumer.session.timeout.ms'),
+    },
     newMemberJoinTimeoutMs: NEW_MEMBER_JOIN_TIMEOUT_MS,
   };
 }

@@ -4,7 +4,7 @@
 // same protocol against outpost in test/server/groups-java.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConsumerGroups, SESSION_TIMEOUT_MS, type HeartbeatRequest } from '../../src/groups/consumer-groups.js';
+import { ConsumerGroups, DEFAULT_MEMBER_TIMING, type HeartbeatRequest } from '../../src/groups/consumer-groups.js';
 import { ManualClock } from '../support/manual-clock.js';
 
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
@@ -64,7 +64,7 @@ test('a member that stops heartbeating is removed at its session timeout', async
   const { clock, groups, beat } = setup();
   const ea = epochOf(beat('a', 0, []))!;
   beat('b', 0, []);
-  await clock.advance(SESSION_TIMEOUT_MS - 1000);
+  await clock.advance(DEFAULT_MEMBER_TIMING.sessionTimeoutMs - 1000);
   beat('a', ea, [0, 1, 2, 3]);
   await clock.advance(2000);
   const d = groups.describe(['g'])[0]!;

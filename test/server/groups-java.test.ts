@@ -15,7 +15,10 @@ let kafka: Kafka;
 
 test.before(async () => {
   broker = await startOutpost({
-    configs: { 'group.min.session.timeout.ms': '1000', 'group.initial.rebalance.delay.ms': '1500', 'offsets.topic.num.partitions': '4' },
+    configs: { 'group.min.session.timeout.ms': '1000', 'group.initial.rebalance.delay.ms': '1500', 'offsets.topic.num.partitions': '4',
+      // KIP-848 members heartbeat every half second, so that joins and leaves settle quickly.
+      'group.consumer.heartbeat.interval.ms': '500',
+    },
   });
   kafka = new Kafka({ clientId: 'java-groups-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
 });
@@ -97,9 +100,9 @@ test('group.protocol=consumer (KIP-848): a second member takes half the partitio
     '--bootstrap', broker.bootstrap, '--topic', 'java-new-protocol', '--group', 'new-protocol', '--max', '100000', '--timeout-ms', String(ms),
     '--prop', 'group.protocol=consumer', '--prop', 'auto.commit.interval.ms=200',
   ]);
-  const first = member(40_000);
+  const first = member(20_000);
   await waitFor('the first member to own every partition', async () => JSON.stringify(await members('new-protocol')) === '[[0,1,2,3]]' || false);
-  const second = member(12_000);
+  const second = member(8_000);
   const split = await waitFor('two members with two partitions each', async () => {
     const m = await members('new-protocol');
     return m.length === 2 && m.every((ps) => ps.length === 2) && m;
