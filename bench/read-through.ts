@@ -1,15 +1,18 @@
 // Read-through: consumers reading a topic's history that the edge does not hold, through outpost
 // (each chunk fetched from the source over the link), against reading the source directly:
 //
-//   npm run bench -- read-through [--records N] [--readers 1,4]
+//   npm run bench -- read-through [--records N] [--readers 1,4] [--rounds 5]
 //
 // An Apache Kafka 4.4.0 source gets N records of 1 KiB in a 4-partition topic (Kafka's
 // ProducerPerformance); an outpost mirrors it with mirror.start.offset.spec=latest, so it holds
 // none of them and every read goes through the link. For each reader count R, R kcat processes
 // read the whole topic at once (-o beginning -e), first from Kafka directly and then through
 // outpost: the aggregate MB/s side by side, their ratio (target: at least 0.8), outpost's CPU
-// seconds per GB served and its link's source fetches. Each round through outpost starts with an
-// empty read-through cache (a mirror of its own), so every figure is a cold read.
+// seconds per GB served and its link's source fetches. Each reader count has a topic of its own,
+// read in several rounds (direct, then through) and reported as medians. Every round through
+// outpost is a cold read: the topic is larger than the read-through cache, whose least recently
+// used chunks (the earliest ones) have left it by the time a round starts again, and the source
+// fetches each round made are printed to show it.
 import { spawn } from 'node:child_process';
 import { createTopic, javaTool, startKafka } from '../test/peers/kafka.js';
 import { LinksApi, startOutpostProcess } from './support/outpost-process.js';
@@ -22,19 +25,23 @@ const KAFKA_JVM = ['-Xms1g', '-Xmx1g', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20'
 interface Options {
   records: number;
   readers: number[];
+  rounds: number;
 }
 
 function parseOptions(args: string[]): Options {
-  const o: Options = { records: 200_000, readers: [1, 4] };
+  const o: Options = { records: 200_000, readers: [1, 4], rounds: 5 };
   for (let i = 0; i < args.length; i += 2) {
     const [flag, value] = [args[i], args[i + 1] ?? ''];
     if (flag === '--records') o.records = Number(value);
     else if (flag === '--readers') o.readers = value.split(',').map(Number);
-    else throw new Error(`unknown option ${flag}: --records N, --readers 1,4`);
+    else if (flag === '--rounds') o.rounds = Number(value);
+    else throw new Error(`unknown option ${flag}: --records N, --readers 1,4, --rounds 5`);
   }
-  if (!Number.isSafeInteger(o.records) || o.records <= 0 || o.readers.some((c) => !Number.isSafeInteger(c) || c <= 0)) throw new Error('--records and --readers take positive whole numbers');
+  if ([o.records, o.rounds, ...o.readers].some((c) => !Number.isSafeInteger(c) || c <= 0)) throw new Error('--records, --readers and --rounds take positive whole numbers');
   return o;
 }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** kcat reading `topic` to its end; resolves with the records it read. */
 function readAll(bootstrap: string, topic: string): Promise<number> {
@@ -82,22 +89,32 @@ export async function runReadThrough(args: string[]): Promise<void> {
     await readAll(kafka.bootstrap, topics[0]!);
     for (const [i, readers] of opts.readers.entries()) {
       const topic = topics[i]!;
-      const direct = await round(kafka.bootstrap, topic, readers, opts.records);
-      const before = await api.link('edge');
-      const cpu0 = await cpuSeconds(outpost.pid);
-      const through = await round(outpost.bootstrap, topic, readers, opts.records);
-      const cpu = (await cpuSeconds(outpost.pid)) - cpu0;
+      const m = { direct: [] as number[], through: [] as number[], ratio: [] as number[], cpuPerGb: [] as number[], fetches: [] as number[], directCores: [] as number[], throughCores: [] as number[] };
+      for (let r = 0; r < opts.rounds; r++) {
+        const direct = await round(kafka.bootstrap, topic, readers, opts.records);
+        const before = await api.link('edge');
+        const cpu0 = await cpuSeconds(outpost.pid);
+        const through = await round(outpost.bootstrap, topic, readers, opts.records);
+        const cpu = (await cpuSeconds(outpost.pid)) - cpu0;
+        const after = await api.link('edge');
+        const gb = (readers * opts.records * RECORD_BYTES) / 1e9;
+        m.direct.push(direct.mbs);
+        m.through.push(through.mbs);
+        m.ratio.push(through.mbs / direct.mbs);
+        m.cpuPerGb.push(cpu / gb);
+        m.fetches.push(after.read_through.source_fetches - before.read_through.source_fetches);
+        m.directCores.push(direct.cores);
+        m.throughCores.push(through.cores);
+        console.log(`${readers} reader(s), round ${r + 1}: Kafka directly ${direct.mbs.toFixed(1)} MB/s, through outpost ${through.mbs.toFixed(1)} MB/s (${m.fetches.at(-1)} source fetches)`);
+      }
       const after = await api.link('edge');
-      const fetches = after.read_through.source_fetches - before.read_through.source_fetches;
-      const gb = (readers * opts.records * RECORD_BYTES) / 1e9;
-      rows.push(`${String(readers).padStart(7)}  ${direct.mbs.toFixed(1).padStart(11)}  ${through.mbs.toFixed(1).padStart(12)}  ${(through.mbs / direct.mbs).toFixed(2).padStart(5)}  ${(cpu / gb).toFixed(2).padStart(16)}  ${String(fetches).padStart(14)}  ${`${after.read_through.source_fetch_ms_p50}/${after.read_through.source_fetch_ms_p99}`.padStart(16)}  ${direct.cores.toFixed(2)}/${through.cores.toFixed(2)}`);
-      console.log(`${readers} reader(s): Kafka directly ${direct.mbs.toFixed(1)} MB/s, through outpost ${through.mbs.toFixed(1)} MB/s`);
+      rows.push(`${String(readers).padStart(7)}  ${median(m.direct).toFixed(1).padStart(11)}  ${median(m.through).toFixed(1).padStart(12)}  ${median(m.ratio).toFixed(2).padStart(5)}  ${median(m.cpuPerGb).toFixed(2).padStart(16)}  ${String(median(m.fetches)).padStart(14)}  ${`${after.read_through.source_fetch_ms_p50}/${after.read_through.source_fetch_ms_p99}`.padStart(16)}  ${median(m.directCores).toFixed(2)}/${median(m.throughCores).toFixed(2)}`);
     }
   } finally {
     await outpost.stop();
     await kafka.stop();
   }
-  console.log(`\nread-through: ${opts.records} records of ${RECORD_BYTES} B in ${PARTITIONS} partitions at a Kafka 4.4.0 source, none held by the outpost mirror; kcat readers`);
+  console.log(`\nread-through: ${opts.records} records of ${RECORD_BYTES} B in ${PARTITIONS} partitions at a Kafka 4.4.0 source, none held by the outpost mirror; kcat readers; medians of ${opts.rounds} rounds`);
   console.log('readers  direct MB/s  through MB/s  ratio  outpost CPU s/GB  source fetches  fetch ms p50/p99  busy cores direct/through');
   for (const r of rows) console.log(r);
 }

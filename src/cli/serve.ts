@@ -2,10 +2,12 @@
 import type { Command } from 'commander';
 import { loadSettings, type SettingsFlags } from '../config/settings.js';
 import { createLogger } from '../logger.js';
+import { keepGcHeadroom } from './gc-headroom.js';
 
 async function serve(flags: SettingsFlags): Promise<void> {
   const settings = await loadSettings(flags);
   const logger = createLogger();
+  keepGcHeadroom();
   // Imported only now: the broker's module graph loads native compression addons, which
   // --help and a mistyped flag need not wait for (or fail on).
   const { startBroker } = await import('../server/broker.js');
