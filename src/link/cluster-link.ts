@@ -7,6 +7,7 @@
 // with backoff (reconnect.backoff.ms doubling up to reconnect.backoff.max.ms) and says why. The
 // config-sync task copies the synced topic configs.
 import { join } from 'node:path';
+import { setImmediate as yieldNow } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { KafkaError } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/primitives.js';
@@ -91,6 +92,13 @@ export class ClusterLink implements FetcherHost {
   private failures = 0;
   /** config-sync problems already logged, so a repeating one is told once */
   private readonly told = new Set<string>();
+  /**
+   * Per mirror, the source's synced configs and the topic's configs here as the last sync saw
+   * them: a round where neither changed has nothing to merge (with a thousand mirrors, merging
+   * them all every round held the event loop for a quarter of a second). A changed broker default
+   * is taken into the merge when the source's or the topic's configs next change.
+   */
+  private readonly lastSynced = new Map<MirrorTopic, string>();
   private offsetSyncStatus: Omit<OffsetSyncStatus, 'enabled'> = { lastSyncMs: null, groups: [] };
   /** resolves when stop() begins: a task waiting on the link manager must not hold a stop up */
   private readonly stopping: Promise<void>;
@@ -553,7 +561,12 @@ export class ClusterLink implements FetcherHost {
     const byLeader = new Map<number, MirrorPartition[]>();
     for (const m of this.mirrors.values()) {
       if (!m.live) continue;
-      for (const p of m.partitions) if (p.leaderId >= 0) byLeader.set(p.leaderId, [...(byLeader.get(p.leaderId) ?? []), p]);
+      for (const p of m.partitions) {
+        if (p.leaderId < 0) continue;
+        const parts = byLeader.get(p.leaderId);
+        if (parts) parts.push(p);
+        else byLeader.set(p.leaderId, [p]);
+      }
     }
     for (const [leader, parts] of byLeader) {
       try {
@@ -779,16 +792,25 @@ export class ClusterLink implements FetcherHost {
       this.tellOnce(`describe:${(e as Error).message}`, { err: (e as Error).message }, 'cluster link: cannot read the source topic configs; they are not synced');
       return;
     }
+    let merged = 0;
     for (const m of live) {
       const synced = fromSource.get(m.sourceTopic);
       const info = this.deps.logs.topic(m.topic);
       if (!synced || !info) continue;
+      const seen = JSON.stringify([synced, info.configs]);
+      if (this.lastSynced.get(m) === seen) continue;
+      // Merging is the costly part: the fetchers get the event loop now and then meanwhile.
+      if (++merged % 50 === 0) await yieldNow();
       const { configs, skipped } = mergeSyncedConfigs(info.configs, synced);
       if (skipped.length > 0) this.tellOnce(`skip:${m.topic}:${skipped.join()}`, { topic: m.topic, skipped }, 'cluster link: source topic configs outpost does not take were left out');
-      if (sameConfigs(configs, info.configs)) continue;
-      await this.deps.logs.alterTopicConfigs(m.topic, configs);
-      this.logger.info({ topic: m.topic, configs }, 'cluster link: synced topic configs from the source');
+      if (!sameConfigs(configs, info.configs)) {
+        await this.deps.logs.alterTopicConfigs(m.topic, configs);
+        this.logger.info({ topic: m.topic, configs }, 'cluster link: synced topic configs from the source');
+      }
+      const now = this.deps.logs.topic(m.topic);
+      if (now) this.lastSynced.set(m, JSON.stringify([synced, now.configs]));
     }
+    for (const m of this.lastSynced.keys()) if (!this.mirrors.has(m.topic) || this.mirrors.get(m.topic) !== m) this.lastSynced.delete(m);
   }
 
   private tellOnce(key: string, fields: Record<string, unknown>, message: string): void {
