@@ -84,8 +84,13 @@ const BROKER_KEYS: BrokerConfigKey[] = [
   key('compression.type', 'STRING', 'producer', true, oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer')),
   key('max.incremental.fetch.session.cache.slots', 'INT', '1000', false, atLeast(0)),
   key('group.min.session.timeout.ms', 'INT', '6000', false),
+  // KIP-848 members: the interval and timeout must lie within their min and max (groupConfig checks).
   key('group.consumer.heartbeat.interval.ms', 'INT', '5000', false, atLeast(1)),
+  key('group.consumer.min.heartbeat.interval.ms', 'INT', '5000', false, atLeast(1)),
+  key('group.consumer.max.heartbeat.interval.ms', 'INT', '15000', false, atLeast(1)),
   key('group.consumer.session.timeout.ms', 'INT', '45000', false, atLeast(1)),
+  key('group.consumer.min.session.timeout.ms', 'INT', '45000', false, atLeast(1)),
+  key('group.consumer.max.session.timeout.ms', 'INT', '60000', false, atLeast(1)),
   key('group.max.size', 'INT', '2147483647', false, atLeast(1)),
   // Kafka's default is -1, unbounded; outpost bounds it (see RequestMemory).
   key('queued.max.request.bytes', 'LONG', '209715200', false, atLeast(-1)),

@@ -35,12 +35,27 @@ export function groupConfig(configs: BrokerConfigs): GroupConfig {
     offsetsRetentionMs: brokerNumber(configs, 'offsets.retention.minutes') * 60_000,
     offsetsRetentionCheckIntervalMs: brokerNumber(configs, 'offsets.retention.check.interval.ms'),
     offsetMetadataMaxBytes: brokerNumber(configs, 'offset.metadata.max.bytes'),
-    consumerMembers: {
-      heartbeatIntervalMs: brokerNumber(configs, 'group.consumer.heartbeat.interval.ms'),
-      sessionTimeoutMs: brokerNumber(configs, 'group.consumer.session.timeout.ms'),
-    },
+    consumerMembers: memberTiming(configs),
     newMemberJoinTimeoutMs: NEW_MEMBER_JOIN_TIMEOUT_MS,
   };
+}
+
+/**
+ * group.consumer.heartbeat.interval.ms and group.consumer.session.timeout.ms, each within its
+ * min and max and the interval below the timeout, as Kafka's GroupCoordinatorConfig requires.
+ */
+function memberTiming(configs: BrokerConfigs): MemberTiming {
+  const within = (name: string) => {
+    const value = brokerNumber(configs, `group.consumer.${name}`);
+    const min = brokerNumber(configs, `group.consumer.min.${name}`);
+    const max = brokerNumber(configs, `group.consumer.max.${name}`);
+    if (value < min || value > max) throw new Error(`group.consumer.${name} (${value}) must lie within group.consumer.min.${name} (${min}) and group.consumer.max.${name} (${max})`);
+    return value;
+  };
+  const heartbeatIntervalMs = within('heartbeat.interval.ms');
+  const sessionTimeoutMs = within('session.timeout.ms');
+  if (heartbeatIntervalMs >= sessionTimeoutMs) throw new Error(`group.consumer.heartbeat.interval.ms (${heartbeatIntervalMs}) must be less than group.consumer.session.timeout.ms (${sessionTimeoutMs})`);
+  return { heartbeatIntervalMs, sessionTimeoutMs };
 }
 
 /** offsets.topic.num.partitions (Kafka's default 50): only read when the topic is created. */

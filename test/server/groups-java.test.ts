@@ -17,7 +17,7 @@ test.before(async () => {
   broker = await startOutpost({
     configs: { 'group.min.session.timeout.ms': '1000', 'group.initial.rebalance.delay.ms': '1500', 'offsets.topic.num.partitions': '4',
       // KIP-848 members heartbeat every half second, so that joins and leaves settle quickly.
-      'group.consumer.heartbeat.interval.ms': '500',
+      'group.consumer.heartbeat.interval.ms': '500', 'group.consumer.min.heartbeat.interval.ms': '500',
     },
   });
   kafka = new Kafka({ clientId: 'java-groups-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
