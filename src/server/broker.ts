@@ -21,7 +21,7 @@ import { LinkManager } from '../link/link-manager.js';
 import type { LinkManagerApi } from '../link/types.js';
 import { LogManager } from '../log/log-manager.js';
 import { createLogger } from '../logger.js';
-import { ConnectionLimits } from './connection-limits.js';
+import { ConnectionLimits, segmentFileBudget } from './connection-limits.js';
 import type { Connection, Handler } from './connection.js';
 import type { BrokerContext } from './context.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -122,7 +122,7 @@ async function startLocked(settings: Settings, configs: Record<string, string>, 
   const adminSecurity = adminSecurityOptions(settings, configs, scram);
   // Loaded before the logs, which resolve their topic configs against the dynamic defaults too.
   const dynamicConfigs = await DynamicBrokerConfigs.load(settings.dataDir, configs, (m) => logger.warn(m));
-  const logs = await LogManager.open(settings.dataDir, { resolveTopicConfig: (overrides) => resolveTopicConfig(overrides, dynamicConfigs.layers), logger, retentionCheckIntervalMs: brokerNumber(configs, 'log.retention.check.interval.ms'), cleanerBackoffMs: Math.max(1, brokerNumber(configs, 'log.cleaner.backoff.ms')), tailCacheBytes: settings.tailCacheBytes });
+  const logs = await LogManager.open(settings.dataDir, { resolveTopicConfig: (overrides) => resolveTopicConfig(overrides, dynamicConfigs.layers), logger, retentionCheckIntervalMs: brokerNumber(configs, 'log.retention.check.interval.ms'), cleanerBackoffMs: Math.max(1, brokerNumber(configs, 'log.cleaner.backoff.ms')), tailCacheBytes: settings.tailCacheBytes, maxOpenFiles: segmentFileBudget() });
   // This broker's metrics alone: several brokers may share a process.
   const registry = new Registry();
   // Cluster links: they fill their mirror topics, which are read-only to clients. A link store that
