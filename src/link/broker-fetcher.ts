@@ -49,13 +49,21 @@ export class BrokerFetcher {
   private failures = 0;
   private readonly done: Promise<void>;
 
-  constructor(readonly nodeId: number, private readonly host: FetcherHost) {
+  /**
+   * `shard` numbers the fetchers of one broker: each has a fetch session and, past the first, a
+   * connection of its own, so that their long polls and rounds go on side by side.
+   */
+  constructor(readonly nodeId: number, private readonly host: FetcherHost, readonly shard = 0) {
     this.wakeup = new Wakeup(host.clock);
     this.done = this.loop();
   }
 
   get size(): number {
     return this.parts.size;
+  }
+
+  partitions(): MirrorPartition[] {
+    return [...this.parts.values()];
   }
 
   add(p: MirrorPartition): void {
@@ -138,6 +146,7 @@ export class BrokerFetcher {
       },
       maxWaitMs: settings.fetchWaitMaxMs,
       maxVersion: byName ? LAST_FETCH_BY_NAME : undefined,
+      lane: this.shard === 0 ? undefined : `fetcher ${this.shard}`,
     });
     const sessionError = this.session.onResponse(req!, body.errorCode ?? 0, body.sessionId ?? 0);
     if (sessionError) {

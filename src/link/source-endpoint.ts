@@ -80,8 +80,8 @@ export interface FetchCall {
   maxWaitMs: number;
   /** caps the version (Fetch by topic name when a topic id is unknown) */
   maxVersion?: number;
-  /** a connection of its own, beside the mirror's long polls: for reads of older records */
-  lane?: `read-through ${number}`;
+  /** a connection of its own, beside the mirror's first fetch session: another session's long polls, reads of older records */
+  lane?: `read-through ${number}` | `fetcher ${number}`;
 }
 
 /** The group APIs a consumer group coordinated at the source has forwarded there. */

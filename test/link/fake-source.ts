@@ -210,7 +210,11 @@ export class FakeSource {
     return { clusterId: this.clusterId, topics: out };
   }
 
+  /** Each source broker and connection (lane) a Fetch came on, as `broker lane`. */
+  readonly fetchLanes = new Set<string>();
+
   private async fetch(conn: Conn, broker: number, call: FetchCall): Promise<{ version: number; body: Decoded<FetchResponse> }> {
+    this.fetchLanes.add(`${broker} ${call.lane ?? 'fetch'}`);
     const fault = await this.enter(conn, 'fetch');
     if (fault?.kind === 'garbage') throw new ProtocolError('Fetch response: records length past the frame');
     const version = Math.min(FETCH_VERSION, call.maxVersion ?? FETCH_VERSION);

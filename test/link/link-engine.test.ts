@@ -73,6 +73,19 @@ engine('mirrors the source byte for byte at its offsets, with its synced configs
   assert.equal(d.partitions.map((p) => [p.sourceLeaderId, p.lag]), [[1, 0], [2, 0]]);
 });
 
+engine('a source broker leading over 1,000 partitions is fetched in one more session, on its own connection; every partition is mirrored', async (ctx) => {
+  await mirror(ctx, 'wide', 2100);
+  const touched = Array.from({ length: 21 }, (_, i) => i * 100 + (i % 7));
+  for (const p of touched) ctx.source.produce('wide', p, 2);
+  await until(ctx, 'every written partition caught up', () => touched.every((p) => endOf(ctx, 'wide', p) === 2));
+  for (const p of touched) assert.equal(await mirrored(ctx, 'wide', p), atSource(ctx, 'wide', p));
+  assert.equal(ctx.links.describeLink('fake').fetchers, [{ broker: 1, partitions: 1050, sessions: 2 }, { broker: 2, partitions: 1050, sessions: 2 }]);
+  assert.equal([...ctx.source.fetchLanes].sort(), ['1 fetch', '1 fetcher 1', '2 fetch', '2 fetcher 1']);
+  // Records written after the spread reach the partitions of both sessions.
+  for (const p of touched) ctx.source.produce('wide', p, 1);
+  await until(ctx, 'the new records mirrored', () => touched.every((p) => endOf(ctx, 'wide', p) === 3));
+});
+
 engine('a source that diverged (an unclean election) is followed: the mirror truncates to where they agree', async (ctx) => {
   await mirror(ctx, 'diverge');
   ctx.source.produce('diverge', 0, 4, 'a'); // 0-3, epoch 0

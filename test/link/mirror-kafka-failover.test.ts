@@ -190,10 +190,10 @@ async function linkFollows(ctx: MoveCtx, leaders: number[]): Promise<void> {
 }
 
 /** The partition count per broker that `leaders` makes. */
-function load(leaders: number[]): { broker: number; partitions: number }[] {
+function load(leaders: number[]): { broker: number; partitions: number; sessions: number }[] {
   const per = new Map<number, number>();
   for (const l of leaders) per.set(l, (per.get(l) ?? 0) + 1);
-  return [...per].sort(([a], [b]) => a - b).map(([broker, partitions]) => ({ broker, partitions }));
+  return [...per].sort(([a], [b]) => a - b).map(([broker, partitions]) => ({ broker, partitions, sessions: 1 }));
 }
 
 /** Produces round after round while `until` runs and for `more` rounds after it, then stops. */
