@@ -722,6 +722,14 @@ export class ClusterLink implements FetcherHost {
   }
 
   private async applyMetadata(md: SourceMetadata): Promise<void> {
+    // The sessions each source broker's partitions need, made before they are handed out (at a
+    // start, none is then moved from one session to another).
+    const led = new Map<number, number>();
+    for (const m of this.mirrors.values()) {
+      if (!m.live) continue;
+      for (const sp of md.topics.get(m.sourceTopic)?.partitions ?? []) if (sp.leaderId >= 0) led.set(sp.leaderId, (led.get(sp.leaderId) ?? 0) + 1);
+    }
+    for (const [leaderId, partitions] of led) this.spread(leaderId, partitions);
     for (const m of this.mirrors.values()) {
       if (!m.live) continue;
       const t = md.topics.get(m.sourceTopic);
@@ -769,20 +777,24 @@ export class ClusterLink implements FetcherHost {
     this.logger.debug({ topic: p.topic, partition: p.partition, leader: leaderId, leaderEpoch }, 'cluster link: fetching the partition from its leader');
     this.detach(p);
     p.ledBy(leaderId, leaderEpoch);
-    let fs = this.fetchers.get(leaderId);
-    if (!fs) this.fetchers.set(leaderId, (fs = [new BrokerFetcher(leaderId, this, 0)]));
+    const fs = this.fetchers.get(leaderId) ?? [new BrokerFetcher(leaderId, this, 0)];
+    this.fetchers.set(leaderId, fs);
     fs[shardOf(p, fs.length)]!.add(p);
-    const held = fs.reduce((n, f) => n + f.size, 0);
-    if (held > fs.length * SESSION_PARTITIONS) this.addFetcher(leaderId, fs);
+    this.spread(leaderId, fs.reduce((n, f) => n + f.size, 0));
   }
 
   /**
-   * One more fetch session for `leaderId`, and its partitions spread anew over them all. A moved
-   * partition checks its log against the source again before its new session fetches it: a
-   * response of the old one still on its way is dropped, as after a leader change.
+   * Enough fetch sessions for `leaderId` to hold `partitions`, its partitions spread anew over
+   * them when one is added. A moved partition checks its log against the source again before its
+   * new session fetches it: a response of the old one still on its way is dropped, as after a
+   * leader change.
    */
-  private addFetcher(leaderId: number, fs: BrokerFetcher[]): void {
-    fs.push(new BrokerFetcher(leaderId, this, fs.length));
+  private spread(leaderId: number, partitions: number): void {
+    let fs = this.fetchers.get(leaderId);
+    if (!fs) this.fetchers.set(leaderId, (fs = [new BrokerFetcher(leaderId, this, 0)]));
+    const wanted = Math.ceil(partitions / SESSION_PARTITIONS);
+    if (fs.length >= wanted) return;
+    while (fs.length < wanted) fs.push(new BrokerFetcher(leaderId, this, fs.length));
     for (const [shard, f] of fs.entries()) {
       for (const p of f.partitions()) {
         const to = shardOf(p, fs.length);
@@ -792,7 +804,7 @@ export class ClusterLink implements FetcherHost {
         fs[to]!.add(p);
       }
     }
-    this.logger.info({ broker: leaderId, sessions: fs.length, partitions: fs.reduce((n, f) => n + f.size, 0) }, 'cluster link: the partitions of a source broker spread over one more fetch session');
+    this.logger.info({ broker: leaderId, sessions: fs.length, partitions: fs.reduce((n, f) => n + f.size, 0) }, 'cluster link: the partitions of a source broker spread over more fetch sessions');
   }
 
   private detach(p: MirrorPartition, problem?: string): void {
