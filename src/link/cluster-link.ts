@@ -808,7 +808,8 @@ export class ClusterLink implements FetcherHost {
   }
 
   private detach(p: MirrorPartition, problem?: string): void {
-    for (const f of this.fetchers.get(p.leaderId) ?? []) f.remove(p);
+    // Every fetcher: a partition marked detached by itself (no leader known) may still sit in one.
+    for (const fs of this.fetchers.values()) for (const f of fs) f.remove(p);
     p.detached(problem);
   }
 
