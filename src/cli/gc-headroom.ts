@@ -3,10 +3,10 @@
 // generation's limit, which it sets after each full collection at a small factor (1.1 to 4) of the
 // live heap. outpost's JS heap is small (tens of MB) while the bytes it moves run to hundreds of
 // MB/s, so left alone V8 collects every few MB of kept buffers: reading a mirror's history through
-// the link at 300 MB/s, one full collection every 25 ms, a third of the event loop's busy time. While the heap
-// is small, the growing factor is raised so that at least HEADROOM_BYTES lie between the live heap
-// and the next collection (at most that much more memory); once the heap is large enough, V8
-// chooses again.
+// the link at 300 MB/s, one full collection every 25 ms, a third of the event loop's busy time.
+// While the heap is small, the growing factor is raised so that at least HEADROOM_BYTES lie between
+// the live heap and the next collection (at most that much more memory); once the heap is large
+// enough, V8 chooses again.
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 
