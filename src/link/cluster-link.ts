@@ -70,6 +70,9 @@ function shardOf(p: MirrorPartition, shards: number): number {
   return shards === 1 ? 0 : (javaStringHash(p.key) >>> 0) % shards;
 }
 
+/** The partitions a source broker's fetchers hold together. */
+const held = (fs: BrokerFetcher[]) => fs.reduce((n, f) => n + f.size, 0);
+
 /** Under the data dir: each link's read-through chunks on disk (read.through.disk.cache.max.bytes). */
 const READ_THROUGH_DIR = '__outpost_read_through_cache';
 const CONFIG_SYNC = 'config-sync';
@@ -173,7 +176,7 @@ export class ClusterLink implements FetcherHost {
   /** Each source broker fetched from, with the partitions its fetchers hold and how many fetch sessions they are. */
   fetcherLoad(): { broker: number; partitions: number; sessions: number }[] {
     return [...this.fetchers]
-      .map(([broker, fs]) => ({ broker, partitions: fs.reduce((n, f) => n + f.size, 0), sessions: fs.filter((f) => f.size > 0).length }))
+      .map(([broker, fs]) => ({ broker, partitions: held(fs), sessions: fs.filter((f) => f.size > 0).length }))
       .filter((l) => l.partitions > 0)
       .sort((a, b) => a.broker - b.broker);
   }
@@ -284,6 +287,7 @@ export class ClusterLink implements FetcherHost {
   forget(mirror: MirrorTopic): void {
     for (const p of mirror.partitions) this.detach(p);
     this.mirrors.delete(mirror.topic);
+    this.lastSynced.delete(mirror);
     this.record.mirrors = this.record.mirrors.filter((m) => m !== mirror.record);
   }
 
@@ -777,10 +781,16 @@ export class ClusterLink implements FetcherHost {
     this.logger.debug({ topic: p.topic, partition: p.partition, leader: leaderId, leaderEpoch }, 'cluster link: fetching the partition from its leader');
     this.detach(p);
     p.ledBy(leaderId, leaderEpoch);
-    const fs = this.fetchers.get(leaderId) ?? [new BrokerFetcher(leaderId, this, 0)];
-    this.fetchers.set(leaderId, fs);
+    const fs = this.fetchersOf(leaderId);
     fs[shardOf(p, fs.length)]!.add(p);
-    this.spread(leaderId, fs.reduce((n, f) => n + f.size, 0));
+    this.spread(leaderId, held(fs));
+  }
+
+  /** The fetchers of `leaderId`, made (one session) if there are none yet. */
+  private fetchersOf(leaderId: number): BrokerFetcher[] {
+    let fs = this.fetchers.get(leaderId);
+    if (!fs) this.fetchers.set(leaderId, (fs = [new BrokerFetcher(leaderId, this, 0)]));
+    return fs;
   }
 
   /**
@@ -790,8 +800,7 @@ export class ClusterLink implements FetcherHost {
    * leader change.
    */
   private spread(leaderId: number, partitions: number): void {
-    let fs = this.fetchers.get(leaderId);
-    if (!fs) this.fetchers.set(leaderId, (fs = [new BrokerFetcher(leaderId, this, 0)]));
+    const fs = this.fetchersOf(leaderId);
     const wanted = Math.ceil(partitions / SESSION_PARTITIONS);
     if (fs.length >= wanted) return;
     while (fs.length < wanted) fs.push(new BrokerFetcher(leaderId, this, fs.length));
@@ -804,7 +813,7 @@ export class ClusterLink implements FetcherHost {
         fs[to]!.add(p);
       }
     }
-    this.logger.info({ broker: leaderId, sessions: fs.length, partitions: fs.reduce((n, f) => n + f.size, 0) }, 'cluster link: the partitions of a source broker spread over more fetch sessions');
+    this.logger.info({ broker: leaderId, sessions: fs.length, partitions: held(fs) }, 'cluster link: the partitions of a source broker spread over more fetch sessions');
   }
 
   private detach(p: MirrorPartition, problem?: string): void {
@@ -859,7 +868,6 @@ export class ClusterLink implements FetcherHost {
       const now = this.deps.logs.topic(m.topic);
       if (now) this.lastSynced.set(m, JSON.stringify([synced, now.configs]));
     }
-    for (const m of this.lastSynced.keys()) if (!this.mirrors.has(m.topic) || this.mirrors.get(m.topic) !== m) this.lastSynced.delete(m);
   }
 
   private tellOnce(key: string, fields: Record<string, unknown>, message: string): void {
