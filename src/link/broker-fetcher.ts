@@ -43,11 +43,34 @@ export interface FetcherHost {
 
 export class BrokerFetcher {
   private readonly parts = new Map<string, MirrorPartition>();
-  private readonly session = new FetchSessionClient();
+  private readonly session = new FetchSessionClient<PartitionPosition>();
   private readonly wakeup: Wakeup;
   private running = true;
   private failures = 0;
   private readonly done: Promise<void>;
+  // A round looks only at what changed: a thousand partitions of which a few moved cost a few.
+  /** partitions to look at again: added, removed, or changed since they were last looked at */
+  private readonly changed = new Set<MirrorPartition>();
+  /** the partitions the fetch session asks for */
+  private readonly fetching = new Set<MirrorPartition>();
+  /** changes to the session's partitions not yet passed to it (it needs the request's version) */
+  private readonly wants = new Set<MirrorPartition>();
+  private readonly drops = new Set<MirrorPartition>();
+  /** partitions to check against the source before they are fetched, or to fit into its range */
+  private checking: MirrorPartition[] = [];
+  private resetting: MirrorPartition[] = [];
+  /** partitions backing off, looked at again when the soonest backoff ends */
+  private readonly waiting = new Set<MirrorPartition>();
+  private soonest = Infinity;
+  /** partitions of source topics without a known id: while there are any, fetches name topics */
+  private byName = 0;
+  /** whether the loop is between waits: it looks at the changes again before it waits next */
+  private busy = false;
+  private readonly watcher = (p: MirrorPartition): void => {
+    this.changed.add(p);
+    // The round's own changes (appends, a broker found unreachable) must not cut a backoff short.
+    if (!this.busy) this.wakeup.notify();
+  };
 
   /**
    * `shard` numbers the fetchers of one broker: each has a fetch session and, past the first, a
@@ -67,16 +90,26 @@ export class BrokerFetcher {
   }
 
   add(p: MirrorPartition): void {
+    const before = this.parts.get(p.key);
+    if (before === p) return;
+    if (before) this.remove(before);
     this.parts.set(p.key, p);
-    this.wakeup.notify();
+    if (p.sourceTopicId === ZERO_UUID) this.byName++;
+    p.watch(this.watcher);
+    this.watcher(p);
   }
 
   remove(p: MirrorPartition): void {
-    if (this.parts.get(p.key) === p) this.parts.delete(p.key);
+    if (this.parts.get(p.key) !== p) return;
+    this.parts.delete(p.key);
+    if (p.sourceTopicId === ZERO_UUID) this.byName--;
+    if (p.watchedBy(this.watcher)) p.watch(null);
+    this.watcher(p);
   }
 
-  /** Something changed (a resume, a backoff ended early): look at the partitions again now. */
+  /** Something changed (a resume, a backoff ended early): look at every partition again now. */
   poke(): void {
+    for (const p of this.parts.values()) this.changed.add(p);
     this.wakeup.notify();
   }
 
@@ -90,19 +123,26 @@ export class BrokerFetcher {
   private async loop(): Promise<void> {
     const { settings, clock } = this.host;
     while (this.running) {
-      const now = clock.now();
-      const ready = [...this.parts.values()].filter((p) => p.ready(now));
-      if (ready.length === 0) {
-        await this.wakeup.wait(this.nextReadyIn(now));
+      this.busy = true;
+      this.look(clock.now());
+      if (this.checking.length + this.resetting.length === 0 && this.fetching.size === 0) {
+        await this.idle(Math.min(this.soonest - clock.now(), 60_000));
         continue;
       }
       try {
-        const checking = ready.filter((p) => p.phase === 'reconcile');
-        if (checking.length > 0) await this.reconcile(checking);
-        const resetting = ready.filter((p) => p.phase === 'reset');
-        if (resetting.length > 0) await this.reset(resetting);
-        const fetching = ready.filter((p) => p.phase === 'fetching' && this.parts.get(p.key) === p && p.ready(clock.now()));
-        if (fetching.length > 0) await this.fetch(fetching);
+        if (this.checking.length + this.resetting.length > 0) {
+          const [checking, resetting] = [this.checking, this.resetting];
+          this.checking = [];
+          this.resetting = [];
+          if (checking.length > 0) await this.reconcile(checking);
+          if (resetting.length > 0) await this.reset(resetting);
+          // Each is looked at again: what the checks settled joins this round's fetch, what they
+          // did not is checked again next round.
+          for (const p of checking) this.changed.add(p);
+          for (const p of resetting) this.changed.add(p);
+          this.look(clock.now());
+        }
+        if (this.fetching.size > 0) await this.fetch();
         this.failures = 0;
       } catch (e) {
         if (!this.running) break;
@@ -113,24 +153,60 @@ export class BrokerFetcher {
         this.session.reset();
         this.host.refreshMetadata();
         if (this.failures++ === 0) this.host.logger.warn({ broker: this.nodeId, err: (e as Error).message }, 'cluster link: fetching from a source broker failed; retrying');
-        await this.wakeup.wait(Math.min(settings.reconnectBackoffMs * 2 ** Math.min(this.failures - 1, 20), settings.reconnectBackoffMaxMs));
+        await this.idle(Math.min(settings.reconnectBackoffMs * 2 ** Math.min(this.failures - 1, 20), settings.reconnectBackoffMaxMs));
       }
     }
   }
 
-  private nextReadyIn(now: number): number {
-    let soonest = 60_000;
-    for (const p of this.parts.values()) if (p.backoffUntil > now) soonest = Math.min(soonest, p.backoffUntil - now);
-    return soonest;
+  /** Waits `ms`, or until a change from outside; what changed during the round is looked at after. */
+  private idle(ms: number): Promise<void> {
+    this.busy = false;
+    return this.wakeup.wait(ms);
   }
 
-  private async fetch(parts: MirrorPartition[]): Promise<void> {
+  /**
+   * Sorts the changed partitions (and those whose backoff ended): fetched ones into the session,
+   * the others out of it, to be checked, or to wait.
+   */
+  private look(now: number): void {
+    if (now >= this.soonest) {
+      for (const p of this.waiting) this.changed.add(p);
+      this.waiting.clear();
+      this.soonest = Infinity;
+    }
+    for (const p of this.changed) {
+      const ours = this.parts.get(p.key) === p;
+      const ready = ours && p.ready(now);
+      if (ready && p.phase === 'fetching') {
+        this.fetching.add(p);
+        this.wants.add(p);
+        this.drops.delete(p);
+        continue;
+      }
+      if (this.fetching.delete(p)) this.drops.add(p);
+      this.wants.delete(p);
+      if (!ours) continue;
+      if (ready) {
+        if (p.phase === 'reconcile') this.checking.push(p);
+        else this.resetting.push(p);
+      } else if (p.backoffUntil > now) {
+        this.waiting.add(p);
+        this.soonest = Math.min(this.soonest, p.backoffUntil);
+      }
+    }
+    this.changed.clear();
+  }
+
+  private async fetch(): Promise<void> {
     const { source, settings } = this.host;
-    const byName = parts.some((p) => p.sourceTopicId === ZERO_UUID);
     let req: SessionRequest<PartitionPosition> | undefined;
     const { version, body } = await source.fetch(this.nodeId, {
       build: (v) => {
-        req = this.session.build(parts.map((p) => p.position(Math.max(settings.fetchMaxBytes, p.maxBytes ?? 0))), v);
+        for (const p of this.drops) this.session.drop(p.position(0), v);
+        for (const p of this.wants) this.session.want(p.position(Math.max(settings.fetchMaxBytes, p.maxBytes ?? 0)), v);
+        this.drops.clear();
+        this.wants.clear();
+        req = this.session.build(v);
         return {
           replicaId: -1,
           maxWaitMs: settings.fetchWaitMaxMs,
@@ -145,7 +221,7 @@ export class BrokerFetcher {
         };
       },
       maxWaitMs: settings.fetchWaitMaxMs,
-      maxVersion: byName ? LAST_FETCH_BY_NAME : undefined,
+      maxVersion: this.byName > 0 ? LAST_FETCH_BY_NAME : undefined,
       lane: this.shard === 0 ? undefined : `fetcher ${this.shard}`,
     });
     const sessionError = this.session.onResponse(req!, body.errorCode ?? 0, body.sessionId ?? 0);
@@ -154,15 +230,17 @@ export class BrokerFetcher {
       this.host.logger.debug({ broker: this.nodeId, error: sessionError }, 'cluster link: fetch session reset');
       return;
     }
-    // The request's positions, by key, are what the answer's partitions are matched against: a
+    // The session's partitions, by key, are what the answer's partitions are matched against: a
     // key is made only for each partition the answer has news of.
-    const sent = req!.holds;
     const now = this.host.clock.now();
     const work: Promise<void>[] = [];
     for (const t of body.responses) {
       for (const d of t.partitions) {
-        const s = sent.get(positionKey(version, t.topic, t.topicId, d.partitionIndex));
-        if (s) work.push(this.locally(s.part, () => this.onPartition(s.part, s.currentLeaderEpoch, d, now)));
+        const s = this.session.requested(positionKey(version, t.topic, t.topicId, d.partitionIndex));
+        if (!s) continue;
+        const part = s.pos.part;
+        const epoch = s.sentLeaderEpoch;
+        work.push(this.locally(part, () => this.onPartition(part, epoch, d, now)));
       }
     }
     await Promise.all(work);

@@ -5,7 +5,7 @@
 // by both. Its state changes only through the methods here, each named for the event it follows.
 import { BatchHeader, BATCH_HEADER_SIZE } from '../../protocol/records/batch.js';
 import type { FollowerAppendResult, PartitionLog } from '../log/partition-log.js';
-import { sessionKeys, type FetchPosition, type SessionKeys } from './fetch-session.js';
+import { sessionKeys, type FetchPosition } from './fetch-session.js';
 
 /** A fetch position, with the partition it is of. */
 export interface PartitionPosition extends FetchPosition {
@@ -35,7 +35,12 @@ export class MirrorPartition {
   private busy: Promise<unknown> | null = null;
   /** the source partition's size in bytes, as its leader last said (-1: not known) */
   sourceBytes = -1;
-  private sessionKeys: SessionKeys | undefined;
+  /** its fetch position, made once and updated in place by position() */
+  private pos: PartitionPosition | undefined;
+  /** topic:partition, the link's name for it */
+  readonly key: string;
+  /** told of every change to the partition's state or log: the fetcher holding it looks at it again */
+  private watcher: ((p: MirrorPartition) => void) | null = null;
 
   constructor(
     readonly topic: string,
@@ -44,10 +49,8 @@ export class MirrorPartition {
     /** the source topic's name: what every request to the source names */
     readonly sourceTopic: string,
     readonly sourceTopicId: string,
-  ) {}
-
-  get key(): string {
-    return `${this.topic}:${this.partition}`;
+  ) {
+    this.key = `${topic}:${partition}`;
   }
 
   /** the source broker fetched from; -1 while there is none */
@@ -114,19 +117,41 @@ export class MirrorPartition {
     return log.logEndOffset > log.logStartOffset ? log.epochForOffset(log.logEndOffset - 1) : -1;
   }
 
-  /** Where the next fetch starts; the fetcher finds the answer's partition by the position's keys. */
+  /**
+   * Where the next fetch starts; the fetcher finds the answer's partition by the position's keys.
+   * The same object every time, updated: a fetch session copies its numbers.
+   */
   position(maxBytes: number): PartitionPosition {
-    return {
+    const pos = (this.pos ??= {
       part: this,
-      keys: (this.sessionKeys ??= sessionKeys(this.sourceTopic, this.sourceTopicId, this.partition)),
+      keys: sessionKeys(this.sourceTopic, this.sourceTopicId, this.partition),
       topic: this.sourceTopic,
       topicId: this.sourceTopicId,
       partition: this.partition,
-      fetchOffset: this.log.logEndOffset,
-      currentLeaderEpoch: this._leaderEpoch,
-      lastFetchedEpoch: this.lastEpoch,
-      maxBytes,
-    };
+      fetchOffset: -1,
+      currentLeaderEpoch: -1,
+      lastFetchedEpoch: -1,
+      maxBytes: 0,
+    });
+    pos.fetchOffset = this.log.logEndOffset;
+    pos.currentLeaderEpoch = this._leaderEpoch;
+    pos.lastFetchedEpoch = this.lastEpoch;
+    pos.maxBytes = maxBytes;
+    return pos;
+  }
+
+  /** `w` hears of every change from now on (in place of any before); null stops it. */
+  watch(w: ((p: MirrorPartition) => void) | null): void {
+    this.watcher = w;
+  }
+
+  /** Whether `w` is who hears of its changes. */
+  watchedBy(w: (p: MirrorPartition) => void): boolean {
+    return this.watcher === w;
+  }
+
+  private changed(): void {
+    this.watcher?.(this);
   }
 
   // ---- events ------------------------------------------------------------------------------------
@@ -136,12 +161,14 @@ export class MirrorPartition {
     this._leaderId = leaderId;
     this._leaderEpoch = leaderEpoch;
     this._phase = 'reconcile';
+    this.changed();
   }
 
   /** No longer fetched (no leader, the mirror failed or stopped); `problem` says why, if it is one. */
   detached(problem?: string): void {
     this._leaderId = -1;
     if (problem !== undefined) this._problem = problem;
+    this.changed();
   }
 
   /** The source answered with an error for it; `staleLeader` when that means leadership moved. */
@@ -149,6 +176,7 @@ export class MirrorPartition {
     this._problem = `the source answered ${error}`;
     this._backoffUntil = backoffUntil;
     if (staleLeader) this._leaderId = -1;
+    this.changed();
   }
 
   /** The source broker could not be reached: checked against the source again once it answers. */
@@ -157,6 +185,7 @@ export class MirrorPartition {
     // What answers next may be the broker restarted, its log's tail lost at the same leader epoch
     // (a source that does not move the epoch on a restart): check before fetching.
     if (this._phase === 'fetching') this._phase = 'reconcile';
+    this.changed();
   }
 
   /** A change to the local log failed: checked again after a backoff; `fatal` stops mirroring it. */
@@ -165,6 +194,7 @@ export class MirrorPartition {
     this._phase = 'reconcile';
     this._backoffUntil = backoffUntil;
     if (fatal) this._failed = problem;
+    this.changed();
   }
 
   /** A fetch answered: the source's offsets as it gave them. */
@@ -178,21 +208,26 @@ export class MirrorPartition {
   /** The source no longer has the fetch offset: its log range is asked for next. */
   outOfRange(): void {
     this._phase = 'reset';
+    this.changed();
   }
 
   /** The log agrees with the source (checked or fitted into its range): fetching goes on. */
   agreed(sourceLogStartOffset?: number): void {
     if (sourceLogStartOffset !== undefined) this._sourceLogStartOffset = sourceLogStartOffset;
     this._phase = 'fetching';
+    this.changed();
   }
 
   /** The next fetch asks for at least this much (null: replica.fetch.max.bytes). */
   needsBytes(maxBytes: number | null): void {
+    if (this._maxBytes === maxBytes) return;
     this._maxBytes = maxBytes;
+    this.changed();
   }
 
   setPaused(paused: boolean): void {
     this._paused = paused;
+    this.changed();
   }
 
   // ---- the log -----------------------------------------------------------------------------------
@@ -206,6 +241,8 @@ export class MirrorPartition {
       return await run;
     } finally {
       if (this.busy === run) this.busy = null;
+      // The log may have moved (every change to it runs here).
+      this.changed();
     }
   }
 

@@ -207,10 +207,21 @@ test("the link's fetch session with Kafka goes incremental: only changed partiti
   const ends = await highWatermarks(ctx.source, TOPIC);
   const version = ctx.source.version('Fetch')!;
   const session = new FetchSessionClient();
-  const at = (offsets: number[]): FetchPosition[] =>
-    offsets.map((fetchOffset, partition) => ({ topic: TOPIC, topicId, partition, fetchOffset, currentLeaderEpoch: -1, lastFetchedEpoch: -1, maxBytes: 1 << 20 }));
-  const send = async (wanted: FetchPosition[]) => {
-    const req = session.build(wanted, version);
+  const positions: FetchPosition[] = ends.map((fetchOffset, partition) => ({ topic: TOPIC, topicId, partition, fetchOffset, currentLeaderEpoch: -1, lastFetchedEpoch: -1, maxBytes: 1 << 20 }));
+  // Each call says where every partition still wanted is; the rest are dropped.
+  const at = (offsets: number[]): number[] => {
+    for (const [i, p] of positions.entries()) {
+      if (i < offsets.length) {
+        p.fetchOffset = offsets[i]!;
+        session.want(p, version);
+      } else {
+        session.drop(p, version);
+      }
+    }
+    return offsets;
+  };
+  const send = async (_: number[]) => {
+    const req = session.build(version);
     const res = await ctx.source.request('Fetch', version, {
       replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 1, sessionId: req.sessionId, sessionEpoch: req.sessionEpoch,
       topics: req.topics, forgottenTopicsData: req.forgottenTopicsData, rackId: '',
